@@ -1,0 +1,472 @@
+"""Typed loader for Managed Flink runtime properties.
+
+Managed Flink delivers the application's runtime properties in
+``/etc/flink/application_properties.json`` as a JSON list of
+``{"PropertyGroupId": ..., "PropertyMap": {...}}`` objects, every value a string. Locally the same
+file shape is read from the path in ``$MSK_FEATURES_PROPERTIES`` (or a path given explicitly).
+
+The Terraform module writes exactly the groups and keys declared here (``PROPERTY_GROUPS``); every
+error names the property group, the key and the expected form, so a misconfigured application fails
+at start with a message that says how to fix it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+__all__ = [
+    "ENV_PROPERTIES",
+    "MANAGED_FLINK_PROPERTIES",
+    "PROPERTY_GROUPS",
+    "AppConfig",
+    "ConfigError",
+    "KafkaAuth",
+    "KafkaConfig",
+    "OfflineConfig",
+    "PipelineConfig",
+    "RunOptions",
+    "SinkConfig",
+    "TopicSpec",
+    "TopicsConfig",
+    "load_config",
+    "parse_config",
+    "properties_path",
+    "to_property_groups",
+]
+
+MANAGED_FLINK_PROPERTIES = Path("/etc/flink/application_properties.json")
+ENV_PROPERTIES = "MSK_FEATURES_PROPERTIES"
+
+RUN_OPTIONS = "kinesis.analytics.flink.run.options"
+GROUP_KAFKA = "kafka"
+GROUP_TOPICS = "topics"
+GROUP_SINK = "kafka.sink"
+GROUP_OFFLINE = "offline"
+GROUP_PIPELINE = "pipeline"
+
+KafkaAuth = Literal["plaintext", "scram", "mtls", "iam"]
+AUTH_MODES: tuple[str, ...] = ("plaintext", "scram", "mtls", "iam")
+DeliveryGuarantee = Literal["exactly-once", "at-least-once"]
+DELIVERY_GUARANTEES: tuple[str, ...] = ("exactly-once", "at-least-once")
+
+# Broker default (and MSK's) transaction.max.timeout.ms: a producer asking for more is refused.
+BROKER_MAX_TRANSACTION_TIMEOUT_MS = 900_000
+
+T = TypeVar("T")
+
+
+class ConfigError(ValueError):
+    """A runtime property is missing or malformed; the message names group, key and expected form."""
+
+    def __init__(self, group: str, key: str | None, problem: str, expected: str | None = None):
+        self.group = group
+        self.key = key
+        where = f"property group '{group}'" + (f", key '{key}'" if key else "")
+        message = f"{where}: {problem}"
+        if expected:
+            message += f" (expected {expected})"
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """``kinesis.analytics.flink.run.options``: what Managed Flink runs (paths relative to the zip root)."""
+
+    python: str
+    jarfile: str
+    py_files: str | None = None
+
+
+@dataclass(frozen=True)
+class KafkaConfig:
+    """``kafka``: how to reach the cluster.
+
+    ``auth`` selects the client properties: ``plaintext`` (port 9092 on MSK), ``scram``
+    (SASL_SSL + SCRAM-SHA-512, 9096), ``mtls`` (SSL with a client certificate, 9094) and ``iam``
+    (SASL_SSL + AWS_MSK_IAM, 9098).
+    """
+
+    bootstrap_servers: str
+    auth: KafkaAuth = "plaintext"
+    consumer_group: str = "msk-flink-features"
+    scram_username: str | None = None
+    scram_password: str | None = None
+    truststore_location: str | None = None
+    truststore_type: str = "PEM"
+    keystore_location: str | None = None
+    keystore_type: str = "PEM"
+    keystore_password: str | None = None
+    key_password: str | None = None
+    starting_offsets: Literal["earliest-offset", "latest-offset", "group-offsets"] = "earliest-offset"
+    bounded: bool = False
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    """A topic the pipeline reads or writes; the local stack and Terraform create exactly these."""
+
+    name: str
+    partitions: int
+    compacted: bool = False
+
+
+@dataclass(frozen=True)
+class TopicsConfig:
+    """``topics``: names of input and output topics and the partition count used to create them."""
+
+    transactions: str = "transactions"
+    clicks: str = "clicks"
+    profiles: str = "profiles"
+    valid_transactions: str = "transactions-valid"
+    dead_letter: str = "dead-letter"
+    late_events: str = "late-events"
+    partitions: int = 3
+
+    def specs(self) -> list[TopicSpec]:
+        """Every topic of the pipeline, ``profiles`` compacted (latest value per user wins)."""
+        return [
+            TopicSpec(self.transactions, self.partitions),
+            TopicSpec(self.clicks, self.partitions),
+            TopicSpec(self.profiles, self.partitions, compacted=True),
+            TopicSpec(self.valid_transactions, self.partitions),
+            TopicSpec(self.dead_letter, self.partitions),
+            TopicSpec(self.late_events, self.partitions),
+        ]
+
+
+@dataclass(frozen=True)
+class SinkConfig:
+    """``kafka.sink``: delivery guarantee of the Kafka sinks.
+
+    Exactly-once commits on checkpoints: ``transactional_id_prefix`` must be unique per application
+    on the cluster, and ``transaction_timeout_ms`` must not exceed the broker's
+    ``transaction.max.timeout.ms`` (900000 by default and on MSK).
+    """
+
+    delivery_guarantee: DeliveryGuarantee = "exactly-once"
+    transactional_id_prefix: str = "msk-flink-features"
+    transaction_timeout_ms: int = 600_000
+
+
+@dataclass(frozen=True)
+class OfflineConfig:
+    """``offline``: where Parquet training data goes (``s3a://bucket/prefix`` or ``file:///path``).
+
+    ``s3_endpoint`` and ``s3_path_style`` point the Hadoop S3 filesystem at a local S3 API server;
+    leave them unset on AWS.
+    """
+
+    path: str
+    s3_endpoint: str | None = None
+    s3_path_style: bool = False
+    s3_access_key: str | None = None
+    s3_secret_key: str | None = None
+
+
+@dataclass(frozen=True)
+class PipelineConfig:
+    """``pipeline``: event-time and checkpoint settings, and the version stamped on every output row."""
+
+    version: str = "0.1.0"
+    watermark_delay_s: int = 30
+    idle_timeout_s: int = 60
+    checkpoint_interval_ms: int = 10_000
+    parallelism: int | None = None
+
+
+@dataclass(frozen=True)
+class AppConfig:
+    """The whole application configuration, one field per property group."""
+
+    run_options: RunOptions
+    kafka: KafkaConfig
+    topics: TopicsConfig = field(default_factory=TopicsConfig)
+    sink: SinkConfig = field(default_factory=SinkConfig)
+    offline: OfflineConfig | None = None
+    pipeline: PipelineConfig = field(default_factory=PipelineConfig)
+
+
+# --------------------------------------------------------------------------------------------------
+# Schema: (group, key) -> (field, parser, expected form, required)
+# --------------------------------------------------------------------------------------------------
+
+
+def _str(value: str) -> str:
+    if value.strip() == "":
+        raise ValueError("it is empty")
+    return value
+
+
+def _int(minimum: int, maximum: int | None = None) -> Callable[[str], int]:
+    def parse(value: str) -> int:
+        if not re.fullmatch(r"[+-]?\d+", value.strip()):
+            raise ValueError(f"'{value}' is not an integer")
+        number = int(value)
+        if number < minimum or (maximum is not None and number > maximum):
+            raise ValueError(f"{number} is out of range")
+        return number
+
+    return parse
+
+
+def _bool(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    raise ValueError(f"'{value}' is not a boolean")
+
+
+def _choice(*choices: str) -> Callable[[str], str]:
+    def parse(value: str) -> str:
+        if value not in choices:
+            raise ValueError(f"'{value}' is not one of the allowed values")
+        return value
+
+    return parse
+
+
+def _bootstrap(value: str) -> str:
+    servers = [s.strip() for s in value.split(",")]
+    for server in servers:
+        if not re.fullmatch(r"[A-Za-z0-9.\-\[\]:]+:\d{1,5}", server):
+            raise ValueError(f"'{server}' is not host:port")
+    return ",".join(servers)
+
+
+def _offline_path(value: str) -> str:
+    if not re.fullmatch(r"(s3a|file)://.+", value):
+        raise ValueError(f"'{value}' has an unsupported scheme")
+    return value.rstrip("/")
+
+
+def _topic(value: str) -> str:
+    if not re.fullmatch(r"[A-Za-z0-9._\-]{1,249}", value):
+        raise ValueError(f"'{value}' is not a valid Kafka topic name")
+    return value
+
+
+@dataclass(frozen=True)
+class _Key:
+    attr: str
+    parse: Callable[[str], Any]
+    expected: str
+    required: bool = False
+
+
+PROPERTY_GROUPS: dict[str, dict[str, _Key]] = {
+    RUN_OPTIONS: {
+        "python": _Key("python", _str, "the entry file relative to the zip root, e.g. main.py", True),
+        "jarfile": _Key(
+            "jarfile", _str, "the uber-jar relative to the zip root, e.g. lib/pyflink-dependencies.jar", True
+        ),
+        "pyFiles": _Key("py_files", _str, "comma-separated paths relative to the zip root"),
+    },
+    GROUP_KAFKA: {
+        "bootstrap.servers": _Key("bootstrap_servers", _bootstrap, "host:port[,host:port...]", True),
+        "auth": _Key("auth", _choice(*AUTH_MODES), "one of " + ", ".join(AUTH_MODES)),
+        "group.id": _Key("consumer_group", _str, "a consumer group id"),
+        "sasl.username": _Key("scram_username", _str, "the SCRAM user name"),
+        "sasl.password": _Key("scram_password", _str, "the SCRAM password"),
+        "ssl.truststore.location": _Key("truststore_location", _str, "a path to a truststore file"),
+        "ssl.truststore.type": _Key("truststore_type", _choice("PEM", "JKS", "PKCS12"), "PEM, JKS or PKCS12"),
+        "ssl.keystore.location": _Key("keystore_location", _str, "a path to a keystore file"),
+        "ssl.keystore.type": _Key("keystore_type", _choice("PEM", "JKS", "PKCS12"), "PEM, JKS or PKCS12"),
+        "ssl.keystore.password": _Key("keystore_password", _str, "the keystore password"),
+        "ssl.key.password": _Key("key_password", _str, "the private key password"),
+        "scan.startup.mode": _Key(
+            "starting_offsets",
+            _choice("earliest-offset", "latest-offset", "group-offsets"),
+            "earliest-offset, latest-offset or group-offsets",
+        ),
+        "bounded": _Key("bounded", _bool, "true or false (true: read what is there, then stop)"),
+    },
+    GROUP_TOPICS: {
+        "transactions": _Key("transactions", _topic, "a Kafka topic name"),
+        "clicks": _Key("clicks", _topic, "a Kafka topic name"),
+        "profiles": _Key("profiles", _topic, "a Kafka topic name"),
+        "valid.transactions": _Key("valid_transactions", _topic, "a Kafka topic name"),
+        "dead.letter": _Key("dead_letter", _topic, "a Kafka topic name"),
+        "late.events": _Key("late_events", _topic, "a Kafka topic name"),
+        "partitions": _Key("partitions", _int(1, 10_000), "an integer from 1 to 10000"),
+    },
+    GROUP_SINK: {
+        "delivery.guarantee": _Key(
+            "delivery_guarantee", _choice(*DELIVERY_GUARANTEES), "exactly-once or at-least-once"
+        ),
+        "transactional.id.prefix": _Key(
+            "transactional_id_prefix", _str, "a prefix unique to this application on the cluster"
+        ),
+        "transaction.timeout.ms": _Key(
+            "transaction_timeout_ms",
+            _int(1_000, BROKER_MAX_TRANSACTION_TIMEOUT_MS),
+            f"milliseconds from 1000 to {BROKER_MAX_TRANSACTION_TIMEOUT_MS} "
+            "(the broker's transaction.max.timeout.ms)",
+        ),
+    },
+    GROUP_OFFLINE: {
+        "path": _Key("path", _offline_path, "s3a://bucket/prefix or file:///absolute/path", True),
+        "s3.endpoint": _Key("s3_endpoint", _str, "an S3 endpoint URL, e.g. http://127.0.0.1:9000"),
+        "s3.path.style.access": _Key("s3_path_style", _bool, "true or false"),
+        "s3.access.key": _Key("s3_access_key", _str, "an access key id"),
+        "s3.secret.key": _Key("s3_secret_key", _str, "a secret access key"),
+    },
+    GROUP_PIPELINE: {
+        "version": _Key("version", _str, "a version string stamped on every output row"),
+        "watermark.delay.seconds": _Key("watermark_delay_s", _int(0, 86_400), "seconds from 0 to 86400"),
+        "idle.timeout.seconds": _Key("idle_timeout_s", _int(1, 86_400), "seconds from 1 to 86400"),
+        "checkpoint.interval.ms": _Key(
+            "checkpoint_interval_ms", _int(100), "milliseconds, at least 100"
+        ),
+        "parallelism": _Key("parallelism", _int(1, 10_000), "an integer from 1 to 10000"),
+    },
+}
+
+_GROUP_CLASSES: dict[str, type] = {
+    RUN_OPTIONS: RunOptions,
+    GROUP_KAFKA: KafkaConfig,
+    GROUP_TOPICS: TopicsConfig,
+    GROUP_SINK: SinkConfig,
+    GROUP_OFFLINE: OfflineConfig,
+    GROUP_PIPELINE: PipelineConfig,
+}
+_REQUIRED_GROUPS = (RUN_OPTIONS, GROUP_KAFKA)
+
+
+def properties_path(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """Where the properties file is: ``explicit``, else ``$MSK_FEATURES_PROPERTIES``, else Managed Flink's."""
+    if explicit:
+        return Path(explicit)
+    if os.environ.get(ENV_PROPERTIES):
+        return Path(os.environ[ENV_PROPERTIES])
+    return MANAGED_FLINK_PROPERTIES
+
+
+def load_config(path: str | os.PathLike[str] | None = None) -> AppConfig:
+    """Read and validate the properties file (see :func:`properties_path` for which file)."""
+    resolved = properties_path(path)
+    try:
+        text = resolved.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(
+            "(file)",
+            None,
+            f"no properties file at {resolved}",
+            f"Managed Flink's {MANAGED_FLINK_PROPERTIES}, or a local file named by ${ENV_PROPERTIES}",
+        ) from None
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ConfigError("(file)", None, f"{resolved} is not valid JSON: {exc}") from None
+    return parse_config(document, source=str(resolved))
+
+
+def parse_config(document: Any, source: str = "<properties>") -> AppConfig:
+    """Validate a parsed properties document (a list of property groups) into an :class:`AppConfig`."""
+    groups = _group_maps(document, source)
+    for group in _REQUIRED_GROUPS:
+        if group not in groups:
+            raise ConfigError(group, None, f"the group is missing from {source}", "a property group with this id")
+    values: dict[str, Any] = {}
+    for group, cls in _GROUP_CLASSES.items():
+        if group not in groups:
+            continue
+        values[group] = _build_group(group, cls, groups[group])
+    cfg = AppConfig(
+        run_options=values[RUN_OPTIONS],
+        kafka=values[GROUP_KAFKA],
+        topics=values.get(GROUP_TOPICS, TopicsConfig()),
+        sink=values.get(GROUP_SINK, SinkConfig()),
+        offline=values.get(GROUP_OFFLINE),
+        pipeline=values.get(GROUP_PIPELINE, PipelineConfig()),
+    )
+    _check_auth(cfg.kafka)
+    return cfg
+
+
+def _group_maps(document: Any, source: str) -> dict[str, Mapping[str, Any]]:
+    if not isinstance(document, list):
+        raise ConfigError(
+            "(file)", None, f"{source} must hold a JSON list of property groups",
+            '[{"PropertyGroupId": "...", "PropertyMap": {"key": "value"}}, ...]',
+        )
+    groups: dict[str, Mapping[str, Any]] = {}
+    for index, entry in enumerate(document):
+        if not isinstance(entry, dict) or "PropertyGroupId" not in entry or "PropertyMap" not in entry:
+            raise ConfigError(
+                f"(entry {index})", None, "is not a property group",
+                'an object with "PropertyGroupId" and "PropertyMap"',
+            )
+        group_id = entry["PropertyGroupId"]
+        property_map = entry["PropertyMap"]
+        if not isinstance(property_map, dict):
+            raise ConfigError(str(group_id), None, "PropertyMap is not an object", "a JSON object of strings")
+        if group_id in groups:
+            raise ConfigError(str(group_id), None, "the group appears twice", "each group once")
+        groups[group_id] = property_map
+    return groups
+
+
+def _build_group(group: str, cls: type[T], property_map: Mapping[str, Any]) -> T:
+    schema = PROPERTY_GROUPS[group]
+    unknown = sorted(set(property_map) - set(schema))
+    if unknown:
+        raise ConfigError(
+            group, unknown[0], "unknown key", "one of " + ", ".join(sorted(schema))
+        )
+    kwargs: dict[str, Any] = {}
+    for key, spec in schema.items():
+        if key not in property_map:
+            if spec.required:
+                raise ConfigError(group, key, "the key is missing", spec.expected)
+            continue
+        raw = property_map[key]
+        if not isinstance(raw, str):
+            raise ConfigError(group, key, f"value {raw!r} is not a string", spec.expected)
+        try:
+            kwargs[spec.attr] = spec.parse(raw)
+        except ValueError as exc:
+            raise ConfigError(group, key, f"malformed value: {exc}", spec.expected) from None
+    return cls(**kwargs)
+
+
+def _check_auth(kafka: KafkaConfig) -> None:
+    required: dict[str, list[tuple[str, str | None]]] = {
+        "scram": [("sasl.username", kafka.scram_username), ("sasl.password", kafka.scram_password)],
+        "mtls": [("ssl.keystore.location", kafka.keystore_location)],
+    }
+    for key, value in required.get(kafka.auth, []):
+        if value is None:
+            raise ConfigError(
+                GROUP_KAFKA, key, f"the key is required when auth is '{kafka.auth}'",
+                PROPERTY_GROUPS[GROUP_KAFKA][key].expected,
+            )
+
+
+def to_property_groups(cfg: AppConfig) -> list[dict[str, Any]]:
+    """The inverse of :func:`parse_config`: the properties document for ``cfg`` (defaults included)."""
+    document: list[dict[str, Any]] = []
+    objects: dict[str, Any] = {
+        RUN_OPTIONS: cfg.run_options,
+        GROUP_KAFKA: cfg.kafka,
+        GROUP_TOPICS: cfg.topics,
+        GROUP_SINK: cfg.sink,
+        GROUP_OFFLINE: cfg.offline,
+        GROUP_PIPELINE: cfg.pipeline,
+    }
+    for group, obj in objects.items():
+        if obj is None:
+            continue
+        property_map: dict[str, str] = {}
+        for key, spec in PROPERTY_GROUPS[group].items():
+            value = getattr(obj, spec.attr)
+            if value is None:
+                continue
+            property_map[key] = str(value).lower() if isinstance(value, bool) else str(value)
+        document.append({"PropertyGroupId": group, "PropertyMap": property_map})
+    return document
