@@ -320,9 +320,7 @@ PROPERTY_GROUPS: dict[str, dict[str, _Key]] = {
         "version": _Key("version", _str, "a version string stamped on every output row"),
         "watermark.delay.seconds": _Key("watermark_delay_s", _int(0, 86_400), "seconds from 0 to 86400"),
         "idle.timeout.seconds": _Key("idle_timeout_s", _int(1, 86_400), "seconds from 1 to 86400"),
-        "checkpoint.interval.ms": _Key(
-            "checkpoint_interval_ms", _int(100), "milliseconds, at least 100"
-        ),
+        "checkpoint.interval.ms": _Key("checkpoint_interval_ms", _int(100), "milliseconds, at least 100"),
         "parallelism": _Key("parallelism", _int(1, 10_000), "an integer from 1 to 10000"),
     },
 }
@@ -371,7 +369,9 @@ def parse_config(document: Any, source: str = "<properties>") -> AppConfig:
     groups = _group_maps(document, source)
     for group in _REQUIRED_GROUPS:
         if group not in groups:
-            raise ConfigError(group, None, f"the group is missing from {source}", "a property group with this id")
+            raise ConfigError(
+                group, None, f"the group is missing from {source}", "a property group with this id"
+            )
     values: dict[str, Any] = {}
     for group, cls in _GROUP_CLASSES.items():
         if group not in groups:
@@ -392,14 +392,18 @@ def parse_config(document: Any, source: str = "<properties>") -> AppConfig:
 def _group_maps(document: Any, source: str) -> dict[str, Mapping[str, Any]]:
     if not isinstance(document, list):
         raise ConfigError(
-            "(file)", None, f"{source} must hold a JSON list of property groups",
+            "(file)",
+            None,
+            f"{source} must hold a JSON list of property groups",
             '[{"PropertyGroupId": "...", "PropertyMap": {"key": "value"}}, ...]',
         )
     groups: dict[str, Mapping[str, Any]] = {}
     for index, entry in enumerate(document):
         if not isinstance(entry, dict) or "PropertyGroupId" not in entry or "PropertyMap" not in entry:
             raise ConfigError(
-                f"(entry {index})", None, "is not a property group",
+                f"(entry {index})",
+                None,
+                "is not a property group",
                 'an object with "PropertyGroupId" and "PropertyMap"',
             )
         group_id = entry["PropertyGroupId"]
@@ -416,9 +420,7 @@ def _build_group(group: str, cls: type[T], property_map: Mapping[str, Any]) -> T
     schema = PROPERTY_GROUPS[group]
     unknown = sorted(set(property_map) - set(schema))
     if unknown:
-        raise ConfigError(
-            group, unknown[0], "unknown key", "one of " + ", ".join(sorted(schema))
-        )
+        raise ConfigError(group, unknown[0], "unknown key", "one of " + ", ".join(sorted(schema)))
     kwargs: dict[str, Any] = {}
     for key, spec in schema.items():
         if key not in property_map:
@@ -443,7 +445,9 @@ def _check_auth(kafka: KafkaConfig) -> None:
     for key, value in required.get(kafka.auth, []):
         if value is None:
             raise ConfigError(
-                GROUP_KAFKA, key, f"the key is required when auth is '{kafka.auth}'",
+                GROUP_KAFKA,
+                key,
+                f"the key is required when auth is '{kafka.auth}'",
                 PROPERTY_GROUPS[GROUP_KAFKA][key].expected,
             )
 

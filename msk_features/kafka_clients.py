@@ -43,7 +43,9 @@ def librdkafka_config(kafka: KafkaConfig, **extra: Any) -> dict[str, Any]:
             conf["ssl.ca.location"] = kafka.truststore_location
     else:
         raise ConfigError(
-            "kafka", "auth", "the command-line tools cannot use MSK IAM auth",
+            "kafka",
+            "auth",
+            "the command-line tools cannot use MSK IAM auth",
             "plaintext, scram or mtls for tools; IAM works in the Flink job",
         )
     conf.update(extra)

@@ -1,0 +1,124 @@
+"""Create the Flink ``TableEnvironment`` for Managed Flink or for a local mini-cluster.
+
+On Managed Flink the service owns checkpointing, restarts, parallelism and the classpath (the
+``jarfile`` of the run options), so nothing of that is set here: programmatic changes to settings the
+service controls can fail on Flink 2.2.
+
+Locally (the properties come from a file named by ``$MSK_FEATURES_PROPERTIES``), this module does
+what the service would: it adds the uber-jar to ``pipeline.jars``, enables checkpointing (Parquet
+files and Kafka transactions are committed on checkpoints), fails fast instead of restarting quietly,
+and loads Flink's ``s3-fs-hadoop`` plugin for ``s3a://`` paths, configured for the local S3 server.
+PyFlink's local gateway never initialises file systems from plugins and overrides
+``$FLINK_PLUGINS_DIR`` with its own folder, so the plugin manager is built here from
+``$MSK_FEATURES_FLINK_PLUGINS`` (default ``<app root>/target/flink-plugins``).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from pyflink.common import Configuration
+from pyflink.java_gateway import get_gateway
+from pyflink.table import EnvironmentSettings, TableEnvironment
+
+from flink_jobs.config import ENV_PROPERTIES, AppConfig, OfflineConfig
+
+__all__ = ["ENV_PLUGINS", "LocalSetupError", "create_table_env", "is_local", "resolve_jar"]
+
+log = logging.getLogger(__name__)
+
+ENV_PLUGINS = "MSK_FEATURES_FLINK_PLUGINS"
+ENV_JAR = "MSK_FEATURES_JAR"
+
+
+class LocalSetupError(RuntimeError):
+    """A local run is missing something it needs (the uber-jar, the S3 plugin); says how to fix it."""
+
+
+def is_local() -> bool:
+    """True when running outside Managed Flink, i.e. ``$MSK_FEATURES_PROPERTIES`` names the properties."""
+    return bool(os.environ.get(ENV_PROPERTIES))
+
+
+def resolve_jar(app_root: Path, jarfile: str) -> Path:
+    """The uber-jar for a local run: ``$MSK_FEATURES_JAR``, else ``<root>/<jarfile>`` (an unzipped
+    application), else ``<root>/target/<jarfile>`` (a source checkout after ``make package``)."""
+    if os.environ.get(ENV_JAR):
+        candidates = [Path(os.environ[ENV_JAR])]
+    else:
+        candidates = [app_root / jarfile, app_root / "target" / jarfile]
+    for candidate in candidates:
+        if candidate.is_file():
+            return candidate.resolve()
+    raise LocalSetupError(
+        "the uber-jar is missing: looked at "
+        + ", ".join(str(c) for c in candidates)
+        + ". Build it with `make package` (or set $"
+        + ENV_JAR
+        + ")."
+    )
+
+
+def _s3_options(offline: OfflineConfig | None) -> dict[str, str]:
+    if offline is None or not offline.path.startswith("s3a://"):
+        return {}
+    options: dict[str, str] = {}
+    if offline.s3_endpoint:
+        options["s3.endpoint"] = offline.s3_endpoint
+        options["s3.endpoint.region"] = "us-east-1"
+    if offline.s3_path_style:
+        options["s3.path.style.access"] = "true"
+    if offline.s3_access_key:
+        options["s3.access-key"] = offline.s3_access_key
+    if offline.s3_secret_key:
+        options["s3.secret-key"] = offline.s3_secret_key
+    return options
+
+
+def _initialize_local_filesystems(configuration: Configuration, plugins_dir: Path) -> None:
+    """Initialise Flink's FileSystem registry with ``configuration`` and the plugins in ``plugins_dir``."""
+    gateway = get_gateway()
+    jvm = gateway.jvm
+    root = jvm.java.nio.file.Paths.get(str(plugins_dir), gateway.new_array(jvm.java.lang.String, 0))
+    descriptors = jvm.org.apache.flink.core.plugin.DirectoryBasedPluginFinder(root).findPlugins()
+    j_conf = configuration._j_configuration
+    patterns = jvm.org.apache.flink.configuration.CoreOptions.getPluginParentFirstLoaderPatterns(j_conf)
+    manager = jvm.org.apache.flink.core.plugin.DefaultPluginManager(descriptors, patterns)
+    jvm.org.apache.flink.core.fs.FileSystem.initialize(j_conf, manager)
+
+
+def create_table_env(cfg: AppConfig, app_root: Path, job_name: str) -> TableEnvironment:
+    """A streaming ``TableEnvironment`` set up for ``cfg``; local runs get the extras described above."""
+    configuration = Configuration()
+    configuration.set_string("table.local-time-zone", "UTC")
+    configuration.set_string("pipeline.name", job_name)
+    local = is_local()
+    s3_options = _s3_options(cfg.offline)
+    if local:
+        jar = resolve_jar(app_root, cfg.run_options.jarfile)
+        configuration.set_string("pipeline.jars", jar.as_uri())
+        configuration.set_string(
+            "execution.checkpointing.interval", f"{cfg.pipeline.checkpoint_interval_ms} ms"
+        )
+        configuration.set_string("execution.checkpointing.mode", "EXACTLY_ONCE")
+        configuration.set_string("restart-strategy.type", "none")
+        if cfg.pipeline.parallelism:
+            configuration.set_string("parallelism.default", str(cfg.pipeline.parallelism))
+        for key, value in s3_options.items():
+            configuration.set_string(key, value)
+    settings = (
+        EnvironmentSettings.new_instance().in_streaming_mode().with_configuration(configuration).build()
+    )
+    table_env = TableEnvironment.create(settings)
+    if local and cfg.offline is not None and cfg.offline.path.startswith("s3a://"):
+        plugins_dir = Path(os.environ.get(ENV_PLUGINS) or app_root / "target" / "flink-plugins")
+        if not (plugins_dir / "s3-fs-hadoop").is_dir():
+            raise LocalSetupError(
+                f"the offline path is {cfg.offline.path} but Flink's s3-fs-hadoop plugin is not in "
+                f"{plugins_dir}/s3-fs-hadoop. Build it with `make package` (or set ${ENV_PLUGINS})."
+            )
+        _initialize_local_filesystems(configuration, plugins_dir)
+        log.info("initialised local file systems with plugins from %s", plugins_dir)
+    return table_env
