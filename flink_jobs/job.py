@@ -25,7 +25,7 @@ from connectors.validation import DECIMAL_TYPE, TIMESTAMP_FORMAT, checked_view_s
 from flink_jobs.config import AppConfig
 from flink_jobs.schemas import CLICKS, INPUTS, PROFILES, TRANSACTIONS, InputSchema
 
-__all__ = ["JOB_NAME", "VALID_TRANSACTION_COLUMNS", "Pipeline", "build_pipeline"]
+__all__ = ["JOB_NAME", "ONLINE_TRANSACTION_COLUMNS", "VALID_TRANSACTION_COLUMNS", "Pipeline", "build_pipeline", "run"]
 
 JOB_NAME = "msk-flink-features"
 
@@ -38,6 +38,11 @@ VALID_TRANSACTION_COLUMNS: tuple[tuple[str, str], ...] = (
     ("country", "STRING"),
     ("event_time", "TIMESTAMP(3)"),
     ("pipeline_version", "STRING"),
+)
+# The online topic writes event_time as TIMESTAMP_LTZ so that JSON carries ISO-8601 with a 'Z'.
+ONLINE_TRANSACTION_COLUMNS: tuple[tuple[str, str], ...] = tuple(
+    (name, "TIMESTAMP_LTZ(3)" if name == "event_time" else sql_type)
+    for name, sql_type in VALID_TRANSACTION_COLUMNS
 )
 PASSTHROUGH = ("kafka_key", "raw_value", "kafka_topic", "kafka_partition", "kafka_offset", "kafka_timestamp")
 
@@ -128,13 +133,17 @@ def build_pipeline(cfg: AppConfig) -> Pipeline:
         json_sink_ddl(
             "transactions_valid",
             cfg.topics.valid_transactions,
-            VALID_TRANSACTION_COLUMNS,
+            ONLINE_TRANSACTION_COLUMNS,
             "user_id",
             cfg.kafka,
             cfg.sink,
         )
     )
-    pipeline.inserts.append(f"INSERT INTO transactions_valid\n{valid}")
+    online = ", ".join(
+        f"CAST(`{name}` AS {sql_type})" if name == "event_time" else f"`{name}`"
+        for name, sql_type in ONLINE_TRANSACTION_COLUMNS
+    )
+    pipeline.inserts.append(f"INSERT INTO transactions_valid\nSELECT {online} FROM ({valid})")
 
     if cfg.offline is not None:
         pipeline.setup.append(

@@ -1,0 +1,486 @@
+"""Valid input events of the three source topics: pure functions, no I/O.
+
+Contract (one UTF-8 JSON object per Kafka message, key = ``user_id`` as UTF-8 bytes):
+
+* ``transactions``: ``txn_id``, ``user_id``, ``merchant_id`` (non-empty strings), ``amount`` (a JSON
+  number with exactly two decimal places, > 0, serialized from :class:`decimal.Decimal` so there are
+  no float artifacts), ``currency`` (ISO 4217, ``^[A-Z]{3}$``), ``country`` (ISO 3166 alpha-2,
+  ``^[A-Z]{2}$``), ``event_time``.
+* ``clicks``: ``click_id``, ``user_id``, ``page`` (non-empty strings), ``action`` (one of
+  :data:`ACTIONS`), ``event_time``.
+* ``profiles`` (compacted, latest per user wins): ``user_id``, ``home_country`` (alpha-2),
+  ``risk_tier`` (one of :data:`RISK_TIERS`), ``updated_at``.
+
+Times are ISO-8601 UTC with exactly three millisecond digits and a ``Z``
+(``2026-11-24T10:15:30.123Z``); internally every instant is an ``int`` of epoch milliseconds.
+
+All randomness comes from a :class:`random.Random` passed in, and only integer draws, ``random()``
+comparisons and ``choice``/``choices``/``sample``/``shuffle`` are used, so the same seed gives the
+same events on every platform.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from itertools import accumulate
+from random import Random
+from typing import Any, Final, Literal
+
+__all__ = [
+    "ACTIONS",
+    "COUNTRIES",
+    "COUNTRY_CURRENCY",
+    "CURRENCIES",
+    "FIELDS",
+    "ID_FIELD",
+    "RISK_TIERS",
+    "STREAMS",
+    "TIME_FIELD",
+    "Event",
+    "Merchant",
+    "Stream",
+    "TimedEvent",
+    "User",
+    "World",
+    "click_event",
+    "click_timeline",
+    "encode_event",
+    "encode_json",
+    "format_instant",
+    "key_for",
+    "make_world",
+    "parse_instant",
+    "profile_event",
+    "profile_timeline",
+    "random_amount",
+    "sorted_times",
+    "to_epoch_ms",
+    "transaction_event",
+    "transaction_timeline",
+    "with_time",
+]
+
+Stream = Literal["transactions", "clicks", "profiles"]
+"""The logical source stream of a record (the Kafka topic name comes from ``TopicsConfig``)."""
+
+STREAMS: Final[tuple[Stream, ...]] = ("transactions", "clicks", "profiles")
+
+Event = dict[str, Any]
+"""A JSON object as a dict; ``amount`` is a :class:`~decimal.Decimal` with exponent -2."""
+
+TimedEvent = tuple[int, Event]
+"""``(event time in epoch milliseconds, event)``."""
+
+ACTIONS: Final[tuple[str, ...]] = ("view", "add_to_cart", "checkout", "login")
+RISK_TIERS: Final[tuple[str, ...]] = ("low", "medium", "high")
+
+COUNTRY_CURRENCY: Final[dict[str, str]] = {
+    "US": "USD",
+    "GB": "GBP",
+    "DE": "EUR",
+    "FR": "EUR",
+    "ES": "EUR",
+    "IT": "EUR",
+    "NL": "EUR",
+    "IE": "EUR",
+    "JP": "JPY",
+    "CA": "CAD",
+    "AU": "AUD",
+    "BR": "BRL",
+    "IN": "INR",
+    "MX": "MXN",
+    "SG": "SGD",
+    "CH": "CHF",
+}
+COUNTRIES: Final[tuple[str, ...]] = tuple(COUNTRY_CURRENCY)
+CURRENCIES: Final[tuple[str, ...]] = tuple(dict.fromkeys(COUNTRY_CURRENCY.values()))
+_COUNTRY_WEIGHTS: Final[tuple[int, ...]] = (40, 10, 8, 7, 4, 4, 3, 2, 6, 5, 4, 3, 2, 2, 2, 2)
+_RISK_WEIGHTS: Final[tuple[int, ...]] = (70, 22, 8)
+
+FIELDS: Final[dict[Stream, tuple[str, ...]]] = {
+    "transactions": ("txn_id", "user_id", "merchant_id", "amount", "currency", "country", "event_time"),
+    "clicks": ("click_id", "user_id", "page", "action", "event_time"),
+    "profiles": ("user_id", "home_country", "risk_tier", "updated_at"),
+}
+"""Required fields of each stream, in serialization order."""
+
+TIME_FIELD: Final[dict[Stream, str]] = {
+    "transactions": "event_time",
+    "clicks": "event_time",
+    "profiles": "updated_at",
+}
+ID_FIELD: Final[dict[Stream, str | None]] = {"transactions": "txn_id", "clicks": "click_id", "profiles": None}
+
+_SECOND: Final = 1_000
+_SCALAR_JSON: Final = json.JSONEncoder(ensure_ascii=False).encode
+
+
+# --------------------------------------------------------------------------------------------------
+# Time and serialization
+# --------------------------------------------------------------------------------------------------
+
+
+def to_epoch_ms(instant: datetime) -> int:
+    """Epoch milliseconds of a timezone-aware ``instant`` (sub-millisecond digits are truncated)."""
+    if instant.tzinfo is None or instant.utcoffset() is None:
+        raise ValueError(f"{instant.isoformat()} has no time zone; give a UTC instant")
+    delta = instant.astimezone(UTC) - datetime(1970, 1, 1, tzinfo=UTC)
+    return (delta.days * 86_400 + delta.seconds) * 1_000 + delta.microseconds // 1_000
+
+
+def format_instant(epoch_ms: int) -> str:
+    """``2026-11-24T10:15:30.123Z`` for an instant in epoch milliseconds."""
+    seconds, millis = divmod(epoch_ms, 1_000)
+    return datetime.fromtimestamp(seconds, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S") + f".{millis:03d}Z"
+
+
+def parse_instant(text: str) -> int:
+    """Epoch milliseconds of a strict ``YYYY-MM-DDTHH:MM:SS.mmmZ`` string; ``ValueError`` otherwise."""
+    if len(text) != 24 or text[-1] != "Z" or text[10] != "T" or text[19] != ".":
+        raise ValueError(f"{text!r} is not YYYY-MM-DDTHH:MM:SS.mmmZ")
+    millis = text[20:23]
+    if not (millis.isascii() and millis.isdigit()):
+        raise ValueError(f"{text!r} has no millisecond digits")
+    parsed = datetime.strptime(text[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=UTC)
+    return to_epoch_ms(parsed) + int(millis)
+
+
+def encode_json(value: Any) -> str:
+    """Compact JSON text; ``Decimal`` is written exactly (``12.30``), ``float`` is refused.
+
+    Dict keys keep their insertion order, non-ASCII text is written as UTF-8 (not ``\\u`` escapes).
+    """
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ValueError(f"{value} cannot be written as a JSON number")
+        return format(value, "f")
+    if isinstance(value, float):
+        raise TypeError("floats are not serialized (float artifacts); use decimal.Decimal")
+    if isinstance(value, dict):
+        items = (f"{_SCALAR_JSON(str(k))}:{encode_json(v)}" for k, v in value.items())
+        return "{" + ",".join(items) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ",".join(encode_json(v) for v in value) + "]"
+    if value is None or isinstance(value, str | int | bool):
+        return _SCALAR_JSON(value)
+    raise TypeError(f"cannot serialize {type(value).__name__} to JSON")
+
+
+def encode_event(event: Event) -> bytes:
+    """The Kafka message value of an event: its compact JSON text in UTF-8."""
+    return encode_json(event).encode("utf-8")
+
+
+def key_for(user_id: str) -> bytes:
+    """The Kafka message key of a user's events: the user id in UTF-8."""
+    return user_id.encode("utf-8")
+
+
+def with_time(stream: Stream, event: Event, epoch_ms: int) -> Event:
+    """A copy of ``event`` whose time field (``event_time`` / ``updated_at``) is ``epoch_ms``."""
+    copy = dict(event)
+    copy[TIME_FIELD[stream]] = format_instant(epoch_ms)
+    return copy
+
+
+# --------------------------------------------------------------------------------------------------
+# Events
+# --------------------------------------------------------------------------------------------------
+
+
+def transaction_event(
+    txn_id: str,
+    user_id: str,
+    merchant_id: str,
+    amount: Decimal,
+    currency: str,
+    country: str,
+    event_time_ms: int,
+) -> Event:
+    """A valid ``transactions`` event (``amount`` is quantized to two decimal places)."""
+    quantized = amount.quantize(Decimal("0.01"))
+    if quantized <= 0:
+        raise ValueError(f"amount must be > 0, got {amount}")
+    return {
+        "txn_id": txn_id,
+        "user_id": user_id,
+        "merchant_id": merchant_id,
+        "amount": quantized,
+        "currency": currency,
+        "country": country,
+        "event_time": format_instant(event_time_ms),
+    }
+
+
+def click_event(click_id: str, user_id: str, page: str, action: str, event_time_ms: int) -> Event:
+    """A valid ``clicks`` event."""
+    if action not in ACTIONS:
+        raise ValueError(f"action must be one of {ACTIONS}, got {action!r}")
+    return {
+        "click_id": click_id,
+        "user_id": user_id,
+        "page": page,
+        "action": action,
+        "event_time": format_instant(event_time_ms),
+    }
+
+
+def profile_event(user_id: str, home_country: str, risk_tier: str, updated_at_ms: int) -> Event:
+    """A valid ``profiles`` event (one version of a user's profile)."""
+    if risk_tier not in RISK_TIERS:
+        raise ValueError(f"risk_tier must be one of {RISK_TIERS}, got {risk_tier!r}")
+    return {
+        "user_id": user_id,
+        "home_country": home_country,
+        "risk_tier": risk_tier,
+        "updated_at": format_instant(updated_at_ms),
+    }
+
+
+def random_amount(rng: Random) -> Decimal:
+    """A positive amount with two decimal places: mostly small, sometimes hundreds or thousands."""
+    draw = rng.randrange(100)
+    if draw < 70:
+        cents = rng.randint(100, 9_999)
+    elif draw < 95:
+        cents = rng.randint(10_000, 99_999)
+    else:
+        cents = rng.randint(100_000, 999_999)
+    return Decimal(cents).scaleb(-2)
+
+
+# --------------------------------------------------------------------------------------------------
+# The simulated world: users and merchants
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class User:
+    """A simulated customer: the initial profile and how active the user is (relative weight)."""
+
+    user_id: str
+    home_country: str
+    risk_tier: str
+    weight: int
+
+
+@dataclass(frozen=True)
+class Merchant:
+    """A simulated merchant and its relative popularity."""
+
+    merchant_id: str
+    weight: int
+
+
+@dataclass(frozen=True)
+class World:
+    """Users (``u0001``...) and merchants (``m0001``...) with cumulative weights for weighted draws."""
+
+    users: tuple[User, ...]
+    merchants: tuple[Merchant, ...]
+    user_cum_weights: tuple[int, ...]
+    merchant_cum_weights: tuple[int, ...]
+
+    def pick_user(self, rng: Random) -> User:
+        """A user drawn in proportion to activity."""
+        return rng.choices(self.users, cum_weights=self.user_cum_weights)[0]
+
+    def pick_merchant(self, rng: Random) -> Merchant:
+        """A merchant drawn in proportion to popularity."""
+        return rng.choices(self.merchants, cum_weights=self.merchant_cum_weights)[0]
+
+
+def make_world(rng: Random, users: int, merchants: int) -> World:
+    """``users`` users and ``merchants`` merchants with random countries, tiers and weights."""
+    if users < 1 or merchants < 1:
+        raise ValueError("at least one user and one merchant are needed")
+    user_list = tuple(
+        User(
+            user_id=f"u{i:04d}",
+            home_country=rng.choices(COUNTRIES, weights=_COUNTRY_WEIGHTS)[0],
+            risk_tier=rng.choices(RISK_TIERS, weights=_RISK_WEIGHTS)[0],
+            weight=rng.choice((1, 1, 1, 2, 3, 5, 8)),
+        )
+        for i in range(1, users + 1)
+    )
+    merchant_list = tuple(
+        Merchant(merchant_id=f"m{i:04d}", weight=rng.choice((1, 1, 2, 3, 5, 10)))
+        for i in range(1, merchants + 1)
+    )
+    return World(
+        users=user_list,
+        merchants=merchant_list,
+        user_cum_weights=tuple(accumulate(u.weight for u in user_list)),
+        merchant_cum_weights=tuple(accumulate(m.weight for m in merchant_list)),
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# Timelines: valid events in non-decreasing event time
+# --------------------------------------------------------------------------------------------------
+
+
+def sorted_times(rng: Random, n: int, start_ms: int, span_ms: int) -> list[int]:
+    """``n`` instants in ``[start_ms, start_ms + span_ms)``, sorted; distinct when ``n <= span_ms``."""
+    if n <= 0:
+        return []
+    span_ms = max(1, span_ms)
+    # distinct offsets when there is room for them, else independent draws
+    offsets = rng.sample(range(span_ms), n) if n <= span_ms else [rng.randrange(span_ms) for _ in range(n)]
+    offsets.sort()
+    return [start_ms + offset for offset in offsets]
+
+
+def transaction_timeline(
+    rng: Random, n: int, world: World, start_ms: int, span_ms: int, id_prefix: str
+) -> list[TimedEvent]:
+    """``n`` valid transactions spread over the span in increasing event time.
+
+    ``txn_id`` is ``{id_prefix}{i:07d}`` (1-based, in event-time order), so ids are unique. The
+    transaction happens in the user's home country 90% of the time (else another country), in that
+    country's currency 90% of the time (else USD, or EUR for US transactions).
+    """
+    events: list[TimedEvent] = []
+    for i, time_ms in enumerate(sorted_times(rng, n, start_ms, span_ms), start=1):
+        user = world.pick_user(rng)
+        merchant = world.pick_merchant(rng)
+        country = user.home_country
+        if rng.random() < 0.10:
+            country = rng.choice([c for c in COUNTRIES if c != user.home_country])
+        currency = COUNTRY_CURRENCY[country]
+        if rng.random() < 0.10:
+            currency = "EUR" if currency == "USD" else "USD"
+        event = transaction_event(
+            f"{id_prefix}{i:07d}", user.user_id, merchant.merchant_id, random_amount(rng), currency, country,
+            time_ms,
+        )
+        events.append((time_ms, event))
+    return events
+
+
+def _purchase_actions(rng: Random, k: int) -> list[str]:
+    """Actions of a k-click session ending in a purchase: ``[login], view..., add_to_cart, checkout``."""
+    actions = ["checkout"]
+    if k >= 2:
+        actions.insert(0, "add_to_cart")
+    while len(actions) < k:
+        actions.insert(0, "view")
+    if k >= 3 and rng.random() < 0.5:
+        actions[0] = "login"
+    return actions
+
+
+def _browse_action(rng: Random) -> str:
+    draw = rng.randrange(100)
+    if draw < 75:
+        return "view"
+    if draw < 90:
+        return "add_to_cart"
+    return "login"
+
+
+def _page(rng: Random, action: str, product: int) -> str:
+    if action == "login":
+        return "/login"
+    if action == "checkout":
+        return "/checkout"
+    if action == "view":
+        draw = rng.randrange(10)
+        if draw == 0:
+            return "/"
+        if draw == 1:
+            return "/search"
+    return f"/products/p{product:04d}"
+
+
+def click_timeline(
+    rng: Random,
+    n: int,
+    transactions: Sequence[TimedEvent],
+    world: World,
+    start_ms: int,
+    span_ms: int,
+    id_prefix: str,
+) -> list[TimedEvent]:
+    """``n`` valid clicks in increasing event time that interleave with the transactions.
+
+    About 70% of the clicks form sessions of 1-4 clicks (2.5 on average) by the buyer just before a
+    transaction (``[login], view, add_to_cart, checkout``; the checkout 2-30 s before the purchase,
+    earlier clicks 5-90 s apart, never before the span start). Every transaction gets one while the
+    budget lasts if it covers them all, else each transaction gets one with probability
+    ``budget / (2.5 * transactions)``, so sessions spread over the whole span. The rest are browsing
+    sessions of 1-6 clicks by random users at random times. ``click_id`` is ``{id_prefix}{i:07d}``
+    in event-time order.
+    """
+    end_ms = start_ms + max(1, span_ms) - 1
+    drafts: list[tuple[int, int, str, str, str]] = []  # (time, draw order, user, page, action)
+    budget = (n * 7) // 10 if transactions else 0
+    coverage = min(1.0, budget / (2.5 * len(transactions))) if transactions else 0.0
+    for txn_ms, txn in transactions:
+        if budget <= 0:
+            break
+        if coverage < 1.0 and rng.random() >= coverage:
+            continue
+        k = min(budget, rng.randint(1, 4))
+        budget -= k
+        product = rng.randint(1, 999)
+        times: list[int] = []
+        cursor = txn_ms - rng.randint(2 * _SECOND, 30 * _SECOND)
+        for _ in range(k):
+            times.append(max(start_ms, cursor))
+            cursor -= rng.randint(5 * _SECOND, 90 * _SECOND)
+        times.reverse()
+        for time_ms, action in zip(times, _purchase_actions(rng, k), strict=True):
+            drafts.append((time_ms, len(drafts), txn["user_id"], _page(rng, action, product), action))
+    remaining = n - len(drafts)
+    while remaining > 0:
+        k = min(remaining, rng.randint(1, 6))
+        remaining -= k
+        user = world.pick_user(rng)
+        product = rng.randint(1, 999)
+        cursor = start_ms + rng.randrange(max(1, span_ms))
+        for _ in range(k):
+            action = _browse_action(rng)
+            page = _page(rng, action, product)
+            drafts.append((min(cursor, end_ms), len(drafts), user.user_id, page, action))
+            cursor += rng.randint(3 * _SECOND, 60 * _SECOND)
+    drafts.sort()
+    return [
+        (time_ms, click_event(f"{id_prefix}{i:07d}", user_id, page, action, time_ms))
+        for i, (time_ms, _, user_id, page, action) in enumerate(drafts, start=1)
+    ]
+
+
+def profile_timeline(rng: Random, n: int, world: World, start_ms: int, span_ms: int) -> list[TimedEvent]:
+    """``n`` valid profile versions in increasing ``updated_at``.
+
+    The first ``min(n, users)`` records are one initial version per user (random user order) in the
+    first 5% of the span; the rest are updates of random users over the remaining span, each
+    changing ``home_country`` with probability 0.35 and ``risk_tier`` with probability 0.35
+    (otherwise the same values with a newer ``updated_at``). With ``n < users`` only ``n`` users get
+    a profile.
+    """
+    span_ms = max(1, span_ms)
+    initial = min(n, len(world.users))
+    early_ms = max(1, span_ms // 20)
+    with_profile = rng.sample(world.users, initial)
+    state: dict[str, tuple[str, str]] = {}
+    events: list[TimedEvent] = []
+    for time_ms, user in zip(sorted_times(rng, initial, start_ms, early_ms), with_profile, strict=True):
+        state[user.user_id] = (user.home_country, user.risk_tier)
+        events.append((time_ms, profile_event(user.user_id, user.home_country, user.risk_tier, time_ms)))
+    updates = n - initial
+    for time_ms in sorted_times(rng, updates, start_ms + early_ms, max(1, span_ms - early_ms)):
+        user = rng.choice(with_profile)
+        country, tier = state[user.user_id]
+        if rng.random() < 0.35:
+            country = rng.choice([c for c in COUNTRIES if c != country])
+        if rng.random() < 0.35:
+            tier = rng.choice([t for t in RISK_TIERS if t != tier])
+        state[user.user_id] = (country, tier)
+        events.append((time_ms, profile_event(user.user_id, country, tier, time_ms)))
+    return events

@@ -1,0 +1,92 @@
+"""Run the pipeline's entry file locally, in its own process, the way Managed Flink would run it.
+
+The job runs as ``python <app root>/main.py`` with ``MSK_FEATURES_PROPERTIES`` naming a local
+properties file. ``app_root`` is the source checkout (the default) or an unzipped Managed Flink
+artifact. Flink writes its logs into the ``log/`` folder of the installed ``pyflink`` package, not
+the console, so a failure shows the tail of the newest log file there as well as the job's stderr.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyflink
+
+from flink_jobs.config import ENV_PROPERTIES
+
+__all__ = ["REPO_ROOT", "JobFailed", "JobRun", "flink_log_dir", "run_job"]
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+class JobFailed(RuntimeError):
+    """The job's process exited non-zero; the message carries its stderr and the Flink log tail."""
+
+
+@dataclass(frozen=True)
+class JobRun:
+    """A finished local job run."""
+
+    returncode: int
+    seconds: float
+    stdout: str
+    stderr: str
+
+
+def flink_log_dir() -> Path:
+    """Where local PyFlink writes its logs (``<site-packages>/pyflink/log``)."""
+    return Path(pyflink.__file__).resolve().parent / "log"
+
+
+def _log_tail(since: float, lines: int = 60) -> str:
+    logs = [p for p in flink_log_dir().glob("*.log") if p.stat().st_mtime >= since]
+    if not logs:
+        return "(no Flink log written)"
+    newest = max(logs, key=lambda p: p.stat().st_mtime)
+    text = newest.read_text(encoding="utf-8", errors="replace").splitlines()
+    interesting = [line for line in text if " ERROR " in line or "Exception" in line or "Caused by" in line]
+    return f"{newest}:\n" + "\n".join((interesting or text)[-lines:])
+
+
+def run_job(
+    properties: Path,
+    app_root: Path = REPO_ROOT,
+    timeout_s: float = 1200.0,
+    extra_env: dict[str, str] | None = None,
+    isolated: bool = False,
+) -> JobRun:
+    """Run ``<app_root>/main.py`` with ``properties``; raise :class:`JobFailed` if it fails.
+
+    ``isolated=True`` runs it as Managed Flink would: the working directory is ``app_root`` and
+    nothing but the zip's content (and the installed packages) is importable, i.e. ``PYTHONPATH``
+    is cleared and the source checkout is not on the path.
+    """
+    entry = app_root / "main.py"
+    if not entry.is_file():
+        raise FileNotFoundError(f"no entry file at {entry}")
+    env = dict(os.environ)
+    env[ENV_PROPERTIES] = str(Path(properties).resolve())
+    if isolated:
+        env.pop("PYTHONPATH", None)
+    env.update(extra_env or {})
+    started = time.time()
+    cmd = [sys.executable, "-I", str(entry)] if isolated else [sys.executable, str(entry)]
+    try:
+        proc = subprocess.run(
+            cmd, cwd=app_root, env=env, capture_output=True, text=True, timeout=timeout_s, check=False
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise JobFailed(f"the job did not finish within {timeout_s:.0f} s\n{_log_tail(started)}") from exc
+    run = JobRun(proc.returncode, time.time() - started, proc.stdout, proc.stderr)
+    if proc.returncode != 0:
+        stderr_tail = "\n".join(proc.stderr.splitlines()[-40:])
+        raise JobFailed(
+            f"the job exited with code {proc.returncode}\n--- stderr (tail) ---\n{stderr_tail}\n"
+            f"--- Flink log ---\n{_log_tail(started)}"
+        )
+    return run
