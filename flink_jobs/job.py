@@ -25,7 +25,14 @@ from connectors.validation import DECIMAL_TYPE, TIMESTAMP_FORMAT, checked_view_s
 from flink_jobs.config import AppConfig
 from flink_jobs.schemas import CLICKS, INPUTS, PROFILES, TRANSACTIONS, InputSchema
 
-__all__ = ["JOB_NAME", "ONLINE_TRANSACTION_COLUMNS", "VALID_TRANSACTION_COLUMNS", "Pipeline", "build_pipeline", "run"]
+__all__ = [
+    "JOB_NAME",
+    "ONLINE_TRANSACTION_COLUMNS",
+    "VALID_TRANSACTION_COLUMNS",
+    "Pipeline",
+    "build_pipeline",
+    "run",
+]
 
 JOB_NAME = "msk-flink-features"
 
@@ -39,10 +46,10 @@ VALID_TRANSACTION_COLUMNS: tuple[tuple[str, str], ...] = (
     ("event_time", "TIMESTAMP(3)"),
     ("pipeline_version", "STRING"),
 )
-# The online topic writes event_time as TIMESTAMP_LTZ so that JSON carries ISO-8601 with a 'Z'.
+# The online topic writes event_time as text in the input contract's exact form
+# (YYYY-MM-DDTHH:MM:SS.mmmZ): Flink's JSON writer drops trailing zeros of the milliseconds.
 ONLINE_TRANSACTION_COLUMNS: tuple[tuple[str, str], ...] = tuple(
-    (name, "TIMESTAMP_LTZ(3)" if name == "event_time" else sql_type)
-    for name, sql_type in VALID_TRANSACTION_COLUMNS
+    (name, "STRING" if name == "event_time" else sql_type) for name, sql_type in VALID_TRANSACTION_COLUMNS
 )
 PASSTHROUGH = ("kafka_key", "raw_value", "kafka_topic", "kafka_partition", "kafka_offset", "kafka_timestamp")
 
@@ -140,8 +147,10 @@ def build_pipeline(cfg: AppConfig) -> Pipeline:
         )
     )
     online = ", ".join(
-        f"CAST(`{name}` AS {sql_type})" if name == "event_time" else f"`{name}`"
-        for name, sql_type in ONLINE_TRANSACTION_COLUMNS
+        f"DATE_FORMAT(`{name}`, {sql_string(TIMESTAMP_FORMAT)}) AS `{name}`"
+        if name == "event_time"
+        else f"`{name}`"
+        for name, _ in ONLINE_TRANSACTION_COLUMNS
     )
     pipeline.inserts.append(f"INSERT INTO transactions_valid\nSELECT {online} FROM ({valid})")
 

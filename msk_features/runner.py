@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import sysconfig
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +20,7 @@ import pyflink
 
 from flink_jobs.config import ENV_PROPERTIES
 
-__all__ = ["REPO_ROOT", "JobFailed", "JobRun", "flink_log_dir", "run_job"]
+__all__ = ["REPO_ROOT", "JobFailed", "JobRun", "flink_log_dir", "run_job", "site_packages"]
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -36,6 +37,12 @@ class JobRun:
     seconds: float
     stdout: str
     stderr: str
+
+
+def site_packages() -> list[str]:
+    """This interpreter's site-packages folders (where apache-flink and the other packages live)."""
+    paths = sysconfig.get_paths()
+    return list(dict.fromkeys([paths["purelib"], paths["platlib"]]))
 
 
 def flink_log_dir() -> Path:
@@ -63,8 +70,9 @@ def run_job(
     """Run ``<app_root>/main.py`` with ``properties``; raise :class:`JobFailed` if it fails.
 
     ``isolated=True`` runs it as Managed Flink would: the working directory is ``app_root`` and
-    nothing but the zip's content (and the installed packages) is importable, i.e. ``PYTHONPATH``
-    is cleared and the source checkout is not on the path.
+    nothing but the zip's content and the installed third-party packages is importable. Python
+    starts without the ``site`` module (``-S -s``), so no ``.pth`` file runs and an editable install
+    of this repository cannot leak in; site-packages is put on ``PYTHONPATH`` as a plain folder.
     """
     entry = app_root / "main.py"
     if not entry.is_file():
@@ -72,10 +80,10 @@ def run_job(
     env = dict(os.environ)
     env[ENV_PROPERTIES] = str(Path(properties).resolve())
     if isolated:
-        env.pop("PYTHONPATH", None)
+        env["PYTHONPATH"] = os.pathsep.join(site_packages())
     env.update(extra_env or {})
     started = time.time()
-    cmd = [sys.executable, "-I", str(entry)] if isolated else [sys.executable, str(entry)]
+    cmd = [sys.executable, "-S", "-s", str(entry)] if isolated else [sys.executable, str(entry)]
     try:
         proc = subprocess.run(
             cmd, cwd=app_root, env=env, capture_output=True, text=True, timeout=timeout_s, check=False

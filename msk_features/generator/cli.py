@@ -83,47 +83,123 @@ Examples:
 
 
 @click.command(name="generate", epilog=EPILOG)
-@click.option("--count", type=click.IntRange(min=0), default=None,
-              help=f"Total records, split 50% transactions / 40% clicks / 10% profiles. "
-                   f"[default: {DEFAULT_COUNT} when no count option is given]")
-@click.option("--transactions", type=click.IntRange(min=0), default=None,
-              help="Records on the transactions topic (overrides its share of --count).")
-@click.option("--clicks", type=click.IntRange(min=0), default=None,
-              help="Records on the clicks topic (overrides its share of --count).")
-@click.option("--profiles", type=click.IntRange(min=0), default=None,
-              help="Records on the profiles topic (overrides its share of --count).")
-@click.option("--users", type=click.IntRange(min=1), default=100, show_default=True,
-              help="Number of simulated users (u0001, u0002, ...).")
-@click.option("--merchants", type=click.IntRange(min=1), default=50, show_default=True,
-              help="Number of simulated merchants (m0001, ...).")
-@click.option("--seed", type=click.IntRange(min=0), default=42, show_default=True,
-              help="Random seed: the same seed and options give byte-identical records.")
-@click.option("--start", type=InstantType(), default=format_instant(to_epoch_ms(DEFAULT_START)),
-              show_default=True, help="Event time of the start of the simulated span (UTC).")
-@click.option("--span", type=DurationType(), default="1h", show_default=True,
-              help="Simulated event-time span of the valid events, e.g. 90s, 30m, 1h, 1h30m.")
-@click.option("--rate", type=click.FloatRange(min=0, min_open=True), default=None,
-              help="Records per second. [default: as fast as possible]")
-@click.option("--invalid-fraction", type=_FRACTION, default=0.0, show_default=True,
-              help="Fraction of each topic's records that break exactly one validation rule.")
-@click.option("--out-of-order-fraction", type=_FRACTION, default=0.0, show_default=True,
-              help="Fraction of valid records behind the topic's max event time by less than the "
-                   "watermark delay.")
-@click.option("--late-fraction", type=_FRACTION, default=0.0, show_default=True,
-              help="Fraction of valid records more than watermark delay + 5s behind the topic's max "
-                   "event time.")
-@click.option("--watermark-delay", type=DurationType(), default=None,
-              help="The job's bounded out-of-orderness. [default: pipeline watermark.delay.seconds "
-                   "from the properties file, else 30s]")
-@click.option("--properties", "properties", type=click.Path(dir_okay=False, path_type=Path),
-              envvar=ENV_PROPERTIES, default=DEFAULT_PROPERTIES, show_default=True, show_envvar=True,
-              help="Runtime properties file (topic names, Kafka connection).")
-@click.option("--bootstrap-servers", default=None, metavar="HOST:PORT[,...]",
-              help="Produce to these brokers over plaintext instead of the properties' kafka group.")
+@click.option(
+    "--count",
+    type=click.IntRange(min=0),
+    default=None,
+    help=f"Total records, split 50% transactions / 40% clicks / 10% profiles. "
+    f"[default: {DEFAULT_COUNT} when no count option is given]",
+)
+@click.option(
+    "--transactions",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Records on the transactions topic (overrides its share of --count).",
+)
+@click.option(
+    "--clicks",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Records on the clicks topic (overrides its share of --count).",
+)
+@click.option(
+    "--profiles",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Records on the profiles topic (overrides its share of --count).",
+)
+@click.option(
+    "--users",
+    type=click.IntRange(min=1),
+    default=100,
+    show_default=True,
+    help="Number of simulated users (u0001, u0002, ...).",
+)
+@click.option(
+    "--merchants",
+    type=click.IntRange(min=1),
+    default=50,
+    show_default=True,
+    help="Number of simulated merchants (m0001, ...).",
+)
+@click.option(
+    "--seed",
+    type=click.IntRange(min=0),
+    default=42,
+    show_default=True,
+    help="Random seed: the same seed and options give byte-identical records.",
+)
+@click.option(
+    "--start",
+    type=InstantType(),
+    default=format_instant(to_epoch_ms(DEFAULT_START)),
+    show_default=True,
+    help="Event time of the start of the simulated span (UTC).",
+)
+@click.option(
+    "--span",
+    type=DurationType(),
+    default="1h",
+    show_default=True,
+    help="Simulated event-time span of the valid events, e.g. 90s, 30m, 1h, 1h30m.",
+)
+@click.option(
+    "--rate",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Records per second. [default: as fast as possible]",
+)
+@click.option(
+    "--invalid-fraction",
+    type=_FRACTION,
+    default=0.0,
+    show_default=True,
+    help="Fraction of each topic's records that break exactly one validation rule.",
+)
+@click.option(
+    "--out-of-order-fraction",
+    type=_FRACTION,
+    default=0.0,
+    show_default=True,
+    help="Fraction of valid records behind the topic's max event time by less than the watermark delay.",
+)
+@click.option(
+    "--late-fraction",
+    type=_FRACTION,
+    default=0.0,
+    show_default=True,
+    help="Fraction of valid records more than watermark delay + 5s behind the topic's max event time.",
+)
+@click.option(
+    "--watermark-delay",
+    type=DurationType(),
+    default=None,
+    help="The job's bounded out-of-orderness. [default: pipeline watermark.delay.seconds "
+    "from the properties file, else 30s]",
+)
+@click.option(
+    "--properties",
+    "properties",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar=ENV_PROPERTIES,
+    default=DEFAULT_PROPERTIES,
+    show_default=True,
+    show_envvar=True,
+    help="Runtime properties file (topic names, Kafka connection).",
+)
+@click.option(
+    "--bootstrap-servers",
+    default=None,
+    metavar="HOST:PORT[,...]",
+    help="Produce to these brokers over plaintext instead of the properties' kafka group.",
+)
 @click.option("--dry-run", is_flag=True, help="Print what would be sent; do not connect to Kafka.")
-@click.option("--output-jsonl", type=click.Path(dir_okay=False, writable=True, path_type=Path), default=None,
-              help="Also write every record (topic, key, value, kind, reason, partition, offset) "
-                   "as JSON lines.")
+@click.option(
+    "--output-jsonl",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    default=None,
+    help="Also write every record (topic, key, value, kind, reason, partition, offset) as JSON lines.",
+)
 @click.option("--progress/--no-progress", default=True, show_default=True, help="Show a progress bar.")
 @click.pass_context
 def generate(
@@ -167,9 +243,16 @@ def generate(
         bootstrap_servers = _check_bootstrap(bootstrap_servers)
     counts = _counts(count, transactions, clicks, profiles)
     options: dict[str, Any] = {
-        "seed": seed, "transactions": counts[0], "clicks": counts[1], "profiles": counts[2],
-        "users": users, "merchants": merchants, "start": start, "span": span,
-        "invalid_fraction": invalid_fraction, "out_of_order_fraction": out_of_order_fraction,
+        "seed": seed,
+        "transactions": counts[0],
+        "clicks": counts[1],
+        "profiles": counts[2],
+        "users": users,
+        "merchants": merchants,
+        "start": start,
+        "span": span,
+        "invalid_fraction": invalid_fraction,
+        "out_of_order_fraction": out_of_order_fraction,
         "late_fraction": late_fraction,
     }
     # Check the options before the properties file, so option errors come first.
@@ -202,9 +285,11 @@ def generate(
     except KafkaException as exc:
         raise click.ClickException(f"Kafka producer error: {exc}") from None
     _write_jsonl(output_jsonl, records)
-    console.print(summary.render_table(
-        title=f"Sent to {producer_conf['bootstrap.servers']} in {summary.elapsed_s:.1f}s"
-    ))
+    console.print(
+        summary.render_table(
+            title=f"Sent to {producer_conf['bootstrap.servers']} in {summary.elapsed_s:.1f}s"
+        )
+    )
 
 
 def _spec(options: dict[str, Any], watermark_delay: timedelta, topics: TopicsConfig) -> GenerateSpec:
@@ -243,9 +328,13 @@ def _load_properties(ctx: click.Context, path: Path, need_kafka: bool) -> AppCon
         return None
     if not path.exists():
         origin = f"${ENV_PROPERTIES}" if source == ParameterSource.ENVIRONMENT else "--properties"
-        hint = "" if explicit else (
-            f" (the default; pass --properties PATH, set ${ENV_PROPERTIES}, give --bootstrap-servers, "
-            "or start the local stack)"
+        hint = (
+            ""
+            if explicit
+            else (
+                f" (the default; pass --properties PATH, set ${ENV_PROPERTIES}, give --bootstrap-servers, "
+                "or start the local stack)"
+            )
         )
         raise click.BadParameter(f"no properties file at {path}{hint}", param_hint=f"'{origin}'")
     try:
@@ -284,4 +373,3 @@ def _write_jsonl(path: Path | None, records: list[PlannedRecord]) -> None:
     except OSError as exc:
         raise click.FileError(str(path), hint=exc.strerror or str(exc)) from None
     click.echo(f"wrote {len(records)} records to {path}", err=True)
-

@@ -355,7 +355,12 @@ def transaction_timeline(
         if rng.random() < 0.10:
             currency = "EUR" if currency == "USD" else "USD"
         event = transaction_event(
-            f"{id_prefix}{i:07d}", user.user_id, merchant.merchant_id, random_amount(rng), currency, country,
+            f"{id_prefix}{i:07d}",
+            user.user_id,
+            merchant.merchant_id,
+            random_amount(rng),
+            currency,
+            country,
             time_ms,
         )
         events.append((time_ms, event))

@@ -119,7 +119,11 @@ def fraction_count(n: int, fraction: float) -> int:
 
 _DURATION_PART = re.compile(r"(\d+)(ms|s|m|h|d)")
 _DURATION_UNITS_MS: Final[dict[str, int]] = {
-    "ms": 1, "s": 1_000, "m": 60_000, "h": 3_600_000, "d": 86_400_000,
+    "ms": 1,
+    "s": 1_000,
+    "m": 60_000,
+    "h": 3_600_000,
+    "d": 86_400_000,
 }
 
 
@@ -369,8 +373,16 @@ def _plan_stream(
             time_ms = base_ms if max_ms is None else max_ms
             invalid = make_invalid(rng, stream, with_time(stream, event, time_ms), time_ms)
             record = PlannedRecord(
-                -1, topic, stream, key, invalid.value, "invalid", None,
-                invalid.invalid_kind, invalid.field, invalid.reason,
+                -1,
+                topic,
+                stream,
+                key,
+                invalid.value,
+                "invalid",
+                None,
+                invalid.invalid_kind,
+                invalid.field,
+                invalid.reason,
             )
         planned.append((base_ms, record))
     return planned
@@ -385,7 +397,12 @@ def build_plan(spec: GenerateSpec) -> list[PlannedRecord]:
         Random(f"{spec.seed}:transactions"), spec.transactions, world, start_ms, span_ms, f"t-{spec.seed}-"
     )
     base["clicks"] = click_timeline(
-        Random(f"{spec.seed}:clicks"), spec.clicks, base["transactions"], world, start_ms, span_ms,
+        Random(f"{spec.seed}:clicks"),
+        spec.clicks,
+        base["transactions"],
+        world,
+        start_ms,
+        span_ms,
         f"c-{spec.seed}-",
     )
     base["profiles"] = profile_timeline(
@@ -403,8 +420,9 @@ def build_plan(spec: GenerateSpec) -> list[PlannedRecord]:
     for seq, record in enumerate(records):
         record.seq = seq
     log.info(
-        "planned %d records (seed %d): %s", len(records), spec.seed,
+        "planned %d records (seed %d): %s",
+        len(records),
+        spec.seed,
         ", ".join(f"{spec.count(s)} {s}" for s in STREAMS),
     )
     return records
-

@@ -271,7 +271,9 @@ def send(
     summary.elapsed_s = time.monotonic() - started
     log.info(
         "delivered %d of %d records in %.1f s",
-        sum(summary.delivered.values()), len(records), summary.elapsed_s,
+        sum(summary.delivered.values()),
+        len(records),
+        summary.elapsed_s,
     )
     if summary.failures or remaining > 0:
         raise DeliveryError(summary, undelivered=remaining)

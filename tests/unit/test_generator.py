@@ -52,8 +52,13 @@ STRING, AMOUNT, CURRENCY, COUNTRY = "string", "amount", "currency", "country"
 ACTION, TIER, TIME = "action", "risk_tier", "time"
 SCHEMAS: dict[str, dict[str, str]] = {
     "transactions": {
-        "txn_id": STRING, "user_id": STRING, "merchant_id": STRING, "amount": AMOUNT,
-        "currency": CURRENCY, "country": COUNTRY, "event_time": TIME,
+        "txn_id": STRING,
+        "user_id": STRING,
+        "merchant_id": STRING,
+        "amount": AMOUNT,
+        "currency": CURRENCY,
+        "country": COUNTRY,
+        "event_time": TIME,
     },
     "clicks": {"click_id": STRING, "user_id": STRING, "page": STRING, "action": ACTION, "event_time": TIME},
     "profiles": {"user_id": STRING, "home_country": COUNTRY, "risk_tier": TIER, "updated_at": TIME},
@@ -239,7 +244,9 @@ def test_topic_names_come_from_the_topics_config() -> None:
     records = build_plan(GenerateSpec.from_total(50, topics=topics))
     assert {r.topic for r in records} == {"tx-in", "clicks-in", "profiles-in"}
     assert {(r.topic, r.stream) for r in records} == {
-        ("tx-in", "transactions"), ("clicks-in", "clicks"), ("profiles-in", "profiles"),
+        ("tx-in", "transactions"),
+        ("clicks-in", "clicks"),
+        ("profiles-in", "profiles"),
     }
 
 
@@ -413,8 +420,10 @@ def test_purchase_sessions_spread_over_the_span_when_clicks_are_scarce() -> None
     records = build_plan(spec)
     last_half = spec.start + spec.span / 2
     late_checkouts = [
-        r for r in records
-        if r.stream == "clicks" and r.event["action"] == "checkout"  # type: ignore[index]
+        r
+        for r in records
+        if r.stream == "clicks"
+        and r.event["action"] == "checkout"  # type: ignore[index]
         and real_instant(r.event["event_time"]) >= last_half  # type: ignore[index,operator]
     ]
     assert len(late_checkouts) > 30
@@ -472,8 +481,14 @@ def test_late_records_need_a_valid_record_first() -> None:
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("90s", timedelta(seconds=90)), ("30m", timedelta(minutes=30)), ("1h", timedelta(hours=1)),
-     ("1h30m", timedelta(minutes=90)), ("500ms", timedelta(milliseconds=500)), ("45", timedelta(seconds=45))],
+    [
+        ("90s", timedelta(seconds=90)),
+        ("30m", timedelta(minutes=30)),
+        ("1h", timedelta(hours=1)),
+        ("1h30m", timedelta(minutes=90)),
+        ("500ms", timedelta(milliseconds=500)),
+        ("45", timedelta(seconds=45)),
+    ],
 )
 def test_parse_duration(text: str, expected: timedelta) -> None:
     assert parse_duration(text) == expected
@@ -584,7 +599,9 @@ def test_send_raises_naming_topic_and_kafka_error() -> None:
     records = build_plan(GenerateSpec(transactions=20, clicks=10))
     with pytest.raises(DeliveryError) as caught:
         send(
-            records, {"bootstrap.servers": "b:9092"}, progress=False,
+            records,
+            {"bootstrap.servers": "b:9092"},
+            progress=False,
             producer_factory=lambda conf: FakeProducer(conf, fail_topic="clicks"),
         )
     message = str(caught.value)
@@ -628,11 +645,17 @@ def test_summary_table_renders() -> None:
 # --------------------------------------------------------------------------------------------------
 
 
-def write_properties(path: Path, topics: dict[str, str] | None = None, pipeline: dict[str, str] | None = None,
-                     kafka: dict[str, str] | None = None) -> Path:
+def write_properties(
+    path: Path,
+    topics: dict[str, str] | None = None,
+    pipeline: dict[str, str] | None = None,
+    kafka: dict[str, str] | None = None,
+) -> Path:
     groups: list[dict[str, Any]] = [
-        {"PropertyGroupId": "kinesis.analytics.flink.run.options",
-         "PropertyMap": {"python": "main.py", "jarfile": "lib/deps.jar"}},
+        {
+            "PropertyGroupId": "kinesis.analytics.flink.run.options",
+            "PropertyMap": {"python": "main.py", "jarfile": "lib/deps.jar"},
+        },
         {"PropertyGroupId": "kafka", "PropertyMap": kafka or {"bootstrap.servers": "localhost:9092"}},
     ]
     if topics:
@@ -669,19 +692,44 @@ def test_cli_dry_run_uses_properties_and_writes_jsonl(runner: CliRunner, tmp_pat
     out = tmp_path / "records.jsonl"
     result = runner.invoke(
         generate,
-        ["--transactions", "30", "--clicks", "20", "--profiles", "5", "--users", "5", "--seed", "3",
-         "--span", "90s", "--start", "2026-01-01T00:00:00Z", "--dry-run", "--output-jsonl", str(out)],
+        [
+            "--transactions",
+            "30",
+            "--clicks",
+            "20",
+            "--profiles",
+            "5",
+            "--users",
+            "5",
+            "--seed",
+            "3",
+            "--span",
+            "90s",
+            "--start",
+            "2026-01-01T00:00:00Z",
+            "--dry-run",
+            "--output-jsonl",
+            str(out),
+        ],
     )
     assert result.exit_code == 0, result.output
     assert "tx-in" in result.output and "watermark delay 10s" in result.output
     lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert len(lines) == 55
     assert Counter(line["topic"] for line in lines) == {"tx-in": 30, "clicks-in": 20, "profiles-in": 5}
-    expected = build_plan(GenerateSpec(
-        seed=3, transactions=30, clicks=20, profiles=5, users=5, span=timedelta(seconds=90),
-        start=datetime(2026, 1, 1, tzinfo=UTC), watermark_delay=timedelta(seconds=10),
-        topics=TopicsConfig(transactions="tx-in", clicks="clicks-in", profiles="profiles-in"),
-    ))
+    expected = build_plan(
+        GenerateSpec(
+            seed=3,
+            transactions=30,
+            clicks=20,
+            profiles=5,
+            users=5,
+            span=timedelta(seconds=90),
+            start=datetime(2026, 1, 1, tzinfo=UTC),
+            watermark_delay=timedelta(seconds=10),
+            topics=TopicsConfig(transactions="tx-in", clicks="clicks-in", profiles="profiles-in"),
+        )
+    )
     assert [line["value"] for line in lines] == [r.value.decode() for r in expected]
 
 
@@ -704,9 +752,15 @@ def test_cli_uses_properties_kafka_config(
 ) -> None:
     FakeProducer.instances.clear()
     monkeypatch.setattr(send_module, "Producer", FakeProducer)
-    props = write_properties(tmp_path / "props.json", kafka={"bootstrap.servers": "kafka.internal:9096",
-                                                              "auth": "scram", "sasl.username": "u",
-                                                              "sasl.password": "p"})
+    props = write_properties(
+        tmp_path / "props.json",
+        kafka={
+            "bootstrap.servers": "kafka.internal:9096",
+            "auth": "scram",
+            "sasl.username": "u",
+            "sasl.password": "p",
+        },
+    )
     monkeypatch.setenv("MSK_FEATURES_PROPERTIES", str(props))
     result = runner.invoke(generate, ["--count", "10", "--no-progress"])
     assert result.exit_code == 0, result.output
@@ -715,9 +769,7 @@ def test_cli_uses_properties_kafka_config(
 
 
 def test_cli_delivery_failure_is_a_clean_error(runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(
-        send_module, "Producer", lambda conf: FakeProducer(conf, fail_topic="transactions")
-    )
+    monkeypatch.setattr(send_module, "Producer", lambda conf: FakeProducer(conf, fail_topic="transactions"))
     args = ["--count", "20", "--bootstrap-servers", "localhost:9092", "--no-progress"]
     result = runner.invoke(generate, args)
     assert result.exit_code == 1

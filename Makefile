@@ -1,0 +1,66 @@
+# Entry points: `make demo` and `make test` do everything on a fresh machine (Java 17, Maven 3.8+,
+# Python 3.11+ required). Every target is idempotent.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+MVN ?= mvn
+MVN_FLAGS ?= -q -B
+PYTEST_ARGS ?=
+
+.PHONY: help setup package test test-unit test-flink test-integration test-packaging demo local-up local-down lint format clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@command -v java >/dev/null || { echo "Java 17 is required (java not on PATH)"; exit 1; }
+	@java -version 2>&1 | grep -qE 'version "(17|21|25)' || { echo "Java 17+ is required: $$(java -version 2>&1 | head -1)"; exit 1; }
+	@command -v $(MVN) >/dev/null || { echo "Maven is required (mvn not on PATH)"; exit 1; }
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11+ is required"; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[dev]"
+	touch $(STAMP)
+
+setup: $(STAMP) ## Create the virtualenv and install the package with its dev tools
+
+package: setup ## Build target/lib/pyflink-dependencies.jar and target/msk-flink-features-<version>.zip
+	$(MVN) $(MVN_FLAGS) package
+	@ls -l target/lib/pyflink-dependencies.jar target/msk-flink-features-*.zip | awk '{print $$5, $$9}'
+
+test: package ## Run every test suite (unit, Flink mini-cluster, packaging, integration on the local stack)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-unit: setup ## Unit tests only (no JVM, no servers)
+	$(PY) -m pytest -m unit $(PYTEST_ARGS)
+
+test-flink: package ## Flink mini-cluster tests
+	$(PY) -m pytest -m flink $(PYTEST_ARGS)
+
+test-integration: package ## Tests on the local stack (real Kafka broker + S3 API server)
+	$(PY) -m pytest -m integration $(PYTEST_ARGS)
+
+test-packaging: setup ## Build and inspect the jar and the zip
+	$(PY) -m pytest -m packaging $(PYTEST_ARGS)
+
+demo: package ## The reference pipeline end to end on the local stack, with counts per output
+	$(VENV)/bin/msk-features demo
+
+local-up: setup ## Start the local Kafka broker and S3 server (state in .local-stack/)
+	$(VENV)/bin/msk-features local up
+
+local-down: setup ## Stop what local-up started
+	$(VENV)/bin/msk-features local down
+
+lint: setup ## ruff lint and format check
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: setup ## Apply ruff's formatting and safe fixes
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+clean: ## Remove build output (keeps the virtualenv and the local stack)
+	rm -rf target .pytest_cache .ruff_cache

@@ -1,0 +1,41 @@
+"""Shared pytest fixtures.
+
+``local_stack`` (session-scoped) starts a real Kafka broker and an S3 API server in a temporary state
+dir with the pipeline's topics (``TopicsConfig().specs()``) and yields their
+:class:`~msk_features.localstack.stack.Endpoints`; it always stops them at the end of the session.
+Only tests that request it (marked ``integration``) pay for it.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from flink_jobs.config import TopicsConfig
+from msk_features.localstack.stack import Endpoints, LocalStack
+
+
+@pytest.fixture(scope="session")
+def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Endpoints]:
+    """A running local stack (Kafka 3.9.1 KRaft + moto S3) for the whole test session."""
+    stack = LocalStack(tmp_path_factory.mktemp("stack"))
+    try:
+        yield stack.up(topics=TopicsConfig().specs())
+    finally:
+        stack.down()
+
+
+@pytest.fixture(scope="session")
+def built_package() -> Path:
+    """Build the uber-jar, the S3 plugin copy and the Managed Flink zip once per session; return the zip."""
+    repo = Path(__file__).resolve().parents[1]
+    proc = subprocess.run(
+        ["mvn", "-q", "-B", "package"], cwd=repo, capture_output=True, text=True, check=False
+    )
+    if proc.returncode != 0:
+        pytest.fail(f"mvn package failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
+    (zip_path,) = (repo / "target").glob("msk-flink-features-*.zip")
+    return zip_path

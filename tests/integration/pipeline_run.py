@@ -1,0 +1,72 @@
+"""Shared set-up for tests that run the job on the local stack: unique topics, send, run, read back."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from flink_jobs.config import AppConfig, TopicsConfig, to_property_groups
+from msk_features.generator.plan import GenerateSpec, PlannedRecord, build_plan
+from msk_features.generator.send import send
+from msk_features.kafka_clients import librdkafka_config
+from msk_features.local_properties import local_app_config
+from msk_features.localstack.stack import Endpoints
+from msk_features.localstack.topics import ensure_topics
+
+
+@dataclass(frozen=True)
+class SentData:
+    """Input topics of one test, and the exact records the generator sent to them."""
+
+    topics: TopicsConfig
+    records: list[PlannedRecord]
+
+
+def unique_topics(prefix: str, partitions: int = 3) -> TopicsConfig:
+    """Topic names no other test uses (the broker is shared by the session)."""
+    return TopicsConfig(
+        transactions=f"{prefix}transactions",
+        clicks=f"{prefix}clicks",
+        profiles=f"{prefix}profiles",
+        valid_transactions=f"{prefix}transactions-valid",
+        dead_letter=f"{prefix}dead-letter",
+        late_events=f"{prefix}late-events",
+        partitions=partitions,
+    )
+
+
+def send_inputs(endpoints: Endpoints, spec: GenerateSpec, prefix: str) -> SentData:
+    """Create ``prefix``-ed topics and send ``spec``'s records to them."""
+    topics = unique_topics(prefix)
+    ensure_topics(endpoints.kafka_plaintext_bootstrap, topics.specs())
+    records = build_plan(replace(spec, topics=topics))
+    send(records, librdkafka_config(endpoints.kafka_config("plaintext")), progress=False)
+    return SentData(topics, records)
+
+
+def job_config(
+    endpoints: Endpoints, inputs: TopicsConfig, output_prefix: str, tmp: Path, auth: str = "plaintext"
+) -> tuple[AppConfig, Path]:
+    """A config reading ``inputs`` and writing to ``output_prefix``-ed outputs; its properties file."""
+    outputs = unique_topics(output_prefix)
+    ensure_topics(endpoints.kafka_plaintext_bootstrap, outputs.specs()[3:])
+    topics = replace(
+        inputs,
+        valid_transactions=outputs.valid_transactions,
+        dead_letter=outputs.dead_letter,
+        late_events=outputs.late_events,
+    )
+    run_id = f"{output_prefix}{uuid.uuid4().hex[:8]}"
+    cfg = local_app_config(
+        endpoints,
+        auth=auth,
+        topics=topics,
+        prefix=f"{output_prefix}offline",  # type: ignore[arg-type]
+        transactional_id_prefix=run_id,
+        consumer_group=run_id,
+    )
+    path = tmp / "application_properties.json"
+    path.write_text(json.dumps(to_property_groups(cfg), indent=2), encoding="utf-8")
+    return cfg, path
