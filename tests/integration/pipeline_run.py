@@ -67,6 +67,7 @@ def job_config(
         transactional_id_prefix=run_id,
         consumer_group=run_id,
     )
+    tmp.mkdir(parents=True, exist_ok=True)
     path = tmp / "application_properties.json"
     path.write_text(json.dumps(to_property_groups(cfg), indent=2), encoding="utf-8")
     return cfg, path

@@ -139,12 +139,12 @@ def test_document_shape_errors() -> None:
     with pytest.raises(ConfigError, match="is not a property group"):
         parse_config([{"PropertyGroupId": "kafka"}])
     with pytest.raises(ConfigError, match="appears twice"):
-        parse_config(document() + [{"PropertyGroupId": "kafka", "PropertyMap": {}}])
+        parse_config([*document(), {"PropertyGroupId": "kafka", "PropertyMap": {}}])
 
 
 def test_load_config_file_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     missing = tmp_path / "nope.json"
-    with pytest.raises(ConfigError, match="no properties file at .*nope.json"):
+    with pytest.raises(ConfigError, match=r"no properties file at .*nope\.json"):
         load_config(missing)
     broken = tmp_path / "broken.json"
     broken.write_text("[{", encoding="utf-8")
