@@ -9,13 +9,11 @@ local run reads what is there and stops. Run the job with ``MSK_FEATURES_PROPERT
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from flink_jobs.config import (
     AppConfig,
-    KafkaConfig,
     OfflineConfig,
     PipelineConfig,
     RunOptions,
@@ -43,18 +41,7 @@ def local_app_config(
     consumer_group: str = "msk-features-local",
 ) -> AppConfig:
     """An :class:`AppConfig` for a bounded local run against ``endpoints``."""
-    if auth == "scram":
-        kafka = KafkaConfig(
-            bootstrap_servers=endpoints.kafka_scram_bootstrap,
-            auth="scram",
-            scram_username=endpoints.scram_username,
-            scram_password=endpoints.scram_password,
-            truststore_location=endpoints.ca_file,
-            truststore_type="PEM",
-        )
-    else:
-        kafka = KafkaConfig(bootstrap_servers=endpoints.kafka_plaintext_bootstrap, auth="plaintext")
-    kafka = replace(kafka, consumer_group=consumer_group, bounded=True)
+    kafka = endpoints.kafka_config(auth, consumer_group=consumer_group, bounded=True)
     chosen_bucket = bucket or (endpoints.buckets[0] if endpoints.buckets else DEFAULT_BUCKET)
     return AppConfig(
         run_options=RunOptions(python="main.py", jarfile="lib/pyflink-dependencies.jar"),
