@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from flink_jobs.config import ConfigError, load_config
+if TYPE_CHECKING:
+    from msk_features.demo import OutputCounts
+
+from flink_jobs.config import load_config
+from msk_features.cli_errors import user_errors
 from msk_features.generator.cli import generate
 from msk_features.localstack.cli import local
 
@@ -23,20 +26,6 @@ _console = Console()
 _err = Console(stderr=True)
 
 DEFAULT_PROPERTIES = Path(".local-stack") / "application_properties.json"
-
-
-@contextmanager
-def _user_errors() -> Iterator[None]:
-    """Errors the user can fix: a red message and exit status 1, never a traceback."""
-    from msk_features.localstack import LocalStackError
-    from msk_features.outputs import TopicReadTimeout
-    from msk_features.runner import JobFailed
-
-    try:
-        yield
-    except (ConfigError, JobFailed, LocalStackError, TopicReadTimeout, FileNotFoundError) as exc:
-        _err.print(f"[bold red]Error:[/] {escape(str(exc))}")
-        raise click.exceptions.Exit(1) from None
 
 
 def _properties_option(func):  # type: ignore[no-untyped-def]
@@ -70,7 +59,7 @@ def sql(properties: Path) -> None:
     """Print the Flink SQL the job runs for a properties file (DDL, views, then the INSERTs)."""
     from flink_jobs.job import build_pipeline
 
-    with _user_errors():
+    with user_errors():
         cfg = load_config(properties)
         click.echo(build_pipeline(cfg).sql())
 
@@ -88,7 +77,7 @@ def run(properties: Path, app_root: Path | None, timeout_s: float) -> None:
     """Run the job locally on a Flink mini-cluster (bounded: it reads what is there, then stops)."""
     from msk_features.runner import REPO_ROOT, run_job
 
-    with _user_errors():
+    with user_errors():
         load_config(properties)  # fail here, with the group and key, before starting a JVM
         with _console.status("Running the job on a local Flink mini-cluster…"):
             result = run_job(properties, app_root or REPO_ROOT, timeout_s=timeout_s)
@@ -102,13 +91,13 @@ def outputs(properties: Path, timeout_s: float) -> None:
     """Count what the job wrote: output topics (read_committed) and Parquet files through S3."""
     from msk_features.demo import count_outputs
 
-    with _user_errors():
+    with user_errors():
         cfg = load_config(properties)
         counts = count_outputs(cfg, timeout_s=timeout_s)
     _print_counts(counts, None)
 
 
-def _print_counts(counts: object, expected: dict[str, int] | None) -> bool:
+def _print_counts(counts: OutputCounts, expected: dict[str, int] | None) -> bool:
     """Render the counts table; return True when every expectation given is met."""
     table = Table(title="Pipeline outputs", header_style="bold")
     table.add_column("output")
@@ -124,17 +113,17 @@ def _print_counts(counts: object, expected: dict[str, int] | None) -> bool:
         ok = ok and (want is None or want == value)
         table.add_row(name, str(value), "" if want is None else str(want), mark)
 
-    row("transactions-valid (Kafka, read_committed)", counts.valid_transactions, "valid_transactions")  # type: ignore[attr-defined]
-    row("transactions (Parquet rows on S3)", counts.parquet_rows, "valid_transactions")  # type: ignore[attr-defined]
-    row("dead-letter (Kafka, read_committed)", counts.dead_letters, "dead_letters")  # type: ignore[attr-defined]
-    for source, n in sorted(counts.dead_letters_by_source.items()):  # type: ignore[attr-defined]
+    row("transactions-valid (Kafka, read_committed)", counts.valid_transactions, "valid_transactions")
+    row("transactions (Parquet rows on S3)", counts.parquet_rows, "valid_transactions")
+    row("dead-letter (Kafka, read_committed)", counts.dead_letters, "dead_letters")
+    for source, n in sorted(counts.dead_letters_by_source.items()):
         row(f"  from {source}", n)
-    for reason, n in sorted(counts.dead_letters_by_reason.items()):  # type: ignore[attr-defined]
+    for reason, n in sorted(counts.dead_letters_by_reason.items()):
         row(f"  {reason}", n)
     _console.print(table)
     _console.print(
-        f"Parquet: {counts.parquet_files} files in {counts.parquet_partitions} dt/hr partitions, "  # type: ignore[attr-defined]
-        f"{counts.success_markers} _SUCCESS markers."  # type: ignore[attr-defined]
+        f"Parquet: {counts.parquet_files} files in {counts.parquet_partitions} dt/hr partitions, "
+        f"{counts.success_markers} _SUCCESS markers."
     )
     return ok
 
@@ -176,7 +165,7 @@ def demo(count: int, invalid_fraction: float, seed: int, state_dir: Path | None)
 
     directory = state_dir.resolve() if state_dir else default_state_dir()
     started = time.monotonic()
-    with _user_errors():
+    with user_errors():
         stack = LocalStack(directory, progress=lambda m: _console.print(f"[dim]• {escape(m)}[/]"))
         _console.rule("1. local stack")
         endpoints = stack.up()

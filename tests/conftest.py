@@ -8,6 +8,8 @@ Only tests that request it (marked ``integration``) pay for it.
 
 from __future__ import annotations
 
+import re
+import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,12 +32,24 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Endpoints]
 
 @pytest.fixture(scope="session")
 def built_package() -> Path:
-    """Build the uber-jar, the S3 plugin copy and the Managed Flink zip once per session; return the zip."""
+    """Build the uber-jar, the S3 plugin copy and the Managed Flink zip once per session; return the zip.
+
+    The one Maven build of a test session: the packaging, smoke and job tests all use its output.
+    """
     repo = Path(__file__).resolve().parents[1]
+    mvn = shutil.which("mvn")
+    if mvn is None:
+        pytest.fail("Maven (mvn) is not on PATH: install Maven 3.8+ (see README prerequisites)")
     proc = subprocess.run(
-        ["mvn", "-q", "-B", "package"], cwd=repo, capture_output=True, text=True, check=False
+        [mvn, "-q", "-B", "-Dstyle.color=never", "package"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
     )
     if proc.returncode != 0:
-        pytest.fail(f"mvn package failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
+        output = re.sub(r"\x1b\[[0-9;]*m", "", f"{proc.stdout}\n{proc.stderr}").strip()
+        pytest.fail(f"mvn -q -B package failed (exit {proc.returncode}):\n{output[-8000:]}", pytrace=False)
     (zip_path,) = (repo / "target").glob("msk-flink-features-*.zip")
     return zip_path

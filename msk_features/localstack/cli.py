@@ -10,8 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -20,9 +19,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from flink_jobs.config import ConfigError, TopicsConfig
-from msk_features.kafka_check import KafkaConnectionError
-from msk_features.localstack import LocalStackError
+from flink_jobs.config import TopicsConfig
+from msk_features.cli_errors import user_errors
 
 __all__ = ["local"]
 
@@ -48,19 +46,6 @@ def _resolve_state_dir(state_dir: Path | None) -> Path:
     from msk_features.localstack.stack import default_state_dir
 
     return state_dir.expanduser().resolve() if state_dir is not None else default_state_dir()
-
-
-@contextmanager
-def _user_errors() -> Iterator[None]:
-    """Turn the errors a user can fix into a red message and exit status 1 (no traceback)."""
-    try:
-        yield
-    except (LocalStackError, KafkaConnectionError, ConfigError) as exc:
-        _err.print(f"[bold red]Error:[/] {escape(str(exc))}")
-        raise click.exceptions.Exit(1) from None
-    except KeyboardInterrupt:
-        _err.print("[yellow]Interrupted.[/]")
-        raise click.exceptions.Exit(130) from None
 
 
 @click.group(name="local")
@@ -110,7 +95,7 @@ def up(partitions: int, buckets: tuple[str, ...], state_dir: Path | None) -> Non
 
     directory = _resolve_state_dir(state_dir)
     started_at = time.monotonic()
-    with _user_errors(), _console.status("Starting the local stack…") as spinner:
+    with user_errors(), _console.status("Starting the local stack…") as spinner:
 
         def progress(message: str) -> None:
             spinner.update(f"{escape(message)}…")
@@ -151,7 +136,7 @@ def down(purge: bool, state_dir: Path | None) -> None:
     from msk_features.localstack.stack import LocalStack
 
     directory = _resolve_state_dir(state_dir)
-    with _user_errors(), _console.status("Stopping the local stack…"):
+    with user_errors(), _console.status("Stopping the local stack…"):
         stopped = LocalStack(directory).down(purge=purge)
     if stopped:
         _console.print(f"[green]Stopped[/] {', '.join(stopped)}.")
@@ -172,7 +157,7 @@ def status(as_json: bool, state_dir: Path | None) -> None:
     from msk_features.localstack.stack import LocalStack
 
     directory = _resolve_state_dir(state_dir)
-    with _user_errors():
+    with user_errors():
         report = LocalStack(directory).status()
     if as_json:
         click.echo(json.dumps(report, indent=2))

@@ -30,6 +30,7 @@ from pathlib import Path
 
 from msk_features.localstack import LocalStackError
 from msk_features.localstack.ports import LOOPBACK
+from msk_features.localstack.process import spawn_detached
 from msk_features.localstack.tls import TlsMaterial
 
 __all__ = [
@@ -523,16 +524,7 @@ class KafkaBroker:
             self._server_log_offset = self.server_log.stat().st_size
         except FileNotFoundError:
             self._server_log_offset = 0
-        with open(self.stdout_log, "wb") as out:  # only this run's JVM output
-            return subprocess.Popen(
-                command,
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                env=env,
-                cwd=self.state_dir,
-                start_new_session=True,
-            )
+        return spawn_detached(command, self.stdout_log, env, self.state_dir)
 
     def _current_output(self) -> list[tuple[Path, str]]:
         """What the last started process wrote to each log (everything if not started here)."""

@@ -19,6 +19,7 @@ from typing import Any
 
 from msk_features.localstack import LocalStackError
 from msk_features.localstack.ports import LOOPBACK
+from msk_features.localstack.process import spawn_detached
 
 __all__ = [
     "ACCESS_KEY",
@@ -83,16 +84,7 @@ class S3Server:
         env.setdefault("AWS_DEFAULT_REGION", REGION)
         command = self.command(port)
         log.info("starting the S3 server: %s", " ".join(command))
-        with open(self.log_file, "wb") as out:  # only this run's output
-            return subprocess.Popen(
-                command,
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                env=env,
-                cwd=self.state_dir,
-                start_new_session=True,
-            )
+        return spawn_detached(command, self.log_file, env, self.state_dir)
 
     def log_tail(self, lines: int = 30) -> str:
         """The last ``lines`` lines of the server's log."""

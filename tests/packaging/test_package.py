@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import shutil
-import subprocess
 import tomllib
 import xml.etree.ElementTree as ET
 import zipfile
@@ -28,7 +26,6 @@ JAR = TARGET / "lib" / "pyflink-dependencies.jar"
 JAR_ENTRY = "lib/pyflink-dependencies.jar"
 SOURCE_PACKAGES = ("flink_jobs", "connectors")
 DATA_SUFFIXES = {".py", ".sql", ".json"}
-MVN_TIMEOUT_S = 1800
 
 FACTORY_SERVICE = "META-INF/services/org.apache.flink.table.factories.Factory"
 REQUIRED_FACTORIES = {
@@ -82,7 +79,6 @@ FORBIDDEN_PREFIXES = (
     "org/xerial/snappy/",  # in flink-dist
     "net/jpountz/",  # in flink-dist
 )
-ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
 SIGNATURE_FILE = re.compile(r"^META-INF/[^/]+\.(SF|DSA|RSA|EC)$", re.IGNORECASE)
 
 
@@ -118,24 +114,12 @@ def _sha256(data: bytes) -> str:
 
 
 @pytest.fixture(scope="module")
-def build() -> dict[str, Path]:
-    mvn = shutil.which("mvn")
-    if mvn is None:
-        pytest.skip("Maven (mvn) is not on PATH")
-    proc = subprocess.run(
-        [mvn, "-q", "-B", "-Dstyle.color=never", "package"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=MVN_TIMEOUT_S,
-        check=False,
-    )
-    if proc.returncode != 0:
-        output = ANSI_ESCAPE.sub("", f"{proc.stdout}\n{proc.stderr}").strip()
-        pytest.fail(f"mvn -q -B package failed (exit {proc.returncode}):\n{output}", pytrace=False)
+def build(built_package: Path) -> dict[str, Path]:
+    """The session's Maven build (``built_package`` in conftest): the jar and the versioned zip."""
     zip_path = TARGET / f"msk-flink-features-{_project_version()}.zip"
     assert JAR.is_file(), f"{JAR} was not built"
     assert zip_path.is_file(), f"{zip_path} was not built"
+    assert built_package == zip_path
     return {"jar": JAR, "zip": zip_path}
 
 
