@@ -1,0 +1,12 @@
+terraform {
+  # mock_provider in tests/*.tftest.hcl needs 1.7.
+  required_version = ">= 1.7"
+
+  required_providers {
+    aws = {
+      source = "hashicorp/aws"
+      # FLINK-2_2 (the application's runtime) is accepted from 6.40 on.
+      version = ">= 6.40"
+    }
+  }
+}

@@ -1,0 +1,125 @@
+variable "application_properties" {
+  description = <<-EOT
+    The application's runtime properties, one attribute per property group and key that
+    flink_jobs/config.py reads (see local.property_keys for the exact group ids and keys). null
+    (or an omitted attribute) leaves a key out, so the loader's default applies; a few keys have
+    deployment defaults here (IAM auth, a 60 s checkpoint interval, parallelism 1). The offline
+    group's s3.* keys exist only for local S3 servers and are deliberately absent.
+  EOT
+  type = object({
+    run_options = optional(object({
+      python   = optional(string, "main.py")
+      jarfile  = optional(string, "lib/pyflink-dependencies.jar")
+      py_files = optional(string)
+    }), {})
+    kafka = optional(object({
+      bootstrap_servers       = optional(string)
+      auth                    = optional(string, "iam")
+      group_id                = optional(string, "msk-flink-features")
+      sasl_username           = optional(string)
+      sasl_password           = optional(string)
+      ssl_truststore_location = optional(string)
+      ssl_truststore_type     = optional(string)
+      ssl_keystore_location   = optional(string)
+      ssl_keystore_type       = optional(string)
+      ssl_keystore_password   = optional(string)
+      ssl_key_password        = optional(string)
+      scan_startup_mode       = optional(string)
+      bounded                 = optional(bool, false)
+    }), {})
+    topics = optional(object({
+      transactions = optional(string, "transactions")
+      clicks       = optional(string, "clicks")
+      profiles     = optional(string, "profiles")
+      dead_letter  = optional(string, "dead-letter")
+      late_events  = optional(string, "late-events")
+      partitions   = optional(number, 3)
+      retention_ms = optional(number, 604800000)
+    }), {})
+    kafka_sink = optional(object({
+      delivery_guarantee      = optional(string, "exactly-once")
+      transactional_id_prefix = optional(string)
+      transaction_timeout_ms  = optional(number, 600000)
+    }), {})
+    offline = optional(object({
+      path = optional(string)
+    }), {})
+    pipeline = optional(object({
+      name                    = optional(string, "fraud")
+      version                 = optional(string)
+      watermark_delay_seconds = optional(number)
+      idle_timeout_seconds    = optional(number)
+      checkpoint_interval_ms  = optional(number, 60000)
+      parallelism             = optional(number, 1)
+    }), {})
+    feature_topics = optional(map(string), {})
+  })
+  default = {}
+
+  validation {
+    condition     = contains(["plaintext", "scram", "mtls", "iam"], var.application_properties.kafka.auth)
+    error_message = "kafka.auth must be one of plaintext, scram, mtls, iam."
+  }
+  validation {
+    condition = var.application_properties.kafka.auth != "scram" || (
+      var.application_properties.kafka.sasl_username != null && var.application_properties.kafka.sasl_password != null
+    )
+    error_message = "kafka.auth = scram needs kafka.sasl_username and kafka.sasl_password."
+  }
+  validation {
+    condition     = var.application_properties.kafka.auth != "mtls" || var.application_properties.kafka.ssl_keystore_location != null
+    error_message = "kafka.auth = mtls needs kafka.ssl_keystore_location (a keystore shipped in the zip)."
+  }
+  validation {
+    condition     = contains(["exactly-once", "at-least-once"], var.application_properties.kafka_sink.delivery_guarantee)
+    error_message = "kafka_sink.delivery_guarantee must be exactly-once or at-least-once."
+  }
+  validation {
+    condition     = var.application_properties.kafka_sink.transaction_timeout_ms >= 1000 && var.application_properties.kafka_sink.transaction_timeout_ms <= 900000
+    error_message = "kafka_sink.transaction_timeout_ms must be from 1000 to 900000 (MSK's transaction.max.timeout.ms)."
+  }
+  validation {
+    condition     = var.application_properties.pipeline.checkpoint_interval_ms >= 100
+    error_message = "pipeline.checkpoint_interval_ms must be at least 100."
+  }
+  validation {
+    condition     = var.application_properties.pipeline.parallelism >= 1 && var.application_properties.pipeline.parallelism <= 10000
+    error_message = "pipeline.parallelism must be from 1 to 10000."
+  }
+  validation {
+    condition     = var.application_properties.topics.partitions >= 1 && var.application_properties.topics.partitions <= 10000
+    error_message = "topics.partitions must be from 1 to 10000."
+  }
+  validation {
+    condition     = var.application_properties.offline.path == null || can(regex("^s3a://[a-z0-9.-]+(/.*)?$", coalesce(var.application_properties.offline.path, "-")))
+    error_message = "offline.path must look like s3a://bucket/prefix."
+  }
+  validation {
+    condition     = alltrue([for name in keys(var.application_properties.feature_topics) : can(regex("^[a-z][a-z0-9_]*$", name))])
+    error_message = "feature_topics keys must be feature set names (lower case letters, digits, _)."
+  }
+}
+
+variable "bootstrap_servers" {
+  description = "The cluster's bootstrap servers for the selected auth mode; used when application_properties.kafka.bootstrap_servers is null."
+  type        = string
+  default     = null
+}
+
+variable "offline_path" {
+  description = "Where Parquet goes (s3a://bucket/prefix) when application_properties.offline.path is null; null and no path there leaves the offline group out."
+  type        = string
+  default     = null
+}
+
+variable "transactional_id_prefix" {
+  description = "The Kafka sinks' transactional id prefix when application_properties.kafka_sink.transactional_id_prefix is null (must be unique per application on the cluster, e.g. the application name)."
+  type        = string
+  default     = "msk-flink-features"
+}
+
+variable "feature_sets" {
+  description = "The feature sets the pipeline writes (their topics are feature_topics[name] or features-<name> with _ as -)."
+  type        = list(string)
+  default     = ["txn_1m", "txn_1h", "session", "txn_features"]
+}

@@ -1,0 +1,109 @@
+output "application_name" {
+  description = "Name of the Managed Flink application (the 'Application' dimension of its metrics)."
+  value       = try(aws_kinesisanalyticsv2_application.this.name, null)
+}
+
+output "application_arn" {
+  description = "ARN of the application."
+  value       = try(aws_kinesisanalyticsv2_application.this.arn, null)
+}
+
+output "application_version_id" {
+  description = "Current version of the application (grows with every update)."
+  value       = try(aws_kinesisanalyticsv2_application.this.version_id, null)
+}
+
+output "runtime_environment" {
+  description = "The application's runtime (FLINK-2_2 by default)."
+  value       = try(aws_kinesisanalyticsv2_application.this.runtime_environment, null)
+}
+
+output "code_s3_bucket" {
+  description = "Bucket of the uploaded zip."
+  value       = try(aws_s3_object.code.bucket, null)
+}
+
+output "code_s3_key" {
+  description = "Key of the uploaded zip (<prefix><zip name>-<sha256>.zip)."
+  value       = try(aws_s3_object.code.key, null)
+}
+
+output "code_s3_object_version" {
+  description = "S3 version id of the uploaded zip."
+  value       = try(aws_s3_object.code.version_id, null)
+}
+
+output "property_groups" {
+  description = "The property groups written to the application (group id -> key -> value)."
+  value       = module.properties.property_groups
+}
+
+output "application_properties_json" {
+  description = "The properties document (as /etc/flink/application_properties.json) for `msk-features topics apply --properties FILE` and local runs."
+  value       = module.properties.application_properties_json
+}
+
+output "topics" {
+  description = "Every topic the pipeline needs (name, partitions, compacted, retention_ms)."
+  value       = module.properties.topics
+}
+
+output "input_topics" {
+  description = "Topics the job reads (the consumer-lag alarms watch these)."
+  value       = module.properties.input_topics
+}
+
+output "output_topics" {
+  description = "Topics the job writes."
+  value       = module.properties.output_topics
+}
+
+output "consumer_group" {
+  description = "Consumer group of the job's sources."
+  value       = module.properties.consumer_group
+}
+
+output "transactional_id_prefix" {
+  description = "Transactional id prefix of the exactly-once Kafka sinks."
+  value       = module.properties.transactional_id_prefix
+}
+
+output "kafka_port" {
+  description = "Broker port the application connects to (from kafka.auth)."
+  value       = local.kafka_port
+}
+
+output "checkpoint_configuration" {
+  description = "The application's checkpoint configuration (CUSTOM, interval from pipeline.checkpoint_interval_ms)."
+  value       = try(aws_kinesisanalyticsv2_application.this.application_configuration[0].flink_application_configuration[0].checkpoint_configuration[0], null)
+}
+
+output "parallelism_configuration" {
+  description = "The application's parallelism configuration (CUSTOM, parallelism from pipeline.parallelism)."
+  value       = try(aws_kinesisanalyticsv2_application.this.application_configuration[0].flink_application_configuration[0].parallelism_configuration[0], null)
+}
+
+output "vpc_subnet_ids" {
+  description = "Subnets of the application's VPC configuration."
+  value       = try(aws_kinesisanalyticsv2_application.this.application_configuration[0].vpc_configuration[0].subnet_ids, null)
+}
+
+output "security_group_id" {
+  description = "Security group of the application's ENIs (give it to the MSK module's client_security_group_ids)."
+  value       = try(aws_security_group.this.id, null)
+}
+
+output "role_arn" {
+  description = "ARN of the service-execution role."
+  value       = try(aws_iam_role.this.arn, null)
+}
+
+output "role_name" {
+  description = "Name of the service-execution role."
+  value       = try(aws_iam_role.this.name, null)
+}
+
+output "log_group_name" {
+  description = "CloudWatch log group of the application."
+  value       = try(aws_cloudwatch_log_group.this.name, null)
+}

@@ -1,0 +1,214 @@
+variable "application_properties" {
+  description = <<-EOT
+    The application's runtime properties, one attribute per property group and key that
+    flink_jobs/config.py reads (see local.property_keys for the exact group ids and keys). null
+    (or an omitted attribute) leaves a key out, so the loader's default applies; a few keys have
+    deployment defaults here (IAM auth, a 60 s checkpoint interval, parallelism 1). The offline
+    group's s3.* keys exist only for local S3 servers and are deliberately absent.
+    null bootstrap_servers, offline.path and kafka_sink.transactional_id_prefix take the cluster's
+    endpoint, s3a://<lake bucket>/<lake prefix> and the application name. Validated in
+    modules/properties.
+  EOT
+  type = object({
+    run_options = optional(object({
+      python   = optional(string, "main.py")
+      jarfile  = optional(string, "lib/pyflink-dependencies.jar")
+      py_files = optional(string)
+    }), {})
+    kafka = optional(object({
+      bootstrap_servers       = optional(string)
+      auth                    = optional(string, "iam")
+      group_id                = optional(string, "msk-flink-features")
+      sasl_username           = optional(string)
+      sasl_password           = optional(string)
+      ssl_truststore_location = optional(string)
+      ssl_truststore_type     = optional(string)
+      ssl_keystore_location   = optional(string)
+      ssl_keystore_type       = optional(string)
+      ssl_keystore_password   = optional(string)
+      ssl_key_password        = optional(string)
+      scan_startup_mode       = optional(string)
+      bounded                 = optional(bool, false)
+    }), {})
+    topics = optional(object({
+      transactions = optional(string, "transactions")
+      clicks       = optional(string, "clicks")
+      profiles     = optional(string, "profiles")
+      dead_letter  = optional(string, "dead-letter")
+      late_events  = optional(string, "late-events")
+      partitions   = optional(number, 3)
+      retention_ms = optional(number, 604800000)
+    }), {})
+    kafka_sink = optional(object({
+      delivery_guarantee      = optional(string, "exactly-once")
+      transactional_id_prefix = optional(string)
+      transaction_timeout_ms  = optional(number, 600000)
+    }), {})
+    offline = optional(object({
+      path = optional(string)
+    }), {})
+    pipeline = optional(object({
+      name                    = optional(string, "fraud")
+      version                 = optional(string)
+      watermark_delay_seconds = optional(number)
+      idle_timeout_seconds    = optional(number)
+      checkpoint_interval_ms  = optional(number, 60000)
+      parallelism             = optional(number, 1)
+    }), {})
+    feature_topics = optional(map(string), {})
+  })
+  default = {}
+
+}
+
+variable "name" {
+  description = "Name of the Managed Flink application (also its role, log group and security group)."
+  type        = string
+}
+
+variable "description" {
+  description = "Description of the application."
+  type        = string
+  default     = "msk-flink-features: real-time ML features from MSK"
+}
+
+variable "runtime_environment" {
+  description = "Managed Flink runtime. FLINK-2_2 (Java 17, Python 3.12) needs hashicorp/aws >= 6.40."
+  type        = string
+  default     = "FLINK-2_2"
+}
+
+variable "code_zip_path" {
+  description = "Local path of the application zip built by `make package` (target/msk-flink-features-<version>.zip)."
+  type        = string
+}
+
+variable "code_bucket_name" {
+  description = "Versioned bucket the zip is uploaded to."
+  type        = string
+}
+
+variable "code_bucket_arn" {
+  description = "ARN of code_bucket_name."
+  type        = string
+}
+
+variable "code_key_prefix" {
+  description = "Key prefix of the uploaded zips; the key ends in the zip's SHA-256, so a new build is a new object and a new application version."
+  type        = string
+  default     = "flink/"
+}
+
+variable "kms_key_arn" {
+  description = "Customer-managed KMS key of the buckets and the log group; the role may use it for S3 data keys."
+  type        = string
+}
+
+variable "lake_bucket_name" {
+  description = "Data-lake bucket; offline.path defaults to s3a://<lake_bucket_name>/<lake_prefix>."
+  type        = string
+  default     = null
+}
+
+variable "lake_prefix" {
+  description = "Key prefix of the pipeline's Parquet output in the lake bucket."
+  type        = string
+  default     = "msk-flink-features"
+}
+
+variable "msk_cluster_arn" {
+  description = "ARN of the MSK cluster; kafka-cluster IAM permissions are scoped to it and to its topic, group and transactional-id ARNs."
+  type        = string
+}
+
+variable "bootstrap_servers" {
+  description = "Bootstrap servers for the auth mode in application_properties.kafka.auth."
+  type        = string
+}
+
+variable "feature_sets" {
+  description = "Feature sets of the pipeline; each writes to a topic the role may write to."
+  type        = list(string)
+  default     = ["txn_1m", "txn_1h", "session", "txn_features"]
+}
+
+variable "parallelism_per_kpu" {
+  description = "Parallel tasks per KPU (1 vCPU, 4 GiB); KPUs = ceil(parallelism / parallelism_per_kpu)."
+  type        = number
+  default     = 1
+}
+
+variable "auto_scaling_enabled" {
+  description = "Let Managed Flink scale parallelism with CPU load (it may then differ from pipeline.parallelism)."
+  type        = bool
+  default     = false
+}
+
+variable "min_pause_between_checkpoints_ms" {
+  description = "Minimum pause between the end of one checkpoint and the start of the next."
+  type        = number
+  default     = 5000
+}
+
+variable "snapshots_enabled" {
+  description = "Take a snapshot on stop/update and restore the latest one on start."
+  type        = bool
+  default     = true
+}
+
+variable "start_application" {
+  description = "Start the application after apply. Leave false until the topics exist (MSK does not create them on demand)."
+  type        = bool
+  default     = false
+}
+
+variable "vpc_id" {
+  description = "VPC of the application's security group."
+  type        = string
+}
+
+variable "subnet_ids" {
+  description = "Private subnets the application's ENIs go into."
+  type        = list(string)
+}
+
+variable "broker_security_group_id" {
+  description = "Security group of the brokers; the application may reach it on the auth mode's port."
+  type        = string
+}
+
+variable "egress_https_cidr_blocks" {
+  description = "CIDR blocks the application may reach on 443 (e.g. the VPC's, for interface endpoints of CloudWatch)."
+  type        = list(string)
+  default     = []
+}
+
+variable "egress_https_prefix_list_ids" {
+  description = "Prefix lists the application may reach on 443 (e.g. the S3 gateway endpoint's)."
+  type        = list(string)
+  default     = []
+}
+
+variable "log_level" {
+  description = "Application log level: INFO, WARN, ERROR or DEBUG."
+  type        = string
+  default     = "INFO"
+}
+
+variable "metrics_level" {
+  description = "CloudWatch metrics level: APPLICATION, OPERATOR, TASK or PARALLELISM."
+  type        = string
+  default     = "APPLICATION"
+}
+
+variable "log_retention_in_days" {
+  description = "Retention of the application's log group."
+  type        = number
+  default     = 365
+}
+
+variable "tags" {
+  description = "Tags for every resource."
+  type        = map(string)
+  default     = {}
+}

@@ -1,0 +1,11 @@
+terraform {
+  required_version = ">= 1.5"
+
+  required_providers {
+    aws = {
+      source = "hashicorp/aws"
+      # FLINK-2_2, the default runtime_environment, is accepted from 6.40 on.
+      version = ">= 6.40"
+    }
+  }
+}

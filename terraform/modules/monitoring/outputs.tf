@@ -1,0 +1,28 @@
+output "sns_topic_arn" {
+  description = "ARN of the alarm topic (null unless create_sns_topic)."
+  value       = try(aws_sns_topic.this[0].arn, null)
+}
+
+output "consumer_lag_alarm_names" {
+  description = "Names of the MSK consumer-lag alarms (EstimatedMaxTimeLag and MaxOffsetLag per input topic)."
+  value       = [for alarm in aws_cloudwatch_metric_alarm.consumer_lag : alarm.alarm_name]
+}
+
+output "flink_alarm_names" {
+  description = "Names of the Managed Flink alarms (records_lag_max, restarts, checkpoint duration and failures, job down)."
+  value       = concat([for alarm in aws_cloudwatch_metric_alarm.flink : alarm.alarm_name], [for alarm in aws_cloudwatch_metric_alarm.flink_increase : alarm.alarm_name])
+}
+
+output "alarm_metrics" {
+  description = "Alarm name -> the metric it watches (namespace/metric)."
+  value = merge(
+    { for alarm in aws_cloudwatch_metric_alarm.consumer_lag : alarm.alarm_name => "${alarm.namespace}/${alarm.metric_name}" },
+    { for alarm in aws_cloudwatch_metric_alarm.flink : alarm.alarm_name => "${alarm.namespace}/${alarm.metric_name}" },
+    { for key, alarm in aws_cloudwatch_metric_alarm.flink_increase : alarm.alarm_name => "AWS/KinesisAnalytics/${local.flink_alarms[key].metric} (increase)" },
+  )
+}
+
+output "dashboard_name" {
+  description = "Name of the CloudWatch dashboard."
+  value       = try(aws_cloudwatch_dashboard.this.dashboard_name, null)
+}
