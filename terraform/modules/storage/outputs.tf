@@ -1,6 +1,6 @@
 output "artifact_bucket_name" {
   description = "Name of the versioned bucket that holds the application zips."
-  value       = try(aws_s3_bucket.this["artifacts"].id, null)
+  value       = try(aws_s3_bucket.this["artifacts"].bucket, null)
 }
 
 output "artifact_bucket_arn" {
@@ -10,7 +10,7 @@ output "artifact_bucket_arn" {
 
 output "lake_bucket_name" {
   description = "Name of the data-lake bucket for Parquet (features and archived raw events)."
-  value       = try(aws_s3_bucket.this["lake"].id, null)
+  value       = try(aws_s3_bucket.this["lake"].bucket, null)
 }
 
 output "lake_bucket_arn" {

@@ -1,0 +1,155 @@
+# Mock-provider test of the provisioned example: `terraform test` in terraform/examples/provisioned
+# (tests/terraform/test_terraform_cli.py runs it offline). Nothing is created: the mocked provider
+# still checks every value against the real provider schema.
+#
+# The runtime is var.flink_runtime_environment: FLINK-2_2 by default, which hashicorp/aws accepts
+# from 6.40 on; with an older provider binary pass -var=flink_runtime_environment=FLINK-1_20.
+
+mock_provider "aws" {
+  mock_data "aws_caller_identity" {
+    defaults = {
+      account_id = "123456789012"
+      arn        = "arn:aws:iam::123456789012:user/test"
+      user_id    = "AIDATESTTESTTESTTEST"
+    }
+  }
+  mock_data "aws_partition" {
+    defaults = { partition = "aws", dns_suffix = "amazonaws.com" }
+  }
+  mock_data "aws_region" {
+    defaults = { name = "us-east-1" }
+  }
+  mock_data "aws_availability_zones" {
+    defaults = {
+      names    = ["us-east-1a", "us-east-1b", "us-east-1c"]
+      zone_ids = ["use1-az1", "use1-az2", "use1-az4"]
+    }
+  }
+  mock_data "aws_iam_policy_document" {
+    defaults = { json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}" }
+  }
+  mock_resource "aws_kms_key" {
+    defaults = {
+      arn    = "arn:aws:kms:us-east-1:123456789012:key/0a1b2c3d-1111-2222-3333-444455556666"
+      key_id = "0a1b2c3d-1111-2222-3333-444455556666"
+    }
+  }
+  mock_resource "aws_s3_bucket" {
+    defaults = { arn = "arn:aws:s3:::mock-bucket" }
+  }
+  mock_resource "aws_s3_object" {
+    defaults = { version_id = "3HL4kqtJlcpXroDTDmJ-rmSpXd3dIbrHY" }
+  }
+  mock_resource "aws_msk_cluster" {
+    defaults = {
+      arn                        = "arn:aws:kafka:us-east-1:123456789012:cluster/msk-flink-features-prod/0a1b2c3d-1111-2222-3333-444455556666-3"
+      cluster_uuid               = "0a1b2c3d-1111-2222-3333-444455556666-3"
+      bootstrap_brokers_sasl_iam = "b-1.prod.abcd12.c3.kafka.us-east-1.amazonaws.com:9098,b-2.prod.abcd12.c3.kafka.us-east-1.amazonaws.com:9098,b-3.prod.abcd12.c3.kafka.us-east-1.amazonaws.com:9098"
+    }
+  }
+  mock_resource "aws_msk_configuration" {
+    defaults = {
+      arn             = "arn:aws:kafka:us-east-1:123456789012:configuration/msk-flink-features-prod/0a1b2c3d-1111-2222-3333-444455556666-3"
+      latest_revision = 1
+    }
+  }
+  mock_resource "aws_cloudwatch_log_group" {
+    defaults = { arn = "arn:aws:logs:us-east-1:123456789012:log-group:/aws/kinesis-analytics/msk-flink-features-prod" }
+  }
+  mock_resource "aws_cloudwatch_log_stream" {
+    defaults = { arn = "arn:aws:logs:us-east-1:123456789012:log-group:/aws/kinesis-analytics/msk-flink-features-prod:log-stream:application" }
+  }
+  mock_resource "aws_iam_role" {
+    defaults = { arn = "arn:aws:iam::123456789012:role/msk-flink-features-prod-flink-mock" }
+  }
+  mock_resource "aws_sns_topic" {
+    defaults = { arn = "arn:aws:sns:us-east-1:123456789012:msk-flink-features-prod-alarms" }
+  }
+  mock_resource "aws_kinesisanalyticsv2_application" {
+    defaults = { arn = "arn:aws:kinesisanalytics:us-east-1:123456789012:application/msk-flink-features-prod" }
+  }
+  mock_resource "aws_vpc" {
+    defaults = { id = "vpc-0123456789abcdef0", cidr_block = "10.42.0.0/16" }
+  }
+  mock_resource "aws_security_group" {
+    defaults = { id = "sg-0123456789abcdef0" }
+  }
+  mock_resource "aws_vpc_endpoint" {
+    defaults = { prefix_list_id = "pl-63a5400a" }
+  }
+}
+
+variables {
+  code_zip_path = "../../../tests/terraform/fixtures/msk-flink-features-test.zip"
+}
+
+run "provisioned_stack" {
+  command = apply
+
+  # MSK: 3 brokers over the 3 private subnets, TLS in transit, the stack's KMS key at rest.
+  assert {
+    condition     = output.msk_cluster_type == "provisioned" && output.msk_broker_count == 3
+    error_message = "The provisioned example must create an aws_msk_cluster with 3 brokers."
+  }
+  assert {
+    condition     = length(output.private_subnet_ids) == 3
+    error_message = "The brokers and the application must spread over 3 private subnets."
+  }
+  assert {
+    condition     = module.msk.client_broker_encryption == "TLS"
+    error_message = "Client-broker traffic must be TLS only."
+  }
+  assert {
+    condition     = module.msk.encryption_at_rest_kms_key_arn == module.kms.key_arn
+    error_message = "Encryption at rest must use the stack's customer-managed KMS key."
+  }
+  assert {
+    condition     = module.msk.iam_auth_enabled == true && length(module.msk.ports) == 1 && module.msk.ports["iam"] == 9098
+    error_message = "IAM auth (9098) must be the only enabled client authentication by default."
+  }
+  assert {
+    condition = (
+      module.msk.server_properties["auto.create.topics.enable"] == "false" &&
+      module.msk.server_properties["transaction.max.timeout.ms"] == "900000" &&
+      module.msk.server_properties["min.insync.replicas"] == "2" &&
+      module.msk.server_properties["default.replication.factor"] == "3"
+    )
+    error_message = "The MSK configuration must disable topic auto-creation and set the replication and transaction limits."
+  }
+  assert {
+    condition     = can(regex("^msk-flink-features-prod-[0-9a-f]{10}$", output.msk_configuration_name))
+    error_message = "The MSK configuration must be named with a content hash."
+  }
+  assert {
+    condition     = output.msk_broker_log_group == "/aws/msk/msk-flink-features-prod/broker"
+    error_message = "Broker logs must go to the module's CloudWatch log group."
+  }
+
+  # The application.
+  assert {
+    condition     = output.runtime_environment == var.flink_runtime_environment
+    error_message = "The application's runtime must be var.flink_runtime_environment."
+  }
+  assert {
+    condition     = module.flink_app.code_s3_key == "flink/msk-flink-features-test-${filesha256(var.code_zip_path)}.zip"
+    error_message = "The zip must be uploaded under a key that ends in its SHA-256."
+  }
+  assert {
+    condition     = module.flink_app.property_groups["kafka"]["bootstrap.servers"] == output.bootstrap_brokers_iam && module.flink_app.property_groups["kafka"]["auth"] == "iam"
+    error_message = "The kafka group must use IAM auth against the provisioned cluster's IAM bootstrap servers."
+  }
+  assert {
+    condition     = module.flink_app.property_groups["pipeline"]["parallelism"] == "3" && module.flink_app.parallelism_configuration.parallelism == 3
+    error_message = "pipeline.parallelism must be 3 in the property group and in the application's parallelism configuration."
+  }
+  assert {
+    condition     = length(module.flink_app.vpc_subnet_ids) == 3
+    error_message = "The application must run in the 3 private subnets."
+  }
+
+  # Alarms.
+  assert {
+    condition     = length(module.monitoring.consumer_lag_alarm_names) == 6 && length(module.monitoring.flink_alarm_names) == 5
+    error_message = "Expected 6 consumer-lag alarms (3 input topics x 2 metrics) and 5 Flink alarms."
+  }
+}

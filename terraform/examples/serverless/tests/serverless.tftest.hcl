@@ -1,0 +1,158 @@
+# Mock-provider test of the serverless example: `terraform test` in terraform/examples/serverless
+# (tests/terraform/test_terraform_cli.py runs it offline). Nothing is created: the mocked provider
+# still checks every value against the real provider schema.
+#
+# The runtime is var.flink_runtime_environment: FLINK-2_2 by default, which hashicorp/aws accepts
+# from 6.40 on; with an older provider binary pass -var=flink_runtime_environment=FLINK-1_20.
+
+mock_provider "aws" {
+  mock_data "aws_caller_identity" {
+    defaults = {
+      account_id = "123456789012"
+      arn        = "arn:aws:iam::123456789012:user/test"
+      user_id    = "AIDATESTTESTTESTTEST"
+    }
+  }
+  mock_data "aws_partition" {
+    defaults = { partition = "aws", dns_suffix = "amazonaws.com" }
+  }
+  mock_data "aws_region" {
+    defaults = { name = "us-east-1" }
+  }
+  mock_data "aws_availability_zones" {
+    defaults = {
+      names    = ["us-east-1a", "us-east-1b", "us-east-1c"]
+      zone_ids = ["use1-az1", "use1-az2", "use1-az4"]
+    }
+  }
+  mock_data "aws_iam_policy_document" {
+    defaults = { json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}" }
+  }
+  mock_resource "aws_kms_key" {
+    defaults = {
+      arn    = "arn:aws:kms:us-east-1:123456789012:key/0a1b2c3d-1111-2222-3333-444455556666"
+      key_id = "0a1b2c3d-1111-2222-3333-444455556666"
+    }
+  }
+  mock_resource "aws_s3_bucket" {
+    defaults = { arn = "arn:aws:s3:::mock-bucket" }
+  }
+  mock_resource "aws_s3_object" {
+    defaults = { version_id = "3HL4kqtJlcpXroDTDmJ-rmSpXd3dIbrHY" }
+  }
+  mock_resource "aws_msk_serverless_cluster" {
+    defaults = {
+      arn                        = "arn:aws:kafka:us-east-1:123456789012:cluster/msk-flink-features-dev/0a1b2c3d-1111-2222-3333-444455556666-s1"
+      cluster_uuid               = "0a1b2c3d-1111-2222-3333-444455556666-s1"
+      bootstrap_brokers_sasl_iam = "boot-abcd1234.c1.kafka-serverless.us-east-1.amazonaws.com:9098"
+    }
+  }
+  mock_resource "aws_cloudwatch_log_group" {
+    defaults = { arn = "arn:aws:logs:us-east-1:123456789012:log-group:/aws/kinesis-analytics/msk-flink-features-dev" }
+  }
+  mock_resource "aws_cloudwatch_log_stream" {
+    defaults = { arn = "arn:aws:logs:us-east-1:123456789012:log-group:/aws/kinesis-analytics/msk-flink-features-dev:log-stream:application" }
+  }
+  mock_resource "aws_iam_role" {
+    defaults = { arn = "arn:aws:iam::123456789012:role/msk-flink-features-dev-flink-mock" }
+  }
+  mock_resource "aws_sns_topic" {
+    defaults = { arn = "arn:aws:sns:us-east-1:123456789012:msk-flink-features-dev-alarms" }
+  }
+  mock_resource "aws_kinesisanalyticsv2_application" {
+    defaults = { arn = "arn:aws:kinesisanalytics:us-east-1:123456789012:application/msk-flink-features-dev" }
+  }
+  mock_resource "aws_vpc" {
+    defaults = { id = "vpc-0123456789abcdef0", cidr_block = "10.42.0.0/16" }
+  }
+  mock_resource "aws_security_group" {
+    defaults = { id = "sg-0123456789abcdef0" }
+  }
+  mock_resource "aws_vpc_endpoint" {
+    defaults = { prefix_list_id = "pl-63a5400a" }
+  }
+}
+
+variables {
+  code_zip_path = "../../../tests/terraform/fixtures/msk-flink-features-test.zip"
+}
+
+run "serverless_stack" {
+  command = apply
+
+  # MSK: a serverless cluster with IAM auth, reachable from the application's security group only.
+  assert {
+    condition     = output.msk_cluster_type == "serverless" && module.msk.iam_auth_enabled == true
+    error_message = "The serverless example must create an aws_msk_serverless_cluster with SASL/IAM."
+  }
+  assert {
+    condition     = module.msk.number_of_broker_nodes == null && length(module.msk.ports) == 1 && module.msk.ports["iam"] == 9098
+    error_message = "A serverless cluster has no provisioned brokers and listens on 9098 (IAM) only."
+  }
+  assert {
+    condition     = output.bootstrap_brokers_iam == "boot-abcd1234.c1.kafka-serverless.us-east-1.amazonaws.com:9098"
+    error_message = "The IAM bootstrap servers must come from the serverless cluster."
+  }
+
+  # The application: runtime, content-hash zip key, property groups, VPC.
+  assert {
+    condition     = output.runtime_environment == var.flink_runtime_environment
+    error_message = "The application's runtime must be var.flink_runtime_environment."
+  }
+  assert {
+    condition     = module.flink_app.code_s3_key == "flink/msk-flink-features-test-${filesha256(var.code_zip_path)}.zip"
+    error_message = "The zip must be uploaded under a key that ends in its SHA-256."
+  }
+  assert {
+    condition = sort(keys(module.flink_app.property_groups)) == sort([
+      "kafka", "kafka.sink", "kinesis.analytics.flink.run.options", "offline", "pipeline", "topics",
+    ])
+    error_message = "The application must carry the run-options, kafka, kafka.sink, offline, pipeline and topics groups."
+  }
+  assert {
+    condition = module.flink_app.property_groups["kinesis.analytics.flink.run.options"] == {
+      python  = "main.py"
+      jarfile = "lib/pyflink-dependencies.jar"
+    }
+    error_message = "The run options must name main.py and lib/pyflink-dependencies.jar."
+  }
+  assert {
+    condition = module.flink_app.property_groups["kafka"] == {
+      "bootstrap.servers" = "boot-abcd1234.c1.kafka-serverless.us-east-1.amazonaws.com:9098"
+      "auth"              = "iam"
+      "group.id"          = "msk-flink-features"
+      "bounded"           = "false"
+    }
+    error_message = "The kafka group must use IAM auth against the cluster's IAM bootstrap servers."
+  }
+  assert {
+    condition     = module.flink_app.property_groups["offline"] == { path = "s3a://msk-flink-features-dev-lake-123456789012-us-east-1/msk-flink-features" }
+    error_message = "offline.path must point into the lake bucket."
+  }
+  assert {
+    condition     = module.flink_app.property_groups["kafka.sink"]["transactional.id.prefix"] == "msk-flink-features-dev"
+    error_message = "The transactional id prefix must be the application name (unique per application)."
+  }
+  assert {
+    condition     = module.flink_app.property_groups["pipeline"]["checkpoint.interval.ms"] == tostring(module.flink_app.checkpoint_configuration.checkpoint_interval)
+    error_message = "The checkpoint interval of the property group and of the application must be the same value."
+  }
+  assert {
+    condition     = module.flink_app.checkpoint_configuration.configuration_type == "CUSTOM" && module.flink_app.parallelism_configuration.parallelism == var.parallelism
+    error_message = "Checkpointing must be CUSTOM and the parallelism must be var.parallelism."
+  }
+  assert {
+    condition     = length(module.flink_app.vpc_subnet_ids) == 2
+    error_message = "The application must run in the example's two private subnets."
+  }
+
+  # Alarms: consumer lag per input topic (time and offset) and the five Flink alarms.
+  assert {
+    condition     = length(module.monitoring.consumer_lag_alarm_names) == 6 && length(module.monitoring.flink_alarm_names) == 5
+    error_message = "Expected 6 consumer-lag alarms (3 input topics x 2 metrics) and 5 Flink alarms."
+  }
+  assert {
+    condition     = contains(values(module.monitoring.alarm_metrics), "AWS/Kafka/EstimatedMaxTimeLag") && contains(values(module.monitoring.alarm_metrics), "AWS/KinesisAnalytics/records_lag_max")
+    error_message = "The consumer-lag and records_lag_max alarms must be present."
+  }
+}

@@ -1,0 +1,154 @@
+# Mock-provider test of modules/flink_app as a root module, so that the plan's resources and the IAM
+# policy document's statements can be asserted directly. Runtime: var.runtime_environment
+# (FLINK-2_2 by default; pass -var=runtime_environment=FLINK-1_20 to a provider older than 6.40).
+
+mock_provider "aws" {
+  mock_data "aws_iam_policy_document" {
+    defaults = { json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}" }
+  }
+  mock_resource "aws_cloudwatch_log_group" {
+    defaults = { arn = "arn:aws:logs:us-east-1:123456789012:log-group:/aws/kinesis-analytics/features" }
+  }
+  mock_resource "aws_cloudwatch_log_stream" {
+    defaults = { arn = "arn:aws:logs:us-east-1:123456789012:log-group:/aws/kinesis-analytics/features:log-stream:application" }
+  }
+  mock_resource "aws_iam_role" {
+    defaults = { arn = "arn:aws:iam::123456789012:role/features-flink-mock" }
+  }
+  mock_resource "aws_s3_object" {
+    defaults = { version_id = "3HL4kqtJlcpXroDTDmJ-rmSpXd3dIbrHY" }
+  }
+  mock_resource "aws_security_group" {
+    defaults = { id = "sg-0aaaaaaaaaaaaaaaa" }
+  }
+  mock_resource "aws_kinesisanalyticsv2_application" {
+    defaults = { arn = "arn:aws:kinesisanalytics:us-east-1:123456789012:application/features" }
+  }
+}
+
+variables {
+  name                     = "features"
+  code_zip_path            = "../../../tests/terraform/fixtures/msk-flink-features-test.zip"
+  code_bucket_name         = "artifacts"
+  code_bucket_arn          = "arn:aws:s3:::artifacts"
+  kms_key_arn              = "arn:aws:kms:us-east-1:123456789012:key/0a1b2c3d-1111-2222-3333-444455556666"
+  lake_bucket_name         = "lake"
+  msk_cluster_arn          = "arn:aws:kafka:us-east-1:123456789012:cluster/features/uuid-1"
+  bootstrap_servers        = "b-1.features:9098,b-2.features:9098"
+  vpc_id                   = "vpc-0123456789abcdef0"
+  subnet_ids               = ["subnet-0aaaaaaaaaaaaaaaa", "subnet-0bbbbbbbbbbbbbbbb"]
+  broker_security_group_id = "sg-0bbbbbbbbbbbbbbbb"
+  egress_https_cidr_blocks = ["10.42.0.0/16"]
+}
+
+run "iam_defaults" {
+  command = apply
+
+  assert {
+    condition     = aws_kinesisanalyticsv2_application.this.runtime_environment == var.runtime_environment
+    error_message = "runtime_environment must be passed through."
+  }
+  assert {
+    condition     = aws_s3_object.code.key == "flink/msk-flink-features-test-${filesha256(var.code_zip_path)}.zip" && aws_s3_object.code.server_side_encryption == "aws:kms"
+    error_message = "The zip goes under a content-hash key, SSE-KMS."
+  }
+  assert {
+    condition     = one(aws_kinesisanalyticsv2_application.this.application_configuration[0].application_code_configuration[0].code_content[0].s3_content_location).file_key == aws_s3_object.code.key && one(aws_kinesisanalyticsv2_application.this.application_configuration[0].application_code_configuration[0].code_content[0].s3_content_location).object_version == aws_s3_object.code.version_id
+    error_message = "The application must run the uploaded object (key and version)."
+  }
+  assert {
+    condition     = length(aws_kinesisanalyticsv2_application.this.application_configuration[0].environment_properties[0].property_group) == 6
+    error_message = "Six property groups expected (no feature.topics overrides)."
+  }
+  assert {
+    condition     = aws_kinesisanalyticsv2_application.this.application_configuration[0].application_snapshot_configuration[0].snapshots_enabled == true
+    error_message = "Snapshots must be enabled by default."
+  }
+  assert {
+    condition     = aws_kinesisanalyticsv2_application.this.application_configuration[0].flink_application_configuration[0].parallelism_configuration[0].parallelism_per_kpu == 1 && aws_kinesisanalyticsv2_application.this.application_configuration[0].flink_application_configuration[0].parallelism_configuration[0].auto_scaling_enabled == false
+    error_message = "Parallelism per KPU 1 and no autoscaling by default."
+  }
+  assert {
+    condition     = aws_kinesisanalyticsv2_application.this.cloudwatch_logging_options[0].log_stream_arn == aws_cloudwatch_log_stream.this.arn && aws_cloudwatch_log_group.this.kms_key_id == var.kms_key_arn
+    error_message = "The application logs to its own KMS-encrypted log group."
+  }
+  assert {
+    condition     = aws_kinesisanalyticsv2_application.this.start_application == false
+    error_message = "The application must not start before the topics exist."
+  }
+  assert {
+    condition     = aws_vpc_security_group_egress_rule.brokers.from_port == 9098 && aws_vpc_security_group_egress_rule.brokers.referenced_security_group_id == var.broker_security_group_id
+    error_message = "IAM auth: egress to the brokers' security group on 9098 only."
+  }
+
+  # Least privilege: kafka-cluster actions on exactly the cluster, topics, group and transactional ids.
+  assert {
+    condition = toset(flatten([for s in data.aws_iam_policy_document.this.statement : s.resources if s.sid == "KafkaReadInputTopics"])) == toset([
+      "arn:aws:kafka:us-east-1:123456789012:topic/features/uuid-1/transactions",
+      "arn:aws:kafka:us-east-1:123456789012:topic/features/uuid-1/clicks",
+      "arn:aws:kafka:us-east-1:123456789012:topic/features/uuid-1/profiles",
+    ])
+    error_message = "The role may read exactly the three input topics."
+  }
+  assert {
+    condition = toset(flatten([for s in data.aws_iam_policy_document.this.statement : s.resources if s.sid == "KafkaWriteOutputTopics"])) == toset([
+      "arn:aws:kafka:us-east-1:123456789012:topic/features/uuid-1/dead-letter",
+      "arn:aws:kafka:us-east-1:123456789012:topic/features/uuid-1/late-events",
+      "arn:aws:kafka:us-east-1:123456789012:topic/features/uuid-1/features-txn-1m",
+      "arn:aws:kafka:us-east-1:123456789012:topic/features/uuid-1/features-txn-1h",
+      "arn:aws:kafka:us-east-1:123456789012:topic/features/uuid-1/features-session",
+      "arn:aws:kafka:us-east-1:123456789012:topic/features/uuid-1/features-txn-features",
+    ])
+    error_message = "The role may write exactly the dead-letter, late-events and feature topics."
+  }
+  assert {
+    condition     = flatten([for s in data.aws_iam_policy_document.this.statement : s.resources if s.sid == "KafkaConsumerGroup"]) == ["arn:aws:kafka:us-east-1:123456789012:group/features/uuid-1/msk-flink-features"]
+    error_message = "The role may use exactly the job's consumer group."
+  }
+  assert {
+    condition     = flatten([for s in data.aws_iam_policy_document.this.statement : s.resources if s.sid == "KafkaTransactionalIds"]) == ["arn:aws:kafka:us-east-1:123456789012:transactional-id/features/uuid-1/features-*"]
+    error_message = "The role may use exactly the transactional ids <application name>-*."
+  }
+  assert {
+    condition     = toset(flatten([for s in data.aws_iam_policy_document.this.statement : s.resources if s.sid == "LakeObjects"])) == toset(["arn:aws:s3:::lake/msk-flink-features", "arn:aws:s3:::lake/msk-flink-features/*"])
+    error_message = "S3 object access must be scoped to the lake prefix."
+  }
+  assert {
+    condition     = flatten([for s in data.aws_iam_policy_document.this.statement : s.resources if s.sid == "ReadApplicationCode"]) == ["arn:aws:s3:::artifacts/${aws_s3_object.code.key}"]
+    error_message = "The role may read exactly the uploaded zip."
+  }
+  assert {
+    condition     = [for s in data.aws_iam_policy_document.this.statement : s.sid if contains(s.resources, "*")] == ["VpcNetworkInterfaces"]
+    error_message = "Only the EC2 network-interface statement of VPC mode may have a * resource."
+  }
+}
+
+run "scram_auth_no_kafka_cluster_iam" {
+  command = plan
+
+  variables {
+    bootstrap_servers = "b-1.features:9096"
+    application_properties = {
+      kafka = { auth = "scram", sasl_username = "flink", sasl_password = "not-a-real-password" }
+    }
+  }
+
+  assert {
+    condition     = aws_vpc_security_group_egress_rule.brokers.from_port == 9096
+    error_message = "SCRAM: egress to the brokers on 9096."
+  }
+  assert {
+    condition     = length([for s in data.aws_iam_policy_document.this.statement : s if startswith(coalesce(s.sid, "-"), "Kafka")]) == 0
+    error_message = "SCRAM auth uses no kafka-cluster IAM permissions."
+  }
+}
+
+run "missing_zip_fails_with_a_hint" {
+  command = plan
+
+  variables {
+    code_zip_path = "no-such-build.zip"
+  }
+
+  expect_failures = [aws_s3_object.code]
+}
