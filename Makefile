@@ -8,8 +8,13 @@ STAMP := $(VENV)/.installed
 MVN ?= mvn
 MVN_FLAGS ?= -q -B
 PYTEST_ARGS ?=
+# checkov brings many dependencies of its own: it lives in a separate virtualenv so that it cannot
+# move the runtime pins of .venv.
+TOOLS_VENV := .venv-tools
+CHECKOV_VERSION := 3.3.30
+TOOLS_STAMP := $(TOOLS_VENV)/.checkov-$(CHECKOV_VERSION)
 
-.PHONY: help setup package test test-unit test-flink test-integration test-packaging demo local-up local-down lint format clean
+.PHONY: help setup tools package test test-unit test-flink test-integration test-packaging test-terraform demo local-up local-down lint format clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -26,11 +31,20 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP) ## Create the virtualenv and install the package with its dev tools
 
+$(TOOLS_STAMP):
+	test -x $(TOOLS_VENV)/bin/python || $(PYTHON) -m venv $(TOOLS_VENV)
+	echo '*' > $(TOOLS_VENV)/.gitignore
+	$(TOOLS_VENV)/bin/python -m pip install -q --upgrade pip
+	$(TOOLS_VENV)/bin/python -m pip install -q checkov==$(CHECKOV_VERSION)
+	touch $(TOOLS_STAMP)
+
+tools: $(TOOLS_STAMP) ## Install checkov $(CHECKOV_VERSION) in its own virtualenv (.venv-tools)
+
 package: setup ## Build target/lib/pyflink-dependencies.jar and target/msk-flink-features-<version>.zip
 	$(MVN) $(MVN_FLAGS) package
 	@ls -l target/lib/pyflink-dependencies.jar target/msk-flink-features-*.zip | awk '{print $$5, $$9}'
 
-test: package ## Run every test suite (unit, Flink mini-cluster, packaging, integration on the local stack)
+test: package tools ## Run every test suite (unit, Flink mini-cluster, packaging, integration on the local stack, Terraform)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 test-unit: setup ## Unit tests only (no JVM, no servers)
@@ -44,6 +58,9 @@ test-integration: package ## Tests on the local stack (real Kafka broker + S3 AP
 
 test-packaging: setup ## Build and inspect the jar and the zip
 	$(PY) -m pytest -m packaging $(PYTEST_ARGS)
+
+test-terraform: setup tools ## Terraform: fmt, checkov, hcl2 structure + loader contract, offline validate and mock terraform test
+	$(PY) -m pytest -m terraform $(PYTEST_ARGS)
 
 demo: package ## The reference pipeline end to end on the local stack, with counts per output
 	$(VENV)/bin/msk-features demo

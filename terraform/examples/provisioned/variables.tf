@@ -16,10 +16,10 @@ variable "vpc_cidr" {
   default     = "10.42.0.0/16"
 }
 
-variable "az_count" {
-  description = "Availability zones (one private subnet each); three for the three brokers."
-  type        = number
-  default     = 3
+variable "availability_zone_ids" {
+  description = "Availability zone ids of the private subnets (one subnet each; 3 for the 3 brokers). Zone ids, not names, name the same zones in every account; the defaults are in us-east-1 (MSK does not support use1-az3)."
+  type        = list(string)
+  default     = ["use1-az1", "use1-az2", "use1-az4"]
 }
 
 variable "code_zip_path" {

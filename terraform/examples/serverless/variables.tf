@@ -16,10 +16,10 @@ variable "vpc_cidr" {
   default     = "10.42.0.0/16"
 }
 
-variable "az_count" {
-  description = "Availability zones (one private subnet each); MSK Serverless needs at least 2."
-  type        = number
-  default     = 2
+variable "availability_zone_ids" {
+  description = "Availability zone ids of the private subnets (one subnet each; at least 2 for MSK Serverless). Zone ids, not names, name the same zones in every account; the defaults are in us-east-1 (MSK does not support use1-az3)."
+  type        = list(string)
+  default     = ["use1-az1", "use1-az2"]
 }
 
 variable "code_zip_path" {

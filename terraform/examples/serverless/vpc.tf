@@ -1,14 +1,6 @@
 # A minimal private network: no internet gateway, no NAT. Managed Flink's ENIs reach S3 through a
 # gateway endpoint and CloudWatch Logs / Metrics through interface endpoints; MSK stays private.
 
-data "aws_availability_zones" "available" {
-  state = "available"
-}
-
-locals {
-  azs = slice(data.aws_availability_zones.available.names, 0, var.az_count)
-}
-
 resource "aws_vpc" "this" {
   # checkov:skip=CKV2_AWS_11:Flow logs are left out of this minimal example VPC to keep its cost at the documented figure; enable them in a shared production VPC.
   cidr_block           = var.vpc_cidr
@@ -24,13 +16,13 @@ resource "aws_default_security_group" "this" {
 }
 
 resource "aws_subnet" "private" {
-  count = var.az_count
+  count = length(var.availability_zone_ids)
 
-  vpc_id            = aws_vpc.this.id
-  cidr_block        = cidrsubnet(var.vpc_cidr, 4, count.index)
-  availability_zone = local.azs[count.index]
+  vpc_id               = aws_vpc.this.id
+  cidr_block           = cidrsubnet(var.vpc_cidr, 4, count.index)
+  availability_zone_id = var.availability_zone_ids[count.index]
 
-  tags = { Name = "${var.name}-private-${local.azs[count.index]}" }
+  tags = { Name = "${var.name}-private-${var.availability_zone_ids[count.index]}" }
 }
 
 resource "aws_route_table" "private" {
@@ -40,7 +32,7 @@ resource "aws_route_table" "private" {
 }
 
 resource "aws_route_table_association" "private" {
-  count = var.az_count
+  count = length(var.availability_zone_ids)
 
   subnet_id      = aws_subnet.private[count.index].id
   route_table_id = aws_route_table.private.id

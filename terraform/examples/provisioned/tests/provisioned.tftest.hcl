@@ -19,12 +19,6 @@ mock_provider "aws" {
   mock_data "aws_region" {
     defaults = { name = "us-east-1" }
   }
-  mock_data "aws_availability_zones" {
-    defaults = {
-      names    = ["us-east-1a", "us-east-1b", "us-east-1c"]
-      zone_ids = ["use1-az1", "use1-az2", "use1-az4"]
-    }
-  }
   mock_data "aws_iam_policy_document" {
     defaults = { json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}" }
   }

@@ -1,0 +1,307 @@
+"""The contract between the Terraform flink_app module and the Python properties loader.
+
+flink_jobs/config.py declares the property groups and keys it reads (``PROPERTY_GROUPS``, plus the
+open group ``feature.topics`` in ``OPEN_GROUPS``). The Terraform side is one typed variable,
+``application_properties`` (modules/flink_app/modules/properties/variables.tf, mirrored verbatim in
+modules/flink_app/variables.tf), and the table ``local.property_keys`` that maps its attributes to
+group ids and keys. These tests fail when either side changes alone:
+
+* static (python-hcl2, always): variable attributes == table entries == loader groups/keys, minus the
+  offline ``s3.*`` keys that only local S3 servers use (and that must still exist in the loader);
+* rendered (Terraform CLI, no provider needed: the properties module is pure): the property groups
+  Terraform writes for several inputs parse with ``flink_jobs.config.parse_config`` and carry the
+  values put in, and the topics Terraform derives equal ``TopicsConfig.specs(feature_sets)``.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from flink_jobs.config import OPEN_GROUPS, PROPERTY_GROUPS, TopicsConfig, parse_config
+
+from .hcl import MODULES, PROPERTIES_MODULE, TfType, module_locals, unquote, variable_type
+
+pytestmark = pytest.mark.terraform
+
+# Keys of the loader that Terraform must never set: they point the Hadoop S3 filesystem at a local
+# S3 server (and carry its static credentials).
+TERRAFORM_EXCLUDED = {
+    ("offline", "s3.endpoint"),
+    ("offline", "s3.path.style.access"),
+    ("offline", "s3.access.key"),
+    ("offline", "s3.secret.key"),
+}
+
+
+def terraform_side() -> tuple[TfType, dict, dict]:
+    var_type = variable_type(PROPERTIES_MODULE / "variables.tf", "application_properties")
+    local_values = module_locals(PROPERTIES_MODULE / "main.tf")
+    return var_type, unquote(local_values["property_keys"]), unquote(local_values["open_groups"])
+
+
+def loader_side() -> tuple[set[tuple[str, str]], set[str]]:
+    keys = {(group, key) for group, spec in PROPERTY_GROUPS.items() for key in spec}
+    return keys, set(OPEN_GROUPS)
+
+
+def contract_problems(
+    var_type: TfType,
+    property_keys: dict,
+    open_groups: dict,
+    loader_keys: set[tuple[str, str]],
+    loader_open: set[str],
+) -> list[str]:
+    """Every mismatch between the Terraform variable, its mapping table and the loader."""
+    problems = []
+    mapped = set(property_keys) | set(open_groups)
+    if var_type.attr_names != mapped:
+        problems.append(f"variable groups {sorted(var_type.attr_names)} != mapped groups {sorted(mapped)}")
+    for attr, spec in property_keys.items():
+        if attr in var_type.attr_names:
+            group_type = var_type.attr(attr)
+            if group_type.kind != "object" or group_type.attr_names != set(spec["keys"]):
+                problems.append(
+                    f"group {attr}: variable keys {sorted(group_type.attr_names)} != mapped keys {sorted(spec['keys'])}"
+                )
+    for attr in open_groups:
+        if attr in var_type.attr_names and (var_type.attr(attr).kind, var_type.attr(attr).element) != (
+            "map",
+            TfType("string"),
+        ):
+            problems.append(f"open group {attr} must be map(string)")
+    terraform_keys = {(spec["group"], key) for spec in property_keys.values() for key in spec["keys"].values()}
+    expected = loader_keys - TERRAFORM_EXCLUDED
+    for group, key in sorted(expected - terraform_keys):
+        problems.append(f"the loader reads {group}/{key} but Terraform cannot write it")
+    for group, key in sorted(terraform_keys - loader_keys):
+        problems.append(f"Terraform writes {group}/{key} but the loader does not read it")
+    for group, key in sorted(TERRAFORM_EXCLUDED & terraform_keys):
+        problems.append(f"Terraform must not write the local-only key {group}/{key}")
+    for group, key in sorted(TERRAFORM_EXCLUDED - loader_keys):
+        problems.append(f"excluded key {group}/{key} no longer exists in the loader: update TERRAFORM_EXCLUDED")
+    if set(open_groups.values()) != loader_open:
+        problems.append(f"open groups {sorted(open_groups.values())} != loader's {sorted(loader_open)}")
+    return problems
+
+
+def test_terraform_variable_mirrors_the_loader():
+    problems = contract_problems(*terraform_side(), *loader_side())
+    assert not problems, "\n".join(problems)
+
+
+def test_flink_app_variable_is_the_properties_variable():
+    """modules/flink_app passes the variable through: both copies must have the same type."""
+    outer = variable_type(MODULES / "flink_app" / "variables.tf", "application_properties")
+    inner = variable_type(PROPERTIES_MODULE / "variables.tf", "application_properties")
+    assert outer == inner
+
+
+def test_contract_check_fails_when_one_side_changes():
+    """The comparison above is not vacuous: a key added or dropped on either side is reported."""
+    var_type, property_keys, open_groups = terraform_side()
+    loader_keys, loader_open = loader_side()
+    assert not contract_problems(var_type, property_keys, open_groups, loader_keys, loader_open)
+
+    loader_plus = loader_keys | {("kafka", "client.rack")}
+    assert any("kafka/client.rack" in p for p in contract_problems(var_type, property_keys, open_groups, loader_plus, loader_open))
+
+    loader_minus = loader_keys - {("pipeline", "parallelism")}
+    assert any("pipeline/parallelism" in p for p in contract_problems(var_type, property_keys, open_groups, loader_minus, loader_open))
+
+    table_minus = {**property_keys, "kafka": {**property_keys["kafka"], "keys": dict(property_keys["kafka"]["keys"])}}
+    del table_minus["kafka"]["keys"]["group_id"]
+    problems = contract_problems(var_type, table_minus, open_groups, loader_keys, loader_open)
+    assert any("kafka/group.id" in p for p in problems) and any("group kafka" in p for p in problems)
+
+    assert contract_problems(var_type, property_keys, open_groups, loader_keys, loader_open | {"extra.open"})
+
+
+# --------------------------------------------------------------------------------------------------
+# Rendered by Terraform itself
+# --------------------------------------------------------------------------------------------------
+
+CASES = {
+    # What the examples deploy: IAM auth, defaults elsewhere.
+    "defaults": {
+        "bootstrap_servers": "b-1.example.kafka.us-east-1.amazonaws.com:9098,b-2.example.kafka.us-east-1.amazonaws.com:9098",
+        "offline_path": "s3a://lake-bucket/msk-flink-features",
+        "transactional_id_prefix": "msk-flink-features-dev",
+        "application_properties": {},
+    },
+    # SCRAM, renamed topics, feature-topic overrides, at-least-once, no offline group.
+    "scram": {
+        "bootstrap_servers": "b-1.example:9096",
+        "transactional_id_prefix": "app",
+        "application_properties": {
+            "kafka": {"auth": "scram", "sasl_username": "flink", "sasl_password": "secret", "group_id": "g1"},
+            "topics": {"transactions": "txns", "partitions": 6, "retention_ms": -1},
+            "kafka_sink": {"delivery_guarantee": "at-least-once"},
+            "feature_topics": {"txn_1m": "online-txn-1m", "session": "online-sessions"},
+        },
+    },
+    # Every key of every group set (mTLS so that the ssl.* keys make sense).
+    "every_key": {
+        "application_properties": {
+            "run_options": {"python": "main.py", "jarfile": "lib/pyflink-dependencies.jar", "py_files": "extra.zip"},
+            "kafka": {
+                "bootstrap_servers": "b-1.example:9094",
+                "auth": "mtls",
+                "group_id": "features",
+                "sasl_username": "unused",
+                "sasl_password": "unused",
+                "ssl_truststore_location": "/tmp/truststore.pem",
+                "ssl_truststore_type": "PEM",
+                "ssl_keystore_location": "/tmp/keystore.p12",
+                "ssl_keystore_type": "PKCS12",
+                "ssl_keystore_password": "ks",
+                "ssl_key_password": "kp",
+                "scan_startup_mode": "group-offsets",
+                "bounded": True,
+            },
+            "topics": {
+                "transactions": "t",
+                "clicks": "c",
+                "profiles": "p",
+                "dead_letter": "dl",
+                "late_events": "le",
+                "partitions": 12,
+                "retention_ms": 86400000,
+            },
+            "kafka_sink": {
+                "delivery_guarantee": "exactly-once",
+                "transactional_id_prefix": "every-key",
+                "transaction_timeout_ms": 900000,
+            },
+            "offline": {"path": "s3a://bucket/prefix/sub"},
+            "pipeline": {
+                "name": "fraud",
+                "version": "1.2.3",
+                "watermark_delay_seconds": 45,
+                "idle_timeout_seconds": 120,
+                "checkpoint_interval_ms": 30000,
+                "parallelism": 4,
+            },
+            "feature_topics": {"txn_features": "scoring-vector"},
+        },
+    },
+}
+FEATURE_SETS = ["txn_1m", "txn_1h", "session", "txn_features"]
+
+
+@pytest.fixture(scope="module")
+def rendered(tf_no_provider, tmp_path_factory) -> dict[str, dict]:
+    """Apply a root module that instantiates the properties module once per case; return the outputs."""
+    work = tmp_path_factory.mktemp("properties-contract")
+    lines = []
+    for name, args in CASES.items():
+        lines.append(f'module "{name}" {{')
+        lines.append(f'  source = "{PROPERTIES_MODULE}"')
+        for key, value in args.items():
+            lines.append(f"  {key} = jsondecode({json.dumps(json.dumps(value))})")
+        lines.append(f"  feature_sets = {json.dumps(FEATURE_SETS)}")
+        lines.append("}")
+        lines.append(f'output "{name}" {{')
+        lines.append(f"  value = module.{name}")
+        lines.append("}")
+    (work / "main.tf").write_text("\n".join(lines) + "\n")
+    data_dir = work / ".tf-data"
+    for args in (["init", "-input=false", "-no-color"], ["apply", "-auto-approve", "-input=false", "-no-color"]):
+        proc = tf_no_provider.run(args, cwd=work, data_dir=data_dir)
+        assert proc.returncode == 0, f"terraform {args[0]} failed:\n{proc.stdout}\n{proc.stderr}"
+    proc = tf_no_provider.run(["output", "-json"], cwd=work, data_dir=data_dir)
+    assert proc.returncode == 0, proc.stderr
+    return {name: value["value"] for name, value in json.loads(proc.stdout).items()}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_rendered_properties_parse_with_the_loader(rendered, case):
+    out = rendered[case]
+    document = json.loads(out["application_properties_json"])
+    assert document == out["application_properties"]
+    cfg = parse_config(document, source=f"terraform case {case}")
+    # The property map Terraform writes is exactly the group map: no group twice, strings only.
+    groups = {g["PropertyGroupId"]: g["PropertyMap"] for g in document}
+    assert groups == out["property_groups"]
+    assert all(isinstance(v, str) for m in groups.values() for v in m.values())
+    assert cfg.run_options.python == "main.py"
+    assert cfg.run_options.jarfile == "lib/pyflink-dependencies.jar"
+    # What IAM, monitoring and topic creation are derived from matches what the job will use.
+    assert out["consumer_group"] == cfg.kafka.consumer_group
+    assert out["transactional_id_prefix"] == cfg.sink.transactional_id_prefix
+    assert out["kafka_auth"] == cfg.kafka.auth
+    assert out["input_topics"] == [cfg.topics.transactions, cfg.topics.clicks, cfg.topics.profiles]
+    specs = cfg.topics.specs(FEATURE_SETS)
+    assert [
+        (t["name"], t["partitions"], t["compacted"], t["retention_ms"]) for t in out["topics"]
+    ] == [(s.name, s.partitions, s.compacted, s.retention_ms) for s in specs]
+    assert sorted(out["output_topics"] + out["input_topics"]) == sorted(s.name for s in specs)
+    assert out["checkpoint_interval_ms"] == cfg.pipeline.checkpoint_interval_ms
+    assert out["parallelism"] == cfg.pipeline.parallelism
+
+
+def test_rendered_defaults(rendered):
+    cfg = parse_config(rendered["defaults"]["application_properties"])
+    assert cfg.kafka.auth == "iam"
+    assert cfg.kafka.bootstrap_servers.endswith(":9098")
+    assert cfg.kafka.bounded is False
+    assert cfg.sink.delivery_guarantee == "exactly-once"
+    assert cfg.sink.transactional_id_prefix == "msk-flink-features-dev"
+    assert cfg.sink.transaction_timeout_ms <= 900_000
+    assert cfg.offline is not None and cfg.offline.path == "s3a://lake-bucket/msk-flink-features"
+    assert cfg.offline.s3_endpoint is None and cfg.offline.s3_access_key is None
+    assert cfg.pipeline.checkpoint_interval_ms == 60_000 and cfg.pipeline.parallelism == 1
+    assert cfg.topics == TopicsConfig()
+    assert rendered["defaults"]["offline_bucket"] == "lake-bucket"
+    assert rendered["defaults"]["offline_prefix"] == "msk-flink-features"
+
+
+def test_rendered_scram_and_feature_topics(rendered):
+    out = rendered["scram"]
+    cfg = parse_config(out["application_properties"])
+    assert (cfg.kafka.auth, cfg.kafka.scram_username, cfg.kafka.consumer_group) == ("scram", "flink", "g1")
+    assert cfg.offline is None and "offline" not in out["property_groups"]
+    assert cfg.topics.feature_topic("txn_1m") == "online-txn-1m"
+    assert cfg.topics.feature_topic("txn_1h") == "features-txn-1h"
+    assert cfg.topics.retention_ms == -1 and cfg.topics.partitions == 6
+    assert cfg.sink.delivery_guarantee == "at-least-once"
+
+
+def test_rendered_every_key_covers_the_whole_table(rendered):
+    """With every attribute set, Terraform writes every (group, key) of its mapping table."""
+    _, property_keys, open_groups = terraform_side()
+    groups = rendered["every_key"]["property_groups"]
+    written = {(g, k) for g, m in groups.items() for k in m}
+    table = {(spec["group"], key) for spec in property_keys.values() for key in spec["keys"].values()}
+    assert written - {(g, k) for g, k in written if g in open_groups.values()} == table
+    cfg = parse_config(rendered["every_key"]["application_properties"])
+    assert cfg.run_options.py_files == "extra.zip"
+    assert cfg.kafka.bounded is True and cfg.kafka.starting_offsets == "group-offsets"
+    assert cfg.pipeline.version == "1.2.3" and cfg.pipeline.watermark_delay_s == 45
+    assert rendered["every_key"]["offline_prefix"] == "prefix/sub"
+
+
+def test_invalid_properties_are_refused_by_terraform(tf_no_provider, tmp_path):
+    """The variable's validations reject what the loader would reject at start."""
+    (tmp_path / "main.tf").write_text(
+        textwrap.dedent(
+            f"""
+            module "p" {{
+              source            = "{PROPERTIES_MODULE}"
+              bootstrap_servers = "b:9098"
+              application_properties = {{
+                kafka_sink = {{ transaction_timeout_ms = 3600000 }}
+              }}
+            }}
+            """
+        )
+    )
+    data_dir: Path = tmp_path / ".tf-data"
+    tf_no_provider.run(["init", "-input=false", "-no-color"], cwd=tmp_path, data_dir=data_dir)
+    proc: subprocess.CompletedProcess = tf_no_provider.run(["plan", "-input=false", "-no-color"], cwd=tmp_path, data_dir=data_dir)
+    assert proc.returncode != 0
+    assert "transaction_timeout_ms must be from 1000 to 900000" in proc.stderr
