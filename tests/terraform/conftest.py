@@ -140,7 +140,9 @@ class TfRunner:
     terraform: Terraform
     cli_config: Path
 
-    def run(self, args: list[str], cwd: Path, data_dir: Path, timeout: int = 300) -> subprocess.CompletedProcess:
+    def run(
+        self, args: list[str], cwd: Path, data_dir: Path, timeout: int = 300
+    ) -> subprocess.CompletedProcess:
         return subprocess.run(
             [str(self.terraform.binary), *args],
             cwd=cwd,
@@ -166,7 +168,9 @@ def terraform() -> Terraform:
     found = find_terraform()
     if found is None:
         report("terraform: CLI not found on PATH (or $TERRAFORM): CLI tests skipped")
-        pytest.skip("Terraform CLI not found on PATH (or $TERRAFORM); it is not installable from the registries here")
+        pytest.skip(
+            "Terraform CLI not found on PATH (or $TERRAFORM); it is not installable from the registries here"
+        )
     report(f"terraform: {found.describe()}")
     return found
 
@@ -181,9 +185,10 @@ def aws_provider(terraform: Terraform) -> AwsProvider:
     if not found.supports_flink_2_2:
         report(
             f"terraform: provider v{found.version} predates FLINK-2_2 (accepted from hashicorp/aws "
-            f"{'.'.join(map(str, FLINK_2_2_MIN_PROVIDER[:2]))}), so the mock `terraform test` runs override the "
-            f"runtime variable with {FALLBACK_RUNTIME}; the FLINK-2_2 default itself is asserted by "
-            "test_structure.py and shown to be rejected by this provider by test_old_provider_rejects_flink_2_2"
+            f"{'.'.join(map(str, FLINK_2_2_MIN_PROVIDER[:2]))}), so the mock `terraform test` runs "
+            f"override the runtime variable with {FALLBACK_RUNTIME}; the FLINK-2_2 default itself is "
+            "asserted by test_structure.py, and test_old_provider_rejects_flink_2_2 shows this provider "
+            "refusing it"
         )
     return found
 

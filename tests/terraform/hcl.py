@@ -96,7 +96,9 @@ class TfType:
         return {name for name, _ in self.attrs}
 
 
-_TOKEN = re.compile(r'\s*(?:(?P<str>"(?:[^"\\]|\\.)*")|(?P<num>-?\d+(?:\.\d+)?)|(?P<id>[A-Za-z_][\w-]*)|(?P<p>[(){}\[\],=:]))')
+_TOKEN = re.compile(
+    r'\s*(?:(?P<str>"(?:[^"\\]|\\.)*")|(?P<num>-?\d+(?:\.\d+)?)|(?P<id>[A-Za-z_][\w-]*)|(?P<p>[(){}\[\],=:]))'
+)
 
 
 def _tokens(text: str) -> list[str]:

@@ -26,7 +26,9 @@ def checkov_results() -> list[dict]:
     if not CHECKOV.exists():
         report(f"checkov: not installed at {CHECKOV}: run `make tools`; checkov test skipped")
         pytest.skip(f"checkov is not installed at {CHECKOV}: run `make tools` (or set $CHECKOV)")
-    version = subprocess.run([str(CHECKOV), "--version"], capture_output=True, text=True, check=False).stdout.strip()
+    version = subprocess.run(
+        [str(CHECKOV), "--version"], capture_output=True, text=True, check=False
+    ).stdout.strip()
     proc = subprocess.run(
         [
             str(CHECKOV),
@@ -47,7 +49,9 @@ def checkov_results() -> list[dict]:
     try:
         document = json.loads(proc.stdout)
     except json.JSONDecodeError:
-        pytest.fail(f"checkov printed no JSON (exit {proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+        pytest.fail(
+            f"checkov printed no JSON (exit {proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+        )
     results = document if isinstance(document, list) else [document]
     summary = results[0].get("summary", {})
     report(
@@ -59,7 +63,10 @@ def checkov_results() -> list[dict]:
 
 def test_checkov_reports_no_failed_check(checkov_results):
     failed = [c for r in checkov_results for c in r.get("results", {}).get("failed_checks", [])]
-    lines = [f"{c['check_id']} {c['resource']} ({c['file_path']}:{c['file_line_range']}): {c['check_name']}" for c in failed]
+    lines = [
+        f"{c['check_id']} {c['resource']} ({c['file_path']}:{c['file_line_range']}): {c['check_name']}"
+        for c in failed
+    ]
     assert not failed, "\n".join(lines)
     passed = [c for r in checkov_results for c in r.get("results", {}).get("passed_checks", [])]
     assert len(passed) > 50, "checkov ran almost no checks: is the terraform/ tree being scanned?"
@@ -69,6 +76,8 @@ def test_every_checkov_skip_carries_its_reason(checkov_results):
     skipped = [c for r in checkov_results for c in r.get("results", {}).get("skipped_checks", [])]
     assert skipped
     without_reason = [
-        f"{c['check_id']} {c['resource']}" for c in skipped if len((c.get("check_result") or {}).get("suppress_comment", "")) < 20
+        f"{c['check_id']} {c['resource']}"
+        for c in skipped
+        if len((c.get("check_result") or {}).get("suppress_comment", "")) < 20
     ]
     assert not without_reason, without_reason

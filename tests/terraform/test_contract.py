@@ -66,7 +66,8 @@ def contract_problems(
             group_type = var_type.attr(attr)
             if group_type.kind != "object" or group_type.attr_names != set(spec["keys"]):
                 problems.append(
-                    f"group {attr}: variable keys {sorted(group_type.attr_names)} != mapped keys {sorted(spec['keys'])}"
+                    f"group {attr}: variable keys {sorted(group_type.attr_names)} "
+                    f"!= mapped keys {sorted(spec['keys'])}"
                 )
     for attr in open_groups:
         if attr in var_type.attr_names and (var_type.attr(attr).kind, var_type.attr(attr).element) != (
@@ -74,7 +75,9 @@ def contract_problems(
             TfType("string"),
         ):
             problems.append(f"open group {attr} must be map(string)")
-    terraform_keys = {(spec["group"], key) for spec in property_keys.values() for key in spec["keys"].values()}
+    terraform_keys = {
+        (spec["group"], key) for spec in property_keys.values() for key in spec["keys"].values()
+    }
     expected = loader_keys - TERRAFORM_EXCLUDED
     for group, key in sorted(expected - terraform_keys):
         problems.append(f"the loader reads {group}/{key} but Terraform cannot write it")
@@ -83,7 +86,9 @@ def contract_problems(
     for group, key in sorted(TERRAFORM_EXCLUDED & terraform_keys):
         problems.append(f"Terraform must not write the local-only key {group}/{key}")
     for group, key in sorted(TERRAFORM_EXCLUDED - loader_keys):
-        problems.append(f"excluded key {group}/{key} no longer exists in the loader: update TERRAFORM_EXCLUDED")
+        problems.append(
+            f"excluded key {group}/{key} no longer exists in the loader: update TERRAFORM_EXCLUDED"
+        )
     if set(open_groups.values()) != loader_open:
         problems.append(f"open groups {sorted(open_groups.values())} != loader's {sorted(loader_open)}")
     return problems
@@ -108,12 +113,21 @@ def test_contract_check_fails_when_one_side_changes():
     assert not contract_problems(var_type, property_keys, open_groups, loader_keys, loader_open)
 
     loader_plus = loader_keys | {("kafka", "client.rack")}
-    assert any("kafka/client.rack" in p for p in contract_problems(var_type, property_keys, open_groups, loader_plus, loader_open))
+    assert any(
+        "kafka/client.rack" in p
+        for p in contract_problems(var_type, property_keys, open_groups, loader_plus, loader_open)
+    )
 
     loader_minus = loader_keys - {("pipeline", "parallelism")}
-    assert any("pipeline/parallelism" in p for p in contract_problems(var_type, property_keys, open_groups, loader_minus, loader_open))
+    assert any(
+        "pipeline/parallelism" in p
+        for p in contract_problems(var_type, property_keys, open_groups, loader_minus, loader_open)
+    )
 
-    table_minus = {**property_keys, "kafka": {**property_keys["kafka"], "keys": dict(property_keys["kafka"]["keys"])}}
+    table_minus = {
+        **property_keys,
+        "kafka": {**property_keys["kafka"], "keys": dict(property_keys["kafka"]["keys"])},
+    }
     del table_minus["kafka"]["keys"]["group_id"]
     problems = contract_problems(var_type, table_minus, open_groups, loader_keys, loader_open)
     assert any("kafka/group.id" in p for p in problems) and any("group kafka" in p for p in problems)
@@ -128,7 +142,7 @@ def test_contract_check_fails_when_one_side_changes():
 CASES = {
     # What the examples deploy: IAM auth, defaults elsewhere.
     "defaults": {
-        "bootstrap_servers": "b-1.example.kafka.us-east-1.amazonaws.com:9098,b-2.example.kafka.us-east-1.amazonaws.com:9098",
+        "bootstrap_servers": "b-1.example.kafka.us-east-1.amazonaws.com:9098,b-2.example.kafka:9098",
         "offline_path": "s3a://lake-bucket/msk-flink-features",
         "transactional_id_prefix": "msk-flink-features-dev",
         "application_properties": {},
@@ -147,7 +161,11 @@ CASES = {
     # Every key of every group set (mTLS so that the ssl.* keys make sense).
     "every_key": {
         "application_properties": {
-            "run_options": {"python": "main.py", "jarfile": "lib/pyflink-dependencies.jar", "py_files": "extra.zip"},
+            "run_options": {
+                "python": "main.py",
+                "jarfile": "lib/pyflink-dependencies.jar",
+                "py_files": "extra.zip",
+            },
             "kafka": {
                 "bootstrap_servers": "b-1.example:9094",
                 "auth": "mtls",
@@ -210,7 +228,10 @@ def rendered(tf_no_provider, tmp_path_factory) -> dict[str, dict]:
         lines.append("}")
     (work / "main.tf").write_text("\n".join(lines) + "\n")
     data_dir = work / ".tf-data"
-    for args in (["init", "-input=false", "-no-color"], ["apply", "-auto-approve", "-input=false", "-no-color"]):
+    for args in (
+        ["init", "-input=false", "-no-color"],
+        ["apply", "-auto-approve", "-input=false", "-no-color"],
+    ):
         proc = tf_no_provider.run(args, cwd=work, data_dir=data_dir)
         assert proc.returncode == 0, f"terraform {args[0]} failed:\n{proc.stdout}\n{proc.stderr}"
     proc = tf_no_provider.run(["output", "-json"], cwd=work, data_dir=data_dir)
@@ -236,9 +257,9 @@ def test_rendered_properties_parse_with_the_loader(rendered, case):
     assert out["kafka_auth"] == cfg.kafka.auth
     assert out["input_topics"] == [cfg.topics.transactions, cfg.topics.clicks, cfg.topics.profiles]
     specs = cfg.topics.specs(FEATURE_SETS)
-    assert [
-        (t["name"], t["partitions"], t["compacted"], t["retention_ms"]) for t in out["topics"]
-    ] == [(s.name, s.partitions, s.compacted, s.retention_ms) for s in specs]
+    assert [(t["name"], t["partitions"], t["compacted"], t["retention_ms"]) for t in out["topics"]] == [
+        (s.name, s.partitions, s.compacted, s.retention_ms) for s in specs
+    ]
     assert sorted(out["output_topics"] + out["input_topics"]) == sorted(s.name for s in specs)
     assert out["checkpoint_interval_ms"] == cfg.pipeline.checkpoint_interval_ms
     assert out["parallelism"] == cfg.pipeline.parallelism
@@ -302,6 +323,8 @@ def test_invalid_properties_are_refused_by_terraform(tf_no_provider, tmp_path):
     )
     data_dir: Path = tmp_path / ".tf-data"
     tf_no_provider.run(["init", "-input=false", "-no-color"], cwd=tmp_path, data_dir=data_dir)
-    proc: subprocess.CompletedProcess = tf_no_provider.run(["plan", "-input=false", "-no-color"], cwd=tmp_path, data_dir=data_dir)
+    proc: subprocess.CompletedProcess = tf_no_provider.run(
+        ["plan", "-input=false", "-no-color"], cwd=tmp_path, data_dir=data_dir
+    )
     assert proc.returncode != 0
     assert "transaction_timeout_ms must be from 1000 to 900000" in proc.stderr

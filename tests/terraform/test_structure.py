@@ -111,7 +111,9 @@ def test_examples_require_terraform_with_mock_providers(name):
 
 
 def test_examples_share_one_vpc_definition():
-    assert (EXAMPLES / "serverless" / "vpc.tf").read_text() == (EXAMPLES / "provisioned" / "vpc.tf").read_text()
+    assert (EXAMPLES / "serverless" / "vpc.tf").read_text() == (
+        EXAMPLES / "provisioned" / "vpc.tf"
+    ).read_text()
 
 
 def _statements(body: dict) -> list[dict]:
@@ -151,7 +153,10 @@ def test_no_iam_statement_has_a_star_resource_except_vpc_mode_network_calls():
             if statement.get("sid") == "VpcNetworkInterfaces" and actions <= VPC_MODE_ACTIONS:
                 vpc_statements += 1
                 continue
-            problems.append(f"{_rel(path)}: data.aws_iam_policy_document.{name} {statement.get('sid')}: * for {sorted(actions)}")
+            problems.append(
+                f"{_rel(path)}: data.aws_iam_policy_document.{name} {statement.get('sid')}: "
+                f"* for {sorted(actions)}"
+            )
         for statement in _statements(body):
             for resource in statement.get("resources", []):
                 # No whole-service wildcards such as arn:aws:kafka:*:*:* either.
@@ -198,12 +203,16 @@ def test_every_checkov_skip_is_inline_with_a_reason():
             match = CHECKOV_SKIP.search(line)
             if match:
                 reason = match.group("rest").lstrip(":").strip()
-                assert match.group("rest").startswith(":") and len(reason) > 20, f"{_rel(path)}: {line.strip()}"
+                assert match.group("rest").startswith(":") and len(reason) > 20, (
+                    f"{_rel(path)}: {line.strip()}"
+                )
                 skips.append(match.group("id"))
     assert skips, "expected the documented skips"
 
 
-@pytest.mark.parametrize("directory", [*(MODULES / n for n in MODULE_NAMES), *(EXAMPLES / n for n in EXAMPLE_NAMES)], ids=_rel)
+@pytest.mark.parametrize(
+    "directory", [*(MODULES / n for n in MODULE_NAMES), *(EXAMPLES / n for n in EXAMPLE_NAMES)], ids=_rel
+)
 def test_every_module_and_example_has_mock_provider_tests(directory):
     files = sorted((directory / "tests").glob("*.tftest.hcl"))
     assert files, f"{_rel(directory)} has no tests/*.tftest.hcl"

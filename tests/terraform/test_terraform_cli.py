@@ -44,7 +44,9 @@ def _clean(text: str) -> str:
 
 
 def test_fmt_check(terraform, tf_no_provider, tmp_path):
-    proc = tf_no_provider.run(["fmt", "-check", "-recursive", "-diff", "-no-color", str(TERRAFORM)], cwd=ROOT, data_dir=tmp_path)
+    proc = tf_no_provider.run(
+        ["fmt", "-check", "-recursive", "-diff", "-no-color", str(TERRAFORM)], cwd=ROOT, data_dir=tmp_path
+    )
     print(f"terraform fmt -check -recursive terraform/ with {terraform.describe()}: exit {proc.returncode}")
     assert proc.returncode == 0, f"terraform fmt would change:\n{proc.stdout}{proc.stderr}"
 
@@ -74,7 +76,10 @@ def test_offline_init_and_validate_module(name, aws_provider, terraform, empty_c
     assert f"Installed hashicorp/aws v{aws_provider.version}" in proc.stdout, proc.stdout
     lock = (work / ".terraform.lock.hcl").read_text()
     assert f'version     = "{aws_provider.version}"' in lock
-    report(f"terraform: modules/{name}: offline init -plugin-dir installed hashicorp/aws v{aws_provider.version} (constraint {constraint})")
+    report(
+        f"terraform: modules/{name}: offline init -plugin-dir installed hashicorp/aws "
+        f"v{aws_provider.version} (constraint {constraint})"
+    )
     proc = tf.run(["validate", "-json", "-no-color"], cwd=work, data_dir=work / ".terraform")
     result = json.loads(proc.stdout)
     assert result["valid"], json.dumps(result["diagnostics"], indent=2)
@@ -95,7 +100,10 @@ def test_validate(relative, tf, aws_provider, data_dir):
     assert result["valid"], json.dumps(result["diagnostics"], indent=2)
     unexpected = [d for d in result["diagnostics"] if DEV_OVERRIDES_WARNING not in d.get("summary", "")]
     assert not unexpected, json.dumps(unexpected, indent=2)
-    print(f"{relative}: valid against hashicorp/aws v{aws_provider.version} (constraint {_constraint(directory)})")
+    print(
+        f"{relative}: valid against hashicorp/aws v{aws_provider.version} "
+        f"(constraint {_constraint(directory)})"
+    )
 
 
 def _runtime_args(relative, aws_provider) -> list[str]:
@@ -127,13 +135,19 @@ def test_terraform_test(relative, tf, aws_provider, data_dir):
 def test_old_provider_rejects_flink_2_2(tf, aws_provider, data_dir):
     """Why the runtime is overridden: this provider refuses FLINK-2_2 (only run on providers < 6.40)."""
     if aws_provider.supports_flink_2_2:
-        pytest.skip(f"provider v{aws_provider.version} accepts FLINK-2_2: the mock tests ran with the default runtime")
+        pytest.skip(
+            f"provider v{aws_provider.version} accepts FLINK-2_2: the mock tests ran with the default runtime"
+        )
     directory = MODULES / "flink_app"
     _get_modules(tf, directory, data_dir)
-    proc = tf.run(["test", "-no-color", "-filter=tests/flink_app.tftest.hcl"], cwd=directory, data_dir=data_dir)
+    proc = tf.run(
+        ["test", "-no-color", "-filter=tests/flink_app.tftest.hcl"], cwd=directory, data_dir=data_dir
+    )
     output = _clean(proc.stdout + proc.stderr)
     assert proc.returncode != 0
-    assert re.search(r"expected runtime_environment to be one of \[.*\], got FLINK-2_2", output), output[-3000:]
+    assert re.search(r"expected runtime_environment to be one of \[.*\], got FLINK-2_2", output), output[
+        -3000:
+    ]
 
 
 def test_examples_default_zip_path_points_at_make_package_output():
