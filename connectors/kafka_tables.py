@@ -17,8 +17,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from connectors.kafka_auth import client_properties
-from connectors.validation import parsed_time_sql, sql_string
+from connectors.validation import sql_string, valid_time_sql
 from flink_jobs.config import KafkaConfig, SinkConfig
+from flink_jobs.schemas import InputSchema
 
 __all__ = [
     "DLQ_HEADERS",
@@ -47,7 +48,7 @@ def raw_source_ddl(
     table: str,
     topic: str,
     kafka: KafkaConfig,
-    time_field: str,
+    schema: InputSchema,
     watermark_delay_s: int,
     idle_timeout_s: int,
 ) -> str:
@@ -55,12 +56,10 @@ def raw_source_ddl(
 
     Columns: ``kafka_key`` BYTES, ``raw_value`` BYTES, ``kafka_topic``, ``kafka_partition``,
     ``kafka_offset``, ``kafka_timestamp`` (metadata) and ``rowtime`` TIMESTAMP(3), the record's
-    ``time_field`` parsed as UTC (NULL when absent or malformed: such a record never moves the
-    watermark). Bounded mode (``kafka.bounded``) reads up to the offsets current at start, then ends.
+    ``schema.time_field`` parsed as UTC when the whole record is valid, else NULL: an invalid record
+    never moves the watermark. Bounded mode (``kafka.bounded``) reads up to the offsets current at
+    start, then ends.
     """
-    # CAST, not DECODE: DECODE inside the generated watermark generator fails to compile on Flink 2.2
-    # (its checked UnsupportedEncodingException is not handled). Both decode UTF-8.
-    text = f"JSON_VALUE(CAST(raw_value AS STRING), '$.{time_field}')"
     options = {
         "connector": "kafka",
         "topic": topic,
@@ -86,7 +85,7 @@ def raw_source_ddl(
         "  kafka_partition INT METADATA FROM 'partition' VIRTUAL,\n"
         "  kafka_offset BIGINT METADATA FROM 'offset' VIRTUAL,\n"
         "  kafka_timestamp TIMESTAMP_LTZ(3) METADATA FROM 'timestamp' VIRTUAL,\n"
-        f"  rowtime AS {parsed_time_sql(text)},\n"
+        f"  rowtime AS {valid_time_sql(schema)},\n"
         f"  WATERMARK FOR rowtime AS rowtime - INTERVAL '{watermark_delay_s}' SECOND\n"
         f") {with_clause(options)}"
     )

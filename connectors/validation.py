@@ -19,6 +19,7 @@ __all__ = [
     "parsed_time_sql",
     "sql_string",
     "valid_columns",
+    "valid_time_sql",
 ]
 
 # Flink DATE_FORMAT / TO_TIMESTAMP pattern of the contract's timestamps.
@@ -89,10 +90,13 @@ def _domain_ok(field: Field, text: str) -> tuple[str, str]:
     raise ValueError(f"unknown field kind {field.kind}")  # pragma: no cover
 
 
-def _reason_sql(schema: InputSchema, raw_column: str, doc: str) -> str:
+def _reason_sql(schema: InputSchema, raw_column: str, doc: str, encoded: str | None = None) -> str:
+    """CASE expression: NULL for a valid record, else the first broken rule. ``encoded`` is ``doc``
+    encoded back to UTF-8 bytes (differs from the raw bytes when they are not valid UTF-8)."""
+    encoded = encoded or f"ENCODE({doc}, 'UTF-8')"
     whens = [
         f"WHEN {raw_column} IS NULL THEN 'missing value: the record has no value (tombstone)'",
-        f"WHEN ENCODE({doc}, 'UTF-8') <> {raw_column} THEN 'bad JSON: the value is not valid UTF-8'",
+        f"WHEN {encoded} <> {raw_column} THEN 'bad JSON: the value is not valid UTF-8'",
         f"WHEN NOT ({doc} IS JSON OBJECT) THEN 'bad JSON: the value is not a JSON object'",
     ]
     for field in schema.fields:
@@ -116,6 +120,19 @@ def _typed_sql(field: Field, doc: str) -> str:
     if field.kind == "timestamp":
         return parsed_time_sql(text)
     return text
+
+
+def valid_time_sql(schema: InputSchema, raw_column: str = "raw_value") -> str:
+    """``TIMESTAMP(3)`` event time of a *valid* record, NULL for an invalid one.
+
+    Used as the event-time column of a source, so that an invalid record (e.g. a far-future time in
+    a record missing other fields) never moves the watermark. It avoids ``DECODE``/``ENCODE``, which
+    fail code generation inside a watermark generator on Flink 2.2: ``CAST`` decodes and encodes
+    UTF-8 the same way.
+    """
+    doc = f"CAST({raw_column} AS STRING)"
+    reason = _reason_sql(schema, raw_column, doc, encoded=f"CAST({doc} AS BYTES)")
+    return f"CASE WHEN ({reason}) IS NULL THEN {parsed_time_sql(_text(doc, schema.time_field))} END"
 
 
 def valid_columns(schema: InputSchema) -> list[str]:

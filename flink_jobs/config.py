@@ -12,17 +12,20 @@ at start with a message that says how to fix it.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 __all__ = [
     "ENV_PROPERTIES",
+    "GROUP_FEATURE_TOPICS",
     "MANAGED_FLINK_PROPERTIES",
+    "OPEN_GROUPS",
     "PROPERTY_GROUPS",
     "AppConfig",
     "ConfigError",
@@ -49,6 +52,7 @@ GROUP_TOPICS = "topics"
 GROUP_SINK = "kafka.sink"
 GROUP_OFFLINE = "offline"
 GROUP_PIPELINE = "pipeline"
+GROUP_FEATURE_TOPICS = "feature.topics"
 
 KafkaAuth = Literal["plaintext", "scram", "mtls", "iam"]
 AUTH_MODES: tuple[str, ...] = ("plaintext", "scram", "mtls", "iam")
@@ -114,29 +118,49 @@ class TopicSpec:
     name: str
     partitions: int
     compacted: bool = False
+    retention_ms: int | None = None
+
+
+def default_feature_topic(feature_set: str) -> str:
+    """The topic of a feature set that ``feature.topics`` does not name: ``features-<name, _ as ->``."""
+    return "features-" + feature_set.replace("_", "-")
 
 
 @dataclass(frozen=True)
 class TopicsConfig:
-    """``topics``: names of input and output topics and the partition count used to create them."""
+    """``topics`` and ``feature.topics``: topic names, and how the pipeline's topics are created.
+
+    ``partitions`` and ``retention_ms`` apply to every topic the pipeline creates (``retention_ms`` to
+    the delete-policy ones; ``profiles`` is compacted: the latest value per user is kept forever).
+    ``feature_topics`` maps a feature set name to its output topic; a feature set not named there
+    writes to :func:`default_feature_topic`.
+    """
 
     transactions: str = "transactions"
     clicks: str = "clicks"
     profiles: str = "profiles"
-    valid_transactions: str = "transactions-valid"
     dead_letter: str = "dead-letter"
     late_events: str = "late-events"
     partitions: int = 3
+    retention_ms: int = 7 * 24 * 3600 * 1000
+    feature_topics: Mapping[str, str] = field(default_factory=dict)
 
-    def specs(self) -> list[TopicSpec]:
-        """Every topic of the pipeline, ``profiles`` compacted (latest value per user wins)."""
+    def feature_topic(self, feature_set: str) -> str:
+        """The output topic of ``feature_set``."""
+        return self.feature_topics.get(feature_set) or default_feature_topic(feature_set)
+
+    def specs(self, feature_sets: Iterable[str] = ()) -> list[TopicSpec]:
+        """Every topic of a pipeline with ``feature_sets``, ``profiles`` compacted (latest per user wins)."""
+        names = [
+            self.transactions,
+            self.clicks,
+            self.dead_letter,
+            self.late_events,
+            *(self.feature_topic(name) for name in feature_sets),
+        ]
         return [
-            TopicSpec(self.transactions, self.partitions),
-            TopicSpec(self.clicks, self.partitions),
             TopicSpec(self.profiles, self.partitions, compacted=True),
-            TopicSpec(self.valid_transactions, self.partitions),
-            TopicSpec(self.dead_letter, self.partitions),
-            TopicSpec(self.late_events, self.partitions),
+            *(TopicSpec(name, self.partitions, retention_ms=self.retention_ms) for name in names),
         ]
 
 
@@ -171,8 +195,11 @@ class OfflineConfig:
 
 @dataclass(frozen=True)
 class PipelineConfig:
-    """``pipeline``: event-time and checkpoint settings, and the version stamped on every output row."""
+    """``pipeline``: which pipeline runs, its event-time and checkpoint settings, and the version stamped
+    on every output row. ``watermark_delay_s`` and ``idle_timeout_s`` apply to every source whose spec
+    does not set its own."""
 
+    name: str = "fraud"
     version: str = "0.1.0"
     watermark_delay_s: int = 30
     idle_timeout_s: int = 60
@@ -251,6 +278,12 @@ def _topic(value: str) -> str:
     return value
 
 
+def _pipeline_name(value: str) -> str:
+    if not re.fullmatch(r"[a-z][a-z0-9_]*", value):
+        raise ValueError(f"'{value}' is not a pipeline name (lower case letters, digits, _)")
+    return value
+
+
 @dataclass(frozen=True)
 class _Key:
     attr: str
@@ -290,10 +323,12 @@ PROPERTY_GROUPS: dict[str, dict[str, _Key]] = {
         "transactions": _Key("transactions", _topic, "a Kafka topic name"),
         "clicks": _Key("clicks", _topic, "a Kafka topic name"),
         "profiles": _Key("profiles", _topic, "a Kafka topic name"),
-        "valid.transactions": _Key("valid_transactions", _topic, "a Kafka topic name"),
         "dead.letter": _Key("dead_letter", _topic, "a Kafka topic name"),
         "late.events": _Key("late_events", _topic, "a Kafka topic name"),
         "partitions": _Key("partitions", _int(1, 10_000), "an integer from 1 to 10000"),
+        "retention.ms": _Key(
+            "retention_ms", _int(-1), "milliseconds to keep records of non-compacted topics (-1: forever)"
+        ),
     },
     GROUP_SINK: {
         "delivery.guarantee": _Key(
@@ -317,12 +352,22 @@ PROPERTY_GROUPS: dict[str, dict[str, _Key]] = {
         "s3.secret.key": _Key("s3_secret_key", _str, "a secret access key"),
     },
     GROUP_PIPELINE: {
+        "name": _Key("name", _pipeline_name, "the name of a pipeline in flink_jobs.pipelines, e.g. fraud"),
         "version": _Key("version", _str, "a version string stamped on every output row"),
         "watermark.delay.seconds": _Key("watermark_delay_s", _int(0, 86_400), "seconds from 0 to 86400"),
         "idle.timeout.seconds": _Key("idle_timeout_s", _int(1, 86_400), "seconds from 1 to 86400"),
         "checkpoint.interval.ms": _Key("checkpoint_interval_ms", _int(100), "milliseconds, at least 100"),
         "parallelism": _Key("parallelism", _int(1, 10_000), "an integer from 1 to 10000"),
     },
+}
+
+# Groups whose keys are names chosen by the user rather than a fixed set: key -> value form.
+OPEN_GROUPS: dict[str, tuple[str, Callable[[str], Any], str]] = {
+    GROUP_FEATURE_TOPICS: (
+        "a feature set name of the pipeline, e.g. txn_1m",
+        _topic,
+        "a Kafka topic name (default features-<feature set>, '_' as '-')",
+    ),
 }
 
 _GROUP_CLASSES: dict[str, type] = {
@@ -367,6 +412,12 @@ def load_config(path: str | os.PathLike[str] | None = None) -> AppConfig:
 def parse_config(document: Any, source: str = "<properties>") -> AppConfig:
     """Validate a parsed properties document (a list of property groups) into an :class:`AppConfig`."""
     groups = _group_maps(document, source)
+    known = [*PROPERTY_GROUPS, *OPEN_GROUPS]
+    for group in groups:
+        if group not in known:
+            raise ConfigError(
+                group, None, f"unknown property group in {source}", "one of " + ", ".join(known)
+            )
     for group in _REQUIRED_GROUPS:
         if group not in groups:
             raise ConfigError(
@@ -377,10 +428,14 @@ def parse_config(document: Any, source: str = "<properties>") -> AppConfig:
         if group not in groups:
             continue
         values[group] = _build_group(group, cls, groups[group])
+    topics = values.get(GROUP_TOPICS, TopicsConfig())
+    if GROUP_FEATURE_TOPICS in groups:
+        feature_topics = _open_group(GROUP_FEATURE_TOPICS, groups[GROUP_FEATURE_TOPICS])
+        topics = dataclasses.replace(topics, feature_topics=feature_topics)
     cfg = AppConfig(
         run_options=values[RUN_OPTIONS],
         kafka=values[GROUP_KAFKA],
-        topics=values.get(GROUP_TOPICS, TopicsConfig()),
+        topics=topics,
         sink=values.get(GROUP_SINK, SinkConfig()),
         offline=values.get(GROUP_OFFLINE),
         pipeline=values.get(GROUP_PIPELINE, PipelineConfig()),
@@ -414,6 +469,21 @@ def _group_maps(document: Any, source: str) -> dict[str, Mapping[str, Any]]:
             raise ConfigError(str(group_id), None, "the group appears twice", "each group once")
         groups[group_id] = property_map
     return groups
+
+
+def _open_group(group: str, property_map: Mapping[str, Any]) -> dict[str, str]:
+    key_form, parse, expected = OPEN_GROUPS[group]
+    result: dict[str, str] = {}
+    for key, raw in property_map.items():
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", key):
+            raise ConfigError(group, key, "malformed key", key_form)
+        if not isinstance(raw, str):
+            raise ConfigError(group, key, f"value {raw!r} is not a string", expected)
+        try:
+            result[key] = parse(raw)
+        except ValueError as exc:
+            raise ConfigError(group, key, f"malformed value: {exc}", expected) from None
+    return result
 
 
 def _build_group(group: str, cls: type[T], property_map: Mapping[str, Any]) -> T:
@@ -473,4 +543,8 @@ def to_property_groups(cfg: AppConfig) -> list[dict[str, Any]]:
                 continue
             property_map[key] = str(value).lower() if isinstance(value, bool) else str(value)
         document.append({"PropertyGroupId": group, "PropertyMap": property_map})
+    if cfg.topics.feature_topics:
+        document.append(
+            {"PropertyGroupId": GROUP_FEATURE_TOPICS, "PropertyMap": dict(cfg.topics.feature_topics)}
+        )
     return document

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import sys
+import threading
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
@@ -13,9 +16,10 @@ from rich.markup import escape
 from rich.table import Table
 
 if TYPE_CHECKING:
-    from msk_features.demo import OutputCounts
+    from msk_features.demo import OutputSummary
+    from msk_features.runner import JobRun
 
-from flink_jobs.config import load_config
+from flink_jobs.config import AppConfig, load_config
 from msk_features.cli_errors import user_errors
 from msk_features.generator.cli import generate
 from msk_features.localstack.cli import local
@@ -53,78 +57,171 @@ main.add_command(local)
 main.add_command(generate)
 
 
+def _pipeline_argument(func):  # type: ignore[no-untyped-def]
+    return click.argument("pipeline", required=False, default=None, metavar="[PIPELINE]")(func)
+
+
+def _with_pipeline(cfg: AppConfig, pipeline: str | None, bounded: bool | None = None) -> AppConfig:
+    """``cfg`` with ``pipeline.name`` (and ``kafka.bounded``) overridden when given."""
+    from flink_jobs.pipelines import get_pipeline
+
+    if pipeline is not None:
+        get_pipeline(pipeline)  # a clear error for an unknown name
+        cfg = dataclasses.replace(cfg, pipeline=dataclasses.replace(cfg.pipeline, name=pipeline))
+    if bounded is not None:
+        cfg = dataclasses.replace(cfg, kafka=dataclasses.replace(cfg.kafka, bounded=bounded))
+    return cfg
+
+
 @main.command("sql")
-@_properties_option
-def sql(properties: Path) -> None:
-    """Print the Flink SQL the job runs for a properties file (DDL, views, then the INSERTs)."""
+@_pipeline_argument
+@click.option(
+    "--properties",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="MSK_FEATURES_PROPERTIES",
+    default=None,
+    help="Runtime properties (topics, sinks, paths) [default: .local-stack/application_properties.json "
+    "if it exists, else an example configuration].",
+)
+def sql(pipeline: str | None, properties: Path | None) -> None:
+    """Print the Flink SQL of PIPELINE (default: pipeline.name of the properties, else fraud).
+
+    The script is what the job runs, in order: source tables, validation and routing views, sink
+    tables, feature views, then the INSERTs of the one statement set.
+
+    \b
+    Examples:
+      msk-features sql fraud
+      msk-features sql fraud --properties application_properties.json > fraud.sql
+    """
+    from flink_jobs.config import parse_config
     from flink_jobs.job import build_pipeline
 
     with user_errors():
-        cfg = load_config(properties)
-        click.echo(build_pipeline(cfg).sql())
+        path = properties or (DEFAULT_PROPERTIES if DEFAULT_PROPERTIES.is_file() else None)
+        cfg = (
+            load_config(path)
+            if path
+            else parse_config(EXAMPLE_PROPERTIES, source="the example configuration")
+        )
+        click.echo(build_pipeline(_with_pipeline(cfg, pipeline)).sql(), nl=False)
+
+
+# Used by `sql` when no properties file exists: what the SQL looks like on MSK with IAM.
+EXAMPLE_PROPERTIES = [
+    {
+        "PropertyGroupId": "kinesis.analytics.flink.run.options",
+        "PropertyMap": {"python": "main.py", "jarfile": "lib/pyflink-dependencies.jar"},
+    },
+    {"PropertyGroupId": "kafka", "PropertyMap": {"bootstrap.servers": "b-1.example:9098", "auth": "iam"}},
+    {"PropertyGroupId": "offline", "PropertyMap": {"path": "s3a://example-lake/features"}},
+]
 
 
 @main.command("run")
+@_pipeline_argument
 @_properties_option
+@click.option(
+    "--bounded/--unbounded",
+    default=None,
+    help="Bounded: read what the topics hold now, flush every window, take a final checkpoint and "
+    "stop. Unbounded: run until interrupted. [default: kafka.bounded of the properties]",
+)
 @click.option(
     "--app-root",
     type=click.Path(file_okay=False, exists=True, path_type=Path),
     default=None,
     help="Folder holding main.py: the source checkout (default) or an unzipped Managed Flink zip.",
 )
-@click.option("--timeout", "timeout_s", type=float, default=1200.0, show_default=True, help="Seconds.")
-def run(properties: Path, app_root: Path | None, timeout_s: float) -> None:
-    """Run the job locally on a Flink mini-cluster (bounded: it reads what is there, then stops)."""
+@click.option("--timeout", "timeout_s", type=float, default=None, help="Give up after this many seconds.")
+def run(
+    pipeline: str | None,
+    properties: Path,
+    bounded: bool | None,
+    app_root: Path | None,
+    timeout_s: float | None,
+) -> None:
+    """Run PIPELINE (default: pipeline.name of the properties) on a local Flink mini-cluster.
+
+    \b
+    Examples:
+      msk-features run fraud --bounded
+      msk-features run fraud --properties my_properties.json --unbounded
+    """
+    from flink_jobs.config import to_property_groups
     from msk_features.runner import REPO_ROOT, run_job
 
     with user_errors():
-        load_config(properties)  # fail here, with the group and key, before starting a JVM
-        with _console.status("Running the job on a local Flink mini-cluster…"):
-            result = run_job(properties, app_root or REPO_ROOT, timeout_s=timeout_s)
-    _console.print(f"[green]Job finished[/] in {result.seconds:.1f} s.")
+        cfg = _with_pipeline(load_config(properties), pipeline, bounded)  # fail before starting a JVM
+        effective = properties.with_name(f".{properties.stem}.{cfg.pipeline.name}.run.json")
+        effective.write_text(json.dumps(to_property_groups(cfg), indent=2), encoding="utf-8")
+        effective.chmod(0o600)
+        mode = "bounded" if cfg.kafka.bounded else "unbounded (Ctrl-C stops it)"
+        with _console.status(f"Running pipeline {cfg.pipeline.name}, {mode}, on a local Flink mini-cluster…"):
+            result = run_job(effective, app_root or REPO_ROOT, timeout_s=timeout_s or 10 * 365 * 86400.0)
+    _console.print(f"[green]Pipeline {cfg.pipeline.name} finished[/] in {result.seconds:.1f} s.")
 
 
 @main.command("outputs")
 @_properties_option
 @click.option("--timeout", "timeout_s", type=float, default=60.0, show_default=True, help="Seconds.")
 def outputs(properties: Path, timeout_s: float) -> None:
-    """Count what the job wrote: output topics (read_committed) and Parquet files through S3."""
-    from msk_features.demo import count_outputs
+    """Summarise what the pipeline wrote: output topics (read_committed) and Parquet datasets on S3."""
+    from msk_features.demo import summarise_outputs
 
     with user_errors():
         cfg = load_config(properties)
-        counts = count_outputs(cfg, timeout_s=timeout_s)
-    _print_counts(counts, None)
+        summary = summarise_outputs(cfg, timeout_s=timeout_s)
+    _print_summary(summary, None)
 
 
-def _print_counts(counts: OutputCounts, expected: dict[str, int] | None) -> bool:
-    """Render the counts table; return True when every expectation given is met."""
-    table = Table(title="Pipeline outputs", header_style="bold")
-    table.add_column("output")
-    table.add_column("records", justify="right")
-    table.add_column("expected", justify="right")
-    table.add_column("")
+def _print_summary(summary: OutputSummary, expected: dict[str, int] | None) -> bool:
+    """Render the summary tables; return True when every expectation given is met."""
     ok = True
 
-    def row(name: str, value: int, key: str | None = None) -> None:
+    def check(key: str, value: int) -> tuple[str, str]:
         nonlocal ok
-        want = expected.get(key) if expected and key else None
-        mark = "" if want is None else ("[green]✓[/]" if want == value else "[red]✗[/]")
-        ok = ok and (want is None or want == value)
-        table.add_row(name, str(value), "" if want is None else str(want), mark)
+        if expected is None or key not in expected:
+            return "", ""
+        ok = ok and expected[key] == value
+        return str(expected[key]), "[green]✓[/]" if expected[key] == value else "[red]✗[/]"
 
-    row("transactions-valid (Kafka, read_committed)", counts.valid_transactions, "valid_transactions")
-    row("transactions (Parquet rows on S3)", counts.parquet_rows, "valid_transactions")
-    row("dead-letter (Kafka, read_committed)", counts.dead_letters, "dead_letters")
-    for source, n in sorted(counts.dead_letters_by_source.items()):
-        row(f"  from {source}", n)
-    for reason, n in sorted(counts.dead_letters_by_reason.items()):
-        row(f"  {reason}", n)
-    _console.print(table)
-    _console.print(
-        f"Parquet: {counts.parquet_files} files in {counts.parquet_partitions} dt/hr partitions, "
-        f"{counts.success_markers} _SUCCESS markers."
-    )
+    topics = Table(title="Kafka outputs (read_committed)", header_style="bold")
+    for column, justify in (("topic", "left"), ("records", "right"), ("expected", "right"), ("", "left")):
+        topics.add_column(column, justify=justify)  # type: ignore[arg-type]
+    for label, count in summary.topics.items():
+        topics.add_row(label, f"{count:,}", *check(label.split(" ", 1)[0], count))
+    for reason, count in sorted(summary.dead_letters_by_reason.items()):
+        topics.add_row(f"  dead letters: {reason}", f"{count:,}", "", "")
+    for source, count in sorted(summary.late_by_source.items()):
+        topics.add_row(f"  late from {source}", f"{count:,}", "", "")
+    _console.print(topics)
+
+    if summary.datasets:
+        files = Table(title="Parquet datasets (finished files only)", header_style="bold")
+        for column in ("dataset", "files", "rows", "dt/hr partitions", "_SUCCESS", "expected rows", ""):
+            files.add_column(column, justify="left" if column == "dataset" else "right")
+        for ds in summary.datasets:
+            files.add_row(
+                ds.name,
+                str(ds.files),
+                f"{ds.rows:,}",
+                str(ds.partitions),
+                str(ds.success_markers),
+                *check(ds.name, ds.rows),
+            )
+        _console.print(files)
+
+    if summary.sample:
+        sample = Table(title="Sample of txn_features (one column per row)", header_style="bold")
+        sample.add_column("feature")
+        for i in range(len(summary.sample)):
+            sample.add_column(f"row {i + 1}", justify="right")
+        for column in summary.sample[0]:
+            sample.add_row(
+                column, *("∅" if row[column] is None else str(row[column]) for row in summary.sample)
+            )
+        _console.print(sample)
     return ok
 
 
@@ -132,16 +229,17 @@ def _print_counts(counts: OutputCounts, expected: dict[str, int] | None) -> bool
 @click.option(
     "--count",
     type=click.IntRange(min=1),
-    default=5000,
+    default=100_000,
     show_default=True,
     help="Records to generate (50% transactions, 40% clicks, 10% profiles).",
 )
+@click.option("--span", default="2h", show_default=True, help="Event-time span of the generated data.")
+@click.option("--users", type=click.IntRange(min=1), default=2000, show_default=True, help="Distinct users.")
 @click.option(
-    "--invalid-fraction",
-    type=click.FloatRange(0, 1),
-    default=0.05,
-    show_default=True,
-    help="Fraction of invalid records per topic.",
+    "--invalid-fraction", type=click.FloatRange(0, 1), default=0.02, show_default=True, help="Per topic."
+)
+@click.option(
+    "--late-fraction", type=click.FloatRange(0, 1), default=0.01, show_default=True, help="Per topic."
 )
 @click.option("--seed", type=int, default=42, show_default=True, help="Generator seed.")
 @click.option(
@@ -150,48 +248,112 @@ def _print_counts(counts: OutputCounts, expected: dict[str, int] | None) -> bool
     default=None,
     help="Local stack state dir [default: $MSK_FEATURES_STACK_DIR, else ./.local-stack].",
 )
-def demo(count: int, invalid_fraction: float, seed: int, state_dir: Path | None) -> None:
-    """The reference pipeline end to end on the local stack, with a count per output.
+@click.option(
+    "--keep-stack/--stop-stack",
+    default=False,
+    show_default=True,
+    help="Leave the local stack running at the end (a stack that was running before is always kept).",
+)
+def demo(
+    count: int,
+    span: str,
+    users: int,
+    invalid_fraction: float,
+    late_fraction: float,
+    seed: int,
+    state_dir: Path | None,
+    keep_stack: bool,
+) -> None:
+    """The reference pipeline end to end on the local stack, with a summary of every output.
 
     Starts (or reuses) the local stack, resets the pipeline's topics and offline data, generates
-    seeded events, runs the job in bounded mode and compares every output with what was sent.
-    Leaves the stack running: stop it with `msk-features local down`.
+    seeded events over SPAN (with invalid, out-of-order and late records; single-partition input
+    topics, so which records are late is exact), runs the fraud pipeline in bounded mode, then shows
+    rows per output, a sample of txn_features and the Parquet files, checked against the generator's
+    labels. Stops the stack it started.
     """
-    from msk_features.demo import count_outputs, expected_counts, generate_and_send, reset_pipeline_data
-    from msk_features.generator.plan import GenerateSpec
+    from flink_jobs.config import TopicsConfig
+    from flink_jobs.pipelines import pipeline_topics
+    from msk_features.demo import expected_counts, generate_and_send, reset_pipeline_data, summarise_outputs
+    from msk_features.generator.plan import GenerateSpec, parse_duration
+    from msk_features.generator.send import SendSummary
     from msk_features.local_properties import local_app_config, write_local_properties
     from msk_features.localstack.stack import LocalStack, default_state_dir
-    from msk_features.runner import REPO_ROOT, run_job
+    from msk_features.runner import REPO_ROOT
 
     directory = state_dir.resolve() if state_dir else default_state_dir()
     started = time.monotonic()
-    with user_errors():
-        stack = LocalStack(directory, progress=lambda m: _console.print(f"[dim]• {escape(m)}[/]"))
-        _console.rule("1. local stack")
-        endpoints = stack.up()
-        cfg = local_app_config(endpoints)
-        reset_pipeline_data(cfg, endpoints.s3_client())
-        endpoints = stack.up()  # re-creates the topics just deleted
-        properties = write_local_properties(endpoints, directory)
-        _console.print(f"Kafka {endpoints.kafka_plaintext_bootstrap}, S3 {endpoints.s3_endpoint_url}")
-        _console.print(f"Properties: {properties}")
+    stack = LocalStack(directory, progress=lambda m: _console.print(f"[dim]• {escape(m)}[/]"))
+    was_running = stack.status()["kafka"]["alive"]
+    ok = False
+    try:
+        with user_errors():
+            _console.rule("1. local stack")
+            topics = TopicsConfig(partitions=1)
+            endpoints = stack.up()
+            cfg = local_app_config(endpoints, topics=topics)
+            reset_pipeline_data(cfg, endpoints.s3_client())
+            endpoints = stack.up(topics=pipeline_topics(topics))
+            properties = write_local_properties(endpoints, directory, topics=topics)
+            _console.print(f"Kafka {endpoints.kafka_plaintext_bootstrap}, S3 {endpoints.s3_endpoint_url}")
+            _console.print(f"Properties: {properties}")
 
-        _console.rule("2. generate")
-        spec = GenerateSpec.from_total(count, seed=seed, invalid_fraction=invalid_fraction, topics=cfg.topics)
-        records = generate_and_send(cfg, spec)
-        from msk_features.generator.send import SendSummary
+            _console.rule("2. generate")
+            spec = GenerateSpec.from_total(
+                count,
+                seed=seed,
+                users=users,
+                span=parse_duration(span),
+                invalid_fraction=invalid_fraction,
+                out_of_order_fraction=0.02,
+                late_fraction=late_fraction,
+                topics=cfg.topics,
+            )
+            records = generate_and_send(cfg, spec)
+            _console.print(SendSummary.from_records(records).render_table("Sent"))
 
-        _console.print(SendSummary.from_records(records).render_table("Sent"))
+            _console.rule("3. run the fraud pipeline (bounded)")
+            result = _run_with_progress(properties, REPO_ROOT)
+            _console.print(
+                f"Job finished in {result.seconds:.1f} s ({count / result.seconds:,.0f} records/s)."
+            )
 
-        _console.rule("3. run the job (bounded)")
-        with _console.status("Running the job on a local Flink mini-cluster…"):
-            result = run_job(properties, REPO_ROOT)
-        _console.print(f"Job finished in {result.seconds:.1f} s.")
-
-        _console.rule("4. outputs")
-        counts = count_outputs(cfg)
-    ok = _print_counts(counts, expected_counts(records, cfg.topics))
-    _console.print(f"Demo took {time.monotonic() - started:.0f} s. Stop the stack: msk-features local down")
+            _console.rule("4. outputs")
+            summary = summarise_outputs(cfg)
+        ok = _print_summary(summary, expected_counts(records))
+        _console.print(f"Demo took {time.monotonic() - started:.0f} s.")
+    finally:
+        if was_running or keep_stack:
+            _console.print("The local stack keeps running: stop it with `msk-features local down`.")
+        else:
+            stack.down()
+            _console.print("[dim]• Stopped the local stack.[/]")
     if not ok:
         _err.print("[bold red]Some outputs differ from what was sent.[/]")
         sys.exit(1)
+
+
+def _run_with_progress(properties: Path, app_root: Path) -> JobRun:
+    """Run the job, showing the elapsed time until it ends."""
+    from msk_features.runner import run_job
+
+    outcome: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            outcome["result"] = run_job(properties, app_root)
+        except BaseException as exc:  # re-raised in the caller's thread
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=target, daemon=True)
+    started = time.monotonic()
+    thread.start()
+    with _console.status("Running the job on a local Flink mini-cluster…") as status:
+        while thread.is_alive():
+            thread.join(timeout=1.0)
+            status.update(
+                f"Running the job on a local Flink mini-cluster… {time.monotonic() - started:.0f} s"
+            )
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["result"]

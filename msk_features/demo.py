@@ -1,82 +1,118 @@
-"""The reference pipeline end to end on the local stack: generate, run the job, count the outputs.
+"""The reference pipeline end to end on the local stack: generate, run bounded, summarise the outputs.
 
-Steps: start (or reuse) the local stack; reset the pipeline's topics and offline prefix so the run
-is repeatable; produce seeded events with a fraction of invalid records; run the job in bounded
-mode; read every output back (topics with ``read_committed``, Parquet through the S3 API) and
-compare each count with what the generator sent.
+Steps: start (or reuse) the local stack; reset the pipeline's topics and offline prefix so the run is
+repeatable; produce seeded events (with invalid, out-of-order and late records) to single-partition
+input topics, so which records are late is exact; run the fraud pipeline in bounded mode; read every
+output back (topics with ``read_committed``, Parquet through the S3 API) and check what can be checked
+from the generator's own labels: dead letters = invalid records sent, late events = late records sent,
+archived events = the rest.
 """
 
 from __future__ import annotations
 
 import time
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from confluent_kafka.admin import AdminClient
 
-from flink_jobs.config import AppConfig, TopicsConfig
+from flink_jobs.config import AppConfig
+from flink_jobs.pipelines import get_pipeline, pipeline_topics
 from msk_features.generator.plan import GenerateSpec, PlannedRecord, build_plan
 from msk_features.generator.send import send
 from msk_features.kafka_clients import librdkafka_config
-from msk_features.outputs import list_offline_files, read_offline, read_topic
+from msk_features.outputs import feature_rows_from_topic, list_offline_files, read_offline, read_topic
 
-__all__ = ["OutputCounts", "count_outputs", "expected_counts", "reset_pipeline_data"]
+__all__ = [
+    "DatasetSummary",
+    "OutputSummary",
+    "expected_counts",
+    "generate_and_send",
+    "reset_pipeline_data",
+    "summarise_outputs",
+]
 
 
 @dataclass(frozen=True)
-class OutputCounts:
-    """What the pipeline wrote, as read back."""
+class DatasetSummary:
+    """One Parquet dataset: finished files, rows, partitions and ``_SUCCESS`` markers."""
 
-    valid_transactions: int
-    dead_letters: int
-    dead_letters_by_source: dict[str, int]
-    dead_letters_by_reason: dict[str, int]
-    parquet_rows: int
-    parquet_files: int
-    parquet_partitions: int
+    name: str
+    files: int
+    rows: int
+    partitions: int
     success_markers: int
 
 
-def expected_counts(records: list[PlannedRecord], topics: TopicsConfig) -> dict[str, int]:
-    """Independent expectations from the generated records: valid transactions and invalid records."""
-    valid_txn = sum(1 for r in records if r.topic == topics.transactions and r.kind != "invalid")
-    invalid = sum(1 for r in records if r.kind == "invalid")
-    return {"valid_transactions": valid_txn, "dead_letters": invalid}
+@dataclass
+class OutputSummary:
+    """What the pipeline wrote, as read back."""
+
+    topics: dict[str, int] = field(default_factory=dict)  # output topic label -> records
+    dead_letters_by_reason: dict[str, int] = field(default_factory=dict)
+    late_by_source: dict[str, int] = field(default_factory=dict)
+    datasets: list[DatasetSummary] = field(default_factory=list)
+    sample: list[dict[str, Any]] = field(default_factory=list)  # a few txn_features rows
 
 
-def count_outputs(cfg: AppConfig, timeout_s: float = 60.0) -> OutputCounts:
-    """Read back the valid-transactions topic, the dead-letter topic and the Parquet dataset."""
-    client = librdkafka_config(cfg.kafka)
-    valid = read_topic(client, cfg.topics.valid_transactions, timeout_s=timeout_s)
-    dead = read_topic(client, cfg.topics.dead_letter, timeout_s=timeout_s)
-    by_source = Counter((r.headers.get("dlq.topic") or b"?").decode() for r in dead)
-    by_reason = Counter((r.headers.get("dlq.reason") or b"?").decode().split(":", 1)[0] for r in dead)
-    rows = files = partitions = markers = 0
-    if cfg.offline is not None:
-        table = read_offline(cfg.offline, "transactions")
-        rows = table.num_rows
-        listing = list_offline_files(cfg.offline, "transactions")
-        names = [p.rsplit("/", 1)[-1] for p in listing]
-        files = sum(1 for n in names if not n.startswith((".", "_")))
-        markers = sum(1 for n in names if n == "_SUCCESS")
-        partitions = len({p.rsplit("/", 1)[0] for p in listing})
-    return OutputCounts(
-        valid_transactions=len(valid),
-        dead_letters=len(dead),
-        dead_letters_by_source=dict(by_source),
-        dead_letters_by_reason=dict(by_reason),
-        parquet_rows=rows,
-        parquet_files=files,
-        parquet_partitions=partitions,
-        success_markers=markers,
+def expected_counts(records: list[PlannedRecord]) -> dict[str, int]:
+    """From the generator's labels: invalid records, late records, and on-time valid events per input."""
+    counts = Counter(r.kind for r in records)
+    expected = {"dead-letter": counts["invalid"], "late-events": counts["late"]}
+    for stream in ("transactions", "clicks", "profiles"):
+        expected[f"events/{stream}"] = sum(
+            1 for r in records if r.stream == stream and r.kind in ("valid", "out_of_order")
+        )
+    return expected
+
+
+def _dataset(cfg: AppConfig, name: str) -> DatasetSummary:
+    assert cfg.offline is not None
+    listing = list_offline_files(cfg.offline, name)
+    names = [p.rsplit("/", 1)[-1] for p in listing]
+    return DatasetSummary(
+        name=name,
+        files=sum(1 for n in names if not n.startswith((".", "_"))),
+        rows=read_offline(cfg.offline, name).num_rows,
+        partitions=len({p.rsplit("/", 1)[0] for p in listing}),
+        success_markers=sum(1 for n in names if n == "_SUCCESS"),
     )
 
 
+def summarise_outputs(cfg: AppConfig, timeout_s: float = 60.0, sample_size: int = 3) -> OutputSummary:
+    """Read back every output of ``cfg``'s pipeline."""
+    client = librdkafka_config(cfg.kafka)
+    spec = get_pipeline(cfg.pipeline.name)
+    summary = OutputSummary()
+    dead = read_topic(client, cfg.topics.dead_letter, timeout_s=timeout_s)
+    late = read_topic(client, cfg.topics.late_events, timeout_s=timeout_s)
+    summary.topics[f"dead-letter ({cfg.topics.dead_letter})"] = len(dead)
+    summary.topics[f"late-events ({cfg.topics.late_events})"] = len(late)
+    summary.dead_letters_by_reason = dict(
+        Counter((r.headers.get("dlq.reason") or b"?").decode().split(":", 1)[0] for r in dead)
+    )
+    summary.late_by_source = dict(Counter((r.headers.get("late.topic") or b"?").decode() for r in late))
+    for name in spec.feature_set_names():
+        records = read_topic(client, cfg.topics.feature_topic(name), timeout_s=timeout_s)
+        summary.topics[f"{name} ({cfg.topics.feature_topic(name)})"] = len(records)
+        if name == "txn_features":
+            # Show rows with the most columns filled (clicks and a profile known), in topic order.
+            rows = feature_rows_from_topic(records)
+            rows.sort(key=lambda row: -sum(value is not None for value in row.values()))
+            summary.sample = rows[:sample_size]
+    if cfg.offline is not None:
+        names = [f"features/{n}" for n in spec.feature_set_names()]
+        names += [f"events/{s.name}" for s in spec.sources if s.archive]
+        summary.datasets = [_dataset(cfg, name) for name in names]
+    return summary
+
+
 def reset_pipeline_data(cfg: AppConfig, s3_client: object, timeout_s: float = 30.0) -> None:
-    """Delete the pipeline's topics (they are re-created by ``up``) and its offline objects."""
+    """Delete the pipeline's topics (re-create them with ``up``) and its offline objects."""
     admin = AdminClient(librdkafka_config(cfg.kafka))
     existing = set(admin.list_topics(timeout=10).topics)
-    names = [spec.name for spec in cfg.topics.specs() if spec.name in existing]
+    names = [spec.name for spec in pipeline_topics(cfg.topics, cfg.pipeline.name) if spec.name in existing]
     if names:
         for future in admin.delete_topics(names, operation_timeout=timeout_s).values():
             future.result()

@@ -9,9 +9,12 @@ count: hidden in-progress files (``.`` prefix) and markers (``_SUCCESS``) are ig
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
 from typing import Any, Literal
 from urllib.parse import urlparse
 
@@ -22,7 +25,15 @@ from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, TopicPartiti
 
 from flink_jobs.config import OfflineConfig
 
-__all__ = ["OutputRecord", "TopicReadTimeout", "list_offline_files", "read_offline", "read_topic"]
+__all__ = [
+    "OutputRecord",
+    "TopicReadTimeout",
+    "feature_rows_from_table",
+    "feature_rows_from_topic",
+    "list_offline_files",
+    "read_offline",
+    "read_topic",
+]
 
 
 @dataclass(frozen=True)
@@ -140,3 +151,22 @@ def read_offline(offline: OfflineConfig, dataset: str) -> pa.Table:
         ignore_prefixes=[".", "_"],
     )
     return data.to_table()
+
+
+def feature_rows_from_topic(records: list[OutputRecord]) -> list[dict[str, Any]]:
+    """Decode JSON feature records; numbers with a fraction become :class:`~decimal.Decimal` (exact)."""
+    return [json.loads(r.value, parse_float=Decimal) for r in records if r.value is not None]
+
+
+def feature_rows_from_table(table: pa.Table) -> list[dict[str, Any]]:
+    """Parquet rows as dicts shaped like the Kafka JSON rows: UTC timestamps as ``…T…Z`` text (3 ms
+    digits), decimals as :class:`~decimal.Decimal`; the ``dt``/``hr`` partition columns are dropped."""
+    rows = []
+    for row in table.to_pylist():
+        row.pop("dt", None)
+        row.pop("hr", None)
+        for name, value in row.items():
+            if isinstance(value, datetime):
+                row[name] = value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+        rows.append(row)
+    return rows

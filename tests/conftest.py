@@ -1,7 +1,7 @@
 """Shared pytest fixtures.
 
 ``local_stack`` (session-scoped) starts a real Kafka broker and an S3 API server in a temporary state
-dir with the pipeline's topics (``TopicsConfig().specs()``) and yields their
+dir with the pipeline's topics (``pipeline_topics()``) and yields their
 :class:`~msk_features.localstack.stack.Endpoints`; it always stops them at the end of the session.
 Only tests that request it (marked ``integration``) pay for it.
 """
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from flink_jobs.config import TopicsConfig
+from flink_jobs.pipelines import pipeline_topics
 from msk_features.localstack.stack import Endpoints, LocalStack
 
 
@@ -25,7 +25,7 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Endpoints]
     """A running local stack (Kafka 3.9.1 KRaft + moto S3) for the whole test session."""
     stack = LocalStack(tmp_path_factory.mktemp("stack"))
     try:
-        yield stack.up(topics=TopicsConfig().specs())
+        yield stack.up(topics=pipeline_topics())
     finally:
         stack.down()
 

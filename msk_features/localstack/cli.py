@@ -20,6 +20,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from flink_jobs.config import TopicsConfig
+from flink_jobs.pipelines import pipeline_topics
 from msk_features.cli_errors import user_errors
 
 __all__ = ["local"]
@@ -103,7 +104,7 @@ def up(partitions: int, buckets: tuple[str, ...], state_dir: Path | None) -> Non
 
         stack = LocalStack(directory, progress=progress)
         endpoints = stack.up(
-            topics=TopicsConfig(partitions=partitions).specs(), buckets=list(buckets) or None
+            topics=pipeline_topics(TopicsConfig(partitions=partitions)), buckets=list(buckets) or None
         )
     elapsed = time.monotonic() - started_at
     _console.print(f"[green]Local stack is up[/] in {elapsed:.1f} s (state dir {escape(str(directory))}).")

@@ -34,7 +34,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from flink_jobs.config import KafkaConfig, TopicsConfig, TopicSpec
+from flink_jobs.config import KafkaConfig, TopicSpec
+from flink_jobs.pipelines import pipeline_topics
 from msk_features.kafka_check import KafkaConnectionError, check_connection
 from msk_features.localstack import LocalStackError
 from msk_features.localstack.kafka_broker import (
@@ -460,12 +461,13 @@ class LocalStack:
     def up(self, topics: list[TopicSpec] | None = None, buckets: list[str] | None = None) -> Endpoints:
         """Start (or reuse) the broker and the S3 server, create topics and buckets; return endpoints.
 
-        ``topics`` default to ``TopicsConfig().specs()``, ``buckets`` to ``['msk-features-local']``.
+        ``topics`` default to ``pipeline_topics()`` (the reference pipeline's), ``buckets`` to
+        ``['msk-features-local']``.
         Running, healthy processes of this state dir are reused (same pids); topics and buckets that
         exist are left as they are (see :attr:`topic_results`). Writes ``endpoints.json`` and, when
         :mod:`msk_features.local_properties` is available, ``application_properties.json``.
         """
-        specs = list(topics) if topics is not None else TopicsConfig().specs()
+        specs = list(topics) if topics is not None else pipeline_topics()
         bucket_names = list(buckets) if buckets is not None else [DEFAULT_BUCKET]
         with self._locked():
             endpoints = self._up_locked(specs, bucket_names)

@@ -61,7 +61,8 @@ def describe_topics(
 def ensure_topics(bootstrap: str, specs: Sequence[TopicSpec], timeout_s: float = 30.0) -> list[TopicResult]:
     """Create each topic of ``specs`` that does not exist (replication factor 1).
 
-    ``cleanup.policy=compact`` is set for compacted specs. Existing topics are never altered; a
+    ``cleanup.policy=compact`` is set for compacted specs, ``retention.ms`` for the other specs
+    that have one. Existing topics are never altered; a
     partition count or cleanup policy that differs from the spec is reported as ``mismatch`` (and
     logged as a warning). Raises :class:`LocalStackError` if a topic cannot be created.
     """
@@ -73,6 +74,8 @@ def ensure_topics(bootstrap: str, specs: Sequence[TopicSpec], timeout_s: float =
             results[spec.name] = _compare(spec, *existing[spec.name])
             continue
         config = {"cleanup.policy": "compact"} if spec.compacted else {}
+        if spec.retention_ms is not None and not spec.compacted:
+            config["retention.ms"] = str(spec.retention_ms)
         to_create.append(
             NewTopic(spec.name, num_partitions=spec.partitions, replication_factor=1, config=config)
         )

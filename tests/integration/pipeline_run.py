@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from flink_jobs.config import AppConfig, TopicsConfig, to_property_groups
+from flink_jobs.pipelines import get_pipeline
 from msk_features.generator.plan import GenerateSpec, PlannedRecord, build_plan
 from msk_features.generator.send import send
 from msk_features.kafka_clients import librdkafka_config
@@ -15,10 +16,12 @@ from msk_features.local_properties import local_app_config
 from msk_features.localstack.stack import Endpoints
 from msk_features.localstack.topics import ensure_topics
 
+FEATURE_SETS = get_pipeline("fraud").feature_set_names()
+
 
 @dataclass(frozen=True)
 class SentData:
-    """Input topics of one test, and the exact records the generator sent to them."""
+    """Input topics of one test, and the exact records sent to them (with partition and offset)."""
 
     topics: TopicsConfig
     records: list[PlannedRecord]
@@ -30,33 +33,49 @@ def unique_topics(prefix: str, partitions: int = 3) -> TopicsConfig:
         transactions=f"{prefix}transactions",
         clicks=f"{prefix}clicks",
         profiles=f"{prefix}profiles",
-        valid_transactions=f"{prefix}transactions-valid",
         dead_letter=f"{prefix}dead-letter",
         late_events=f"{prefix}late-events",
         partitions=partitions,
+        feature_topics={name: f"{prefix}features-{name}" for name in FEATURE_SETS},
     )
 
 
-def send_inputs(endpoints: Endpoints, spec: GenerateSpec, prefix: str) -> SentData:
-    """Create ``prefix``-ed topics and send ``spec``'s records to them."""
-    topics = unique_topics(prefix)
-    ensure_topics(endpoints.kafka_plaintext_bootstrap, topics.specs())
-    records = build_plan(replace(spec, topics=topics))
+def send_records(
+    endpoints: Endpoints, records: list[PlannedRecord], prefix: str, partitions: int = 3
+) -> SentData:
+    """Create ``prefix``-ed input topics and send ``records`` (their ``topic`` is the stream name)."""
+    topics = unique_topics(prefix, partitions)
+    ensure_topics(endpoints.kafka_plaintext_bootstrap, topics.specs()[:3])
+    names = {"transactions": topics.transactions, "clicks": topics.clicks, "profiles": topics.profiles}
+    records = [replace(r, topic=names[r.stream]) for r in records]
     send(records, librdkafka_config(endpoints.kafka_config("plaintext")), progress=False)
     return SentData(topics, records)
 
 
+def send_inputs(endpoints: Endpoints, spec: GenerateSpec, prefix: str, partitions: int = 3) -> SentData:
+    """Create ``prefix``-ed topics and send ``spec``'s records to them."""
+    return send_records(endpoints, build_plan(spec), prefix, partitions)
+
+
 def job_config(
-    endpoints: Endpoints, inputs: TopicsConfig, output_prefix: str, tmp: Path, auth: str = "plaintext"
+    endpoints: Endpoints,
+    inputs: TopicsConfig,
+    output_prefix: str,
+    tmp: Path,
+    auth: str = "plaintext",
+    **pipeline: object,
 ) -> tuple[AppConfig, Path]:
-    """A config reading ``inputs`` and writing to ``output_prefix``-ed outputs; its properties file."""
+    """A config reading ``inputs`` and writing to ``output_prefix``-ed outputs; its properties file.
+
+    ``pipeline`` overrides fields of the ``pipeline`` property group (e.g. ``version``).
+    """
     outputs = unique_topics(output_prefix)
-    ensure_topics(endpoints.kafka_plaintext_bootstrap, outputs.specs()[3:])
+    ensure_topics(endpoints.kafka_plaintext_bootstrap, outputs.specs(FEATURE_SETS)[3:])
     topics = replace(
         inputs,
-        valid_transactions=outputs.valid_transactions,
         dead_letter=outputs.dead_letter,
         late_events=outputs.late_events,
+        feature_topics=outputs.feature_topics,
     )
     run_id = f"{output_prefix}{uuid.uuid4().hex[:8]}"
     cfg = local_app_config(
@@ -67,6 +86,8 @@ def job_config(
         transactional_id_prefix=run_id,
         consumer_group=run_id,
     )
+    if pipeline:
+        cfg = replace(cfg, pipeline=replace(cfg.pipeline, **pipeline))  # type: ignore[arg-type]
     tmp.mkdir(parents=True, exist_ok=True)
     path = tmp / "application_properties.json"
     path.write_text(json.dumps(to_property_groups(cfg), indent=2), encoding="utf-8")

@@ -4,7 +4,7 @@ As on Managed Flink: the working directory is the unpacked zip, the properties a
 Managed Flink's shape, and nothing but the zip's content and the installed third-party packages
 (apache-flink, ...) is importable -- Python starts without ``site`` so an editable install of this
 repository cannot leak in. Flink's s3-fs-hadoop plugin comes from outside the zip, as Managed Flink
-provides it. The outputs must equal those of the same job run from the source checkout.
+provides it. Every output must equal the independent reference of the fraud pipeline.
 """
 
 from __future__ import annotations
@@ -14,18 +14,17 @@ import os
 import subprocess
 import sys
 import zipfile
-from collections import Counter
 from pathlib import Path
 
 import pytest
 
-from flink_jobs.config import AppConfig
 from msk_features.generator.plan import GenerateSpec
 from msk_features.kafka_clients import librdkafka_config
 from msk_features.localstack.stack import Endpoints
-from msk_features.outputs import read_offline, read_topic
+from msk_features.outputs import read_topic
 from msk_features.runner import REPO_ROOT, run_job, site_packages
-from tests.integration.pipeline_run import SentData, job_config, send_inputs
+from tests.integration.fraud_check import assert_same_rows, kafka_rows, parquet_rows, reference_for
+from tests.integration.pipeline_run import FEATURE_SETS, SentData, job_config, send_inputs
 
 pytestmark = pytest.mark.integration
 
@@ -44,19 +43,6 @@ def unpacked(built_package: Path, tmp_path_factory: pytest.TempPathFactory) -> P
     with zipfile.ZipFile(built_package) as archive:
         archive.extractall(app)
     return app
-
-
-def outputs_of(cfg: AppConfig) -> tuple[Counter, Counter, Counter]:
-    client = librdkafka_config(cfg.kafka)
-    valid = Counter((r.key, r.value) for r in read_topic(client, cfg.topics.valid_transactions))
-    dead = Counter(
-        (r.key, r.value, tuple(sorted(r.headers.items()))) for r in read_topic(client, cfg.topics.dead_letter)
-    )
-    assert cfg.offline is not None
-    rows = Counter(
-        tuple(sorted(row.items())) for row in read_offline(cfg.offline, "transactions").to_pylist()
-    )
-    return valid, dead, rows
 
 
 def test_zip_holds_only_the_application(unpacked: Path) -> None:
@@ -86,27 +72,22 @@ def test_only_the_zip_content_is_importable(unpacked: Path) -> None:
     assert tooling == "no-tooling"
 
 
-def test_unpacked_zip_gives_the_same_outputs_as_the_repo(
+def test_unpacked_zip_runs_the_reference_pipeline(
     local_stack: Endpoints, sent: SentData, unpacked: Path, tmp_path: Path
 ) -> None:
-    repo_cfg, repo_props = job_config(local_stack, sent.topics, "smoke-repo-", tmp_path / "repo")
-    zip_cfg, zip_props = job_config(local_stack, sent.topics, "smoke-zip-", tmp_path / "zip")
-    assert json.loads(zip_props.read_text())[0]["PropertyGroupId"] == "kinesis.analytics.flink.run.options"
-    run_job(repo_props, REPO_ROOT, timeout_s=600)
+    """The zip alone runs the fraud pipeline; every output equals the independent reference."""
+    cfg, properties = job_config(local_stack, sent.topics, "smoke-zip-", tmp_path / "zip")
+    assert json.loads(properties.read_text())[0]["PropertyGroupId"] == "kinesis.analytics.flink.run.options"
     run_job(
-        zip_props,
+        properties,
         unpacked,
         timeout_s=600,
         isolated=True,
         extra_env={"MSK_FEATURES_FLINK_PLUGINS": str(REPO_ROOT / "target" / "flink-plugins")},
     )
-    repo_valid, repo_dead, repo_rows = outputs_of(repo_cfg)
-    zip_valid, zip_dead, zip_rows = outputs_of(zip_cfg)
-    expected_valid = sum(
-        1 for r in sent.records if r.topic == sent.topics.transactions and r.kind != "invalid"
-    )
-    assert sum(repo_valid.values()) == expected_valid
-    assert sum(repo_dead.values()) == sum(1 for r in sent.records if r.kind == "invalid")
-    assert zip_valid == repo_valid
-    assert zip_dead == repo_dead
-    assert zip_rows == repo_rows and sum(zip_rows.values()) == expected_valid
+    expected = reference_for(sent.records, cfg)
+    for feature_set in FEATURE_SETS:
+        assert_same_rows(kafka_rows(cfg, feature_set), expected.features[feature_set], f"Kafka {feature_set}")
+    assert_same_rows(parquet_rows(cfg, "txn_features"), expected.features["txn_features"], "Parquet")
+    dead = read_topic(librdkafka_config(cfg.kafka), cfg.topics.dead_letter)
+    assert len(dead) == sum(1 for r in sent.records if r.kind == "invalid")

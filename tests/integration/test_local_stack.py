@@ -16,7 +16,8 @@ from click.testing import CliRunner
 from confluent_kafka import Consumer, Producer
 from confluent_kafka.admin import AdminClient, ConfigResource
 
-from flink_jobs.config import BROKER_MAX_TRANSACTION_TIMEOUT_MS, TopicsConfig, TopicSpec
+from flink_jobs.config import BROKER_MAX_TRANSACTION_TIMEOUT_MS, TopicSpec
+from flink_jobs.pipelines import pipeline_topics
 from msk_features.kafka_clients import librdkafka_config
 from msk_features.localstack.cli import local
 from msk_features.localstack.stack import Endpoints, LocalStack, pid_alive
@@ -86,11 +87,11 @@ def test_up_returns_endpoints(local_stack: Endpoints) -> None:
 
 def test_second_up_reuses_the_running_processes(local_stack: Endpoints) -> None:
     stack = LocalStack(Path(local_stack.state_dir))
-    again = stack.up(topics=TopicsConfig().specs())
+    again = stack.up(topics=pipeline_topics())
     assert (again.kafka_pid, again.s3_pid) == (local_stack.kafka_pid, local_stack.s3_pid)
     assert again.kafka_plaintext_bootstrap == local_stack.kafka_plaintext_bootstrap
     assert again.scram_password == local_stack.scram_password
-    assert [result.outcome for result in stack.topic_results] == ["exists"] * len(TopicsConfig().specs())
+    assert [result.outcome for result in stack.topic_results] == ["exists"] * len(pipeline_topics())
 
 
 def test_existing_topic_with_other_partition_count_is_reported_not_changed(local_stack: Endpoints) -> None:
@@ -103,7 +104,7 @@ def test_existing_topic_with_other_partition_count_is_reported_not_changed(local
 def test_topics_exist_with_partitions_and_compaction(local_stack: Endpoints) -> None:
     admin = AdminClient({"bootstrap.servers": local_stack.kafka_plaintext_bootstrap})
     metadata = admin.list_topics(timeout=10)
-    specs = TopicsConfig().specs()
+    specs = pipeline_topics()
     for spec in specs:
         assert spec.name in metadata.topics, f"topic {spec.name} is missing"
         assert len(metadata.topics[spec.name].partitions) == spec.partitions
@@ -111,6 +112,7 @@ def test_topics_exist_with_partitions_and_compaction(local_stack: Endpoints) -> 
     configs = {res.name: fut.result(10) for res, fut in admin.describe_configs(resources).items()}
     assert configs["profiles"]["cleanup.policy"].value == "compact"
     assert configs["transactions"]["cleanup.policy"].value == "delete"
+    assert configs["transactions"]["retention.ms"].value == str(7 * 24 * 3600 * 1000)
 
 
 def test_broker_settings_match_msk(local_stack: Endpoints) -> None:

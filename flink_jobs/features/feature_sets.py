@@ -1,0 +1,113 @@
+"""Feature sets: what to compute per entity, declared as data.
+
+- :class:`WindowFeatures`: one row per key and window (tumbling, hopping, cumulate, session) with
+  ``key``, ``window_start``, ``window_end`` and the aggregations.
+- :class:`EventFeatures`: one row per on-time event of the source (the online scoring vector), with
+  the event's own columns, rolling aggregations over the key's events in ``[t - range, t]``,
+  aggregations over other topics' events for the same key (:class:`Related`), as-of enrichment from a
+  versioned topic (:class:`AsOf`) and comparisons of columns (:class:`Compare`).
+- :class:`PipelineSpec`: the sources and feature sets of one job.
+
+Every output row also carries ``pipeline_version``. Specs are checked when compiled
+(:func:`flink_jobs.features.compiler.compile_pipeline`): an unknown column, a slide that does not
+divide the size, a non-positive duration or a duplicate output name fails with a message naming the
+feature set and the field.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from flink_jobs.features.aggregations import Aggregation
+from flink_jobs.features.sources import Source
+from flink_jobs.features.windows import Rolling, Window
+
+__all__ = ["AsOf", "Compare", "EventFeatures", "FeatureSet", "PipelineSpec", "Related", "WindowFeatures"]
+
+
+@dataclass(frozen=True)
+class WindowFeatures:
+    """Aggregations of ``source``'s events per key and ``window``.
+
+    Offline rows are partitioned by the UTC date and hour of ``window_end`` (the time the values become
+    known, and the time by which the row has been emitted).
+    """
+
+    name: str
+    source: Source
+    window: Window
+    aggregations: tuple[Aggregation, ...]
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Related:
+    """Aggregations over another source's events of the same key, for each event at time ``t``.
+
+    Counted events have event time in ``[t - window.range, t]`` (both included), except
+    :class:`~flink_jobs.features.aggregations.SecondsSinceLatest`, which has its own ``within``.
+    """
+
+    source: Source
+    window: Rolling
+    aggregations: tuple[Aggregation, ...]
+
+
+@dataclass(frozen=True)
+class AsOf:
+    """As-of enrichment: ``columns`` of the versioned ``source``'s version for the same key with the
+    greatest event time ``<= t`` (ties: the later record in the topic); NULL when there is none."""
+
+    source: Source
+    columns: tuple[str, ...]
+
+
+CompareOp = Literal["=", "<>", "<", "<=", ">", ">="]
+
+
+@dataclass(frozen=True)
+class Compare:
+    """A BOOLEAN column ``name`` = ``left op right`` (two columns of the row); NULL if either is NULL."""
+
+    name: str
+    left: str
+    op: CompareOp
+    right: str
+
+
+@dataclass(frozen=True)
+class EventFeatures:
+    """One row per on-time event of ``source``: its ``columns``, ``aggregations`` over the key's own
+    events in ``window``, then ``related``, ``enrich`` and ``compare`` columns, in that order.
+
+    Offline rows are partitioned by the UTC date and hour of the event time.
+    """
+
+    name: str
+    source: Source
+    columns: tuple[str, ...]
+    window: Rolling
+    aggregations: tuple[Aggregation, ...] = ()
+    related: tuple[Related, ...] = ()
+    enrich: tuple[AsOf, ...] = ()
+    compare: tuple[Compare, ...] = ()
+    description: str = ""
+
+
+FeatureSet = WindowFeatures | EventFeatures
+
+
+@dataclass(frozen=True)
+class PipelineSpec:
+    """A job: its sources and feature sets. Each feature set writes to its own Kafka topic (keyed by
+    the entity, JSON) and, when an offline path is configured, to its own Parquet dataset."""
+
+    name: str
+    sources: tuple[Source, ...]
+    feature_sets: tuple[FeatureSet, ...]
+    description: str = ""
+
+    def feature_set_names(self) -> list[str]:
+        """Names of the feature sets, in declaration order."""
+        return [fs.name for fs in self.feature_sets]

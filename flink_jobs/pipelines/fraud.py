@@ -1,0 +1,94 @@
+"""The reference pipeline: fraud features, exactly as specified in ARCHITECTURE.md.
+
+Inputs ``transactions``, ``clicks`` and ``profiles`` (compacted, latest per user wins), entity
+``user_id``; every valid on-time event is also archived to Parquet.
+"""
+
+from __future__ import annotations
+
+from flink_jobs.features import (
+    AsOf,
+    Avg,
+    Compare,
+    Count,
+    CountDistinct,
+    Equals,
+    EventFeatures,
+    Hopping,
+    Max,
+    PipelineSpec,
+    Related,
+    Rolling,
+    SecondsSinceLatest,
+    Session,
+    Source,
+    Span,
+    Sum,
+    Tumbling,
+    WindowFeatures,
+    hours,
+    minutes,
+)
+from flink_jobs.schemas import CLICKS, PROFILES, TRANSACTIONS
+
+transactions = Source(TRANSACTIONS)
+clicks = Source(CLICKS)
+profiles = Source(PROFILES, versioned=True)
+
+txn_1m = WindowFeatures(
+    name="txn_1m",
+    source=transactions,
+    window=Tumbling(minutes(1)),
+    aggregations=(Count("txn_count"), Sum("amount_sum", "amount")),
+    description="Per user and minute: number and total amount of transactions.",
+)
+
+txn_1h = WindowFeatures(
+    name="txn_1h",
+    source=transactions,
+    window=Hopping(size=hours(1), slide=minutes(5)),
+    aggregations=(
+        Count("txn_count"),
+        Avg("amount_avg", "amount"),
+        Max("amount_max", "amount"),
+        CountDistinct("distinct_merchants", "merchant_id"),
+    ),
+    description="Per user, the last hour every 5 minutes: count, mean and max amount, distinct merchants.",
+)
+
+session = WindowFeatures(
+    name="session",
+    source=clicks,
+    window=Session(gap=minutes(30)),
+    aggregations=(
+        Count("click_count"),
+        Count("checkout_count", where=Equals("action", "checkout")),
+        Span("duration_s"),
+    ),
+    description="Click sessions (a gap of 30 min or more ends one): clicks, checkouts, duration.",
+)
+
+txn_features = EventFeatures(
+    name="txn_features",
+    source=transactions,
+    columns=("txn_id", "amount", "country"),
+    window=Rolling(minutes(10)),
+    aggregations=(Count("txn_count_10m"), Avg("amount_avg_10m", "amount")),
+    related=(
+        Related(
+            clicks,
+            Rolling(minutes(10)),
+            (Count("clicks_10m_before"), SecondsSinceLatest("seconds_since_last_click", within=hours(24))),
+        ),
+    ),
+    enrich=(AsOf(profiles, ("home_country", "risk_tier")),),
+    compare=(Compare("is_foreign", "country", "<>", "home_country"),),
+    description="One row per transaction: the online scoring vector.",
+)
+
+PIPELINE = PipelineSpec(
+    name="fraud",
+    sources=(transactions, clicks, profiles),
+    feature_sets=(txn_1m, txn_1h, session, txn_features),
+    description="Fraud features on transactions, clicks and profiles.",
+)

@@ -1,0 +1,172 @@
+"""The reference pipeline on the local stack (real broker, S3 server, Flink mini-cluster), bounded.
+
+Two runs, each compared row by row with the independent reference (:mod:`tests.reference.fraud`):
+
+- the hand-made edge cases (:mod:`tests.integration.edge_cases`) on single-partition topics, where
+  lateness is exact: every feature row of every output, in Kafka (read_committed) and in Parquet,
+  equals the reference; late and invalid records land in their topics and nowhere else;
+- a seeded generated set (3 partitions, invalid and out-of-order records, several hours) as a second,
+  larger check of the same equalities.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from flink_jobs.config import AppConfig
+from msk_features.generator.plan import GenerateSpec
+from msk_features.kafka_clients import librdkafka_config
+from msk_features.outputs import feature_rows_from_table, read_offline, read_topic
+from msk_features.runner import run_job
+from tests.integration.edge_cases import planned_records
+from tests.integration.fraud_check import (
+    assert_same_rows,
+    kafka_rows,
+    parquet_rows,
+    positions,
+    reference_for,
+)
+from tests.integration.pipeline_run import FEATURE_SETS, SentData, job_config, send_inputs, send_records
+from tests.reference.fraud import Expected, fmt
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+VERSION = "edge-v1"
+
+
+@pytest.fixture(scope="module")
+def edge(
+    local_stack, built_package: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[SentData, AppConfig, Expected]:
+    sent = send_records(local_stack, planned_records(), "edge-", partitions=1)
+    cfg, properties = job_config(
+        local_stack, sent.topics, "edge-out-", tmp_path_factory.mktemp("edge"), version=VERSION
+    )
+    run_job(properties, timeout_s=600)
+    return sent, cfg, reference_for(sent.records, cfg)
+
+
+def test_edge_cases_exercise_what_they_claim(edge: tuple[SentData, AppConfig, Expected]) -> None:
+    """The reference itself sees the intended late records (guards the data set, not the job)."""
+    _, _, expected = edge
+    late_times = sorted(v["event_time"] for v in expected.late.values())
+    assert late_times == [
+        "2026-11-24T10:00:00.000Z",  # profile of u5
+        "2026-11-24T10:09:29.000Z",  # T8
+        "2026-11-24T10:09:30.000Z",  # T8b, exactly at the watermark
+        "2026-11-24T10:58:29.999Z",  # c8
+    ]
+    assert len(expected.invalid) == 6
+
+
+@pytest.mark.parametrize("feature_set", FEATURE_SETS)
+def test_edge_cases_kafka_features_equal_reference(
+    edge: tuple[SentData, AppConfig, Expected], feature_set: str
+) -> None:
+    _, cfg, expected = edge
+    assert_same_rows(kafka_rows(cfg, feature_set), expected.features[feature_set], f"Kafka {feature_set}")
+
+
+@pytest.mark.parametrize("feature_set", FEATURE_SETS)
+def test_edge_cases_parquet_features_equal_reference(
+    edge: tuple[SentData, AppConfig, Expected], feature_set: str
+) -> None:
+    _, cfg, expected = edge
+    assert_same_rows(parquet_rows(cfg, feature_set), expected.features[feature_set], f"Parquet {feature_set}")
+
+
+def test_edge_cases_late_records_in_late_topic_only(edge: tuple[SentData, AppConfig, Expected]) -> None:
+    sent, cfg, expected = edge
+    by_name = {
+        sent.topics.transactions: "transactions",
+        sent.topics.clicks: "clicks",
+        sent.topics.profiles: "profiles",
+    }
+    late = read_topic(librdkafka_config(cfg.kafka), cfg.topics.late_events)
+    got = {(by_name[t], p, o): h for (t, p, o), h in positions(late, "late").items()}
+    assert len(got) == len(late), "a late record was written twice"
+    assert set(got) == set(expected.late)
+    for position, headers in got.items():
+        want = expected.late[position]
+        assert headers["late.event_time"] == want["event_time"]
+        assert headers["late.watermark"] == want["watermark"]
+        assert headers["late.lateness_ms"] == want["lateness_ms"]
+        assert headers["pipeline.version"] == VERSION
+    # The original bytes are kept.
+    sent_values = {(r.stream, r.partition, r.offset): r.value for r in sent.records}
+    for record in late:
+        headers = {k: v.decode() for k, v in record.headers.items()}
+        key = (by_name[headers["late.topic"]], int(headers["late.partition"]), int(headers["late.offset"]))
+        assert record.value == sent_values[key]
+
+
+def test_edge_cases_invalid_records_in_dead_letter_topic_only(
+    edge: tuple[SentData, AppConfig, Expected],
+) -> None:
+    sent, cfg, expected = edge
+    by_name = {
+        sent.topics.transactions: "transactions",
+        sent.topics.clicks: "clicks",
+        sent.topics.profiles: "profiles",
+    }
+    dead = read_topic(librdkafka_config(cfg.kafka), cfg.topics.dead_letter)
+    got = {(by_name[t], p, o) for (t, p, o) in positions(dead, "dlq")}
+    assert len(got) == len(dead)
+    assert got == expected.invalid
+
+
+def test_edge_cases_archive_holds_exactly_the_on_time_events(
+    edge: tuple[SentData, AppConfig, Expected],
+) -> None:
+    """Late and invalid records reach no output but their own topic: the archives hold the rest."""
+    _, cfg, expected = edge
+    assert cfg.offline is not None
+    for source, time_field in (
+        ("transactions", "event_time"),
+        ("clicks", "event_time"),
+        ("profiles", "updated_at"),
+    ):
+        rows = feature_rows_from_table(read_offline(cfg.offline, f"events/{source}"))
+        got = sorted((r["kafka_partition"], r["kafka_offset"], r[time_field]) for r in rows)
+        want = sorted((e.partition, e.offset, fmt(e.time)) for e in expected.on_time[source])
+        assert got == want, source
+        assert {r["pipeline_version"] for r in rows} == {VERSION}
+
+
+GENERATED = GenerateSpec(
+    seed=7,
+    transactions=1500,
+    clicks=1200,
+    profiles=150,
+    users=40,
+    merchants=20,
+    invalid_fraction=0.05,
+    out_of_order_fraction=0.05,
+)
+
+
+@pytest.fixture(scope="module")
+def generated(
+    local_stack, built_package: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[SentData, AppConfig, Expected]:
+    from dataclasses import replace
+    from datetime import timedelta
+
+    sent = send_inputs(local_stack, replace(GENERATED, span=timedelta(hours=3)), "gen-", partitions=3)
+    cfg, properties = job_config(local_stack, sent.topics, "gen-out-", tmp_path_factory.mktemp("gen"))
+    run_job(properties, timeout_s=600)
+    expected = reference_for(sent.records, cfg)
+    assert not expected.late, "precondition: no record is late by the per-partition rule"
+    return sent, cfg, expected
+
+
+@pytest.mark.parametrize("feature_set", FEATURE_SETS)
+def test_generated_features_equal_reference(
+    generated: tuple[SentData, AppConfig, Expected], feature_set: str
+) -> None:
+    _, cfg, expected = generated
+    assert expected.features[feature_set], "the reference expects rows"
+    assert_same_rows(kafka_rows(cfg, feature_set), expected.features[feature_set], f"Kafka {feature_set}")
+    assert_same_rows(parquet_rows(cfg, feature_set), expected.features[feature_set], f"Parquet {feature_set}")
