@@ -220,3 +220,12 @@ def test_every_module_and_example_has_mock_provider_tests(directory):
         text = file.read_text()
         assert 'mock_provider "aws"' in text
         assert "assert {" in text or "expect_failures" in text
+
+
+def test_readme_module_tables_are_current():
+    from .docs import README, regenerate
+
+    text = README.read_text()
+    assert text.count("<!-- BEGIN_TF_DOCS") == 6
+    stale = "terraform/README.md is stale: run .venv/bin/python -m tests.terraform.docs"
+    assert regenerate(text) == text, stale
