@@ -96,7 +96,7 @@ def _platform() -> str:
 
 def find_terraform() -> Terraform | None:
     found = os.environ.get("TERRAFORM") or shutil.which("terraform")
-    if not found:
+    if not found or not os.access(found, os.X_OK):
         return None
     proc = subprocess.run(
         [found, "version"], capture_output=True, text=True, env=base_env(None), timeout=60, check=False
