@@ -38,7 +38,7 @@ $(TOOLS_STAMP):
 	$(TOOLS_VENV)/bin/python -m pip install -q checkov==$(CHECKOV_VERSION)
 	touch $(TOOLS_STAMP)
 
-tools: $(TOOLS_STAMP) ## Install checkov $(CHECKOV_VERSION) in its own virtualenv (.venv-tools)
+tools: $(TOOLS_STAMP) ## Install checkov (pinned) in its own virtualenv, .venv-tools (keeps .venv's runtime pins)
 
 package: setup ## Build target/lib/pyflink-dependencies.jar and target/msk-flink-features-<version>.zip
 	$(MVN) $(MVN_FLAGS) package

@@ -154,7 +154,7 @@ data "aws_iam_policy_document" "assume_role" {
 }
 
 resource "aws_iam_role" "this" {
-  name_prefix        = "${substr(var.name, 0, 32)}-flink-"
+  name_prefix        = "${substr(var.name, 0, 31)}-flink-" # name_prefix: at most 38 characters
   description        = "Service-execution role of Managed Flink application ${var.name}"
   assume_role_policy = data.aws_iam_policy_document.assume_role.json
   tags               = var.tags
