@@ -164,10 +164,10 @@ def _columns(source: Source) -> list[str]:
 def _check_duration(where: str, path: str, value: timedelta, allow_zero: bool = False) -> None:
     if not isinstance(value, timedelta):
         raise FeatureSpecError(where, path, f"{value!r} is not a duration (use minutes(5), hours(1), ...)")
-    if value < timedelta(0) or (value == timedelta(0) and not allow_zero):
-        raise FeatureSpecError(where, path, f"the duration must be positive, got {value}")
     if value % timedelta(milliseconds=1):
         raise FeatureSpecError(where, path, f"{value} is not a whole number of milliseconds")
+    if value < timedelta(0) or (value == timedelta(0) and not allow_zero):
+        raise FeatureSpecError(where, path, f"the duration must be positive, got {format_duration(value)}")
 
 
 def _check_name(where: str, path: str, name: str) -> None:
@@ -322,6 +322,7 @@ def _check_event_features(fs: EventFeatures, where: str, sources: dict[str, Sour
         for i, column in enumerate(asof.columns):
             _check_column(where, f"{path}.columns[{i}]", asof.source, column)
             names.append((f"{path}.columns[{i}]", column))
+    _check_unique(where, names)
     for c, cmp in enumerate(fs.compare):
         path = f"compare[{c}]"
         _check_name(where, f"{path}.name", cmp.name)
@@ -627,10 +628,10 @@ def _window_features_sql(fs: WindowFeatures, version: str) -> str:
     )
     window_end = "window_end"
     if isinstance(fs.window, Session):
-        window_end = "window_end + INTERVAL '0.001' SECOND"
+        window_end = "window_end + INTERVAL '0.001' SECOND AS window_end"
     key = _q(fs.source.key)
     return (
-        f"SELECT {key}, window_start, {window_end} AS window_end,\n  {aggs},\n"
+        f"SELECT {key}, window_start, {window_end},\n  {aggs},\n"
         f"  {sql_string(version)} AS {VERSION_COLUMN}\n"
         f"FROM TABLE({_window_tvf(fs)})\n"
         f"GROUP BY {key}, window_start, window_end"

@@ -38,6 +38,21 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
+
+class _TransientRetries(logging.Filter):
+    """Drop librdkafka's notes about retries it recovers from by itself (e.g. a broker that has just
+    started answering "Coordinator load in progress" while its transaction log loads)."""
+
+    TRANSIENT = ("Coordinator load in progress: retrying",)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        return not any(note in message for note in self.TRANSIENT)
+
+
+librdkafka_log = logging.getLogger(f"{__name__}.librdkafka")
+librdkafka_log.addFilter(_TransientRetries())
+
 PRODUCER_DEFAULTS: Final[dict[str, Any]] = {
     "linger.ms": 5,
     "message.timeout.ms": 60_000,
@@ -230,7 +245,7 @@ def send(
         raise ValueError(f"rate must be > 0 records per second, got {rate}")
     conf = {**PRODUCER_DEFAULTS, **producer_conf, **PRODUCER_REQUIRED}
     conf.setdefault("error_cb", _log_client_error)
-    conf.setdefault("logger", log)  # librdkafka's own log lines go through ``logging``
+    conf.setdefault("logger", librdkafka_log)  # librdkafka's own log lines go through ``logging``
     if flush_timeout_s is None:
         flush_timeout_s = float(conf["message.timeout.ms"]) / 1000 + 30
     producer = (producer_factory or Producer)(conf)

@@ -23,8 +23,9 @@ from pathlib import Path
 import pytest
 
 from flink_jobs.config import OPEN_GROUPS, PROPERTY_GROUPS, TopicsConfig, parse_config
+from flink_jobs.pipelines import get_pipeline
 
-from .hcl import MODULES, PROPERTIES_MODULE, TfType, module_locals, unquote, variable_type
+from .hcl import MODULES, PROPERTIES_MODULE, TfType, blocks, module_locals, unquote, variable_type
 
 pytestmark = pytest.mark.terraform
 
@@ -208,7 +209,8 @@ CASES = {
         },
     },
 }
-FEATURE_SETS = ["txn_1m", "txn_1h", "session", "txn_features"]
+# The reference pipeline's feature sets, as the Python side declares them.
+FEATURE_SETS = get_pipeline("fraud").feature_set_names()
 
 
 @pytest.fixture(scope="module")
@@ -328,3 +330,13 @@ def test_invalid_properties_are_refused_by_terraform(tf_no_provider, tmp_path):
     )
     assert proc.returncode != 0
     assert "transaction_timeout_ms must be from 1000 to 900000" in proc.stderr
+
+
+def test_flink_app_feature_sets_default_is_the_reference_pipeline() -> None:
+    """The module's default feature sets (topics the role may write) are the fraud pipeline's."""
+    (block,) = [
+        body
+        for name, body in blocks(MODULES / "flink_app" / "variables.tf", "variable")
+        if name == "feature_sets"
+    ]
+    assert unquote(block["default"]) == FEATURE_SETS

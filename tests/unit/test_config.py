@@ -157,3 +157,49 @@ def test_load_config_file_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     assert load_config().kafka.auth == "iam"
     monkeypatch.delenv("MSK_FEATURES_PROPERTIES")
     assert str(properties_path()) == "/etc/flink/application_properties.json"
+
+
+def test_feature_topics_group_names_topics_per_feature_set() -> None:
+    cfg = parse_config(document(feature__topics={"txn_1m": "online.txn-1m"}, pipeline={"name": "fraud"}))
+    assert cfg.topics.feature_topic("txn_1m") == "online.txn-1m"
+    assert cfg.topics.feature_topic("txn_features") == "features-txn-features"
+    again = parse_config(to_property_groups(cfg))
+    assert again.topics.feature_topics == {"txn_1m": "online.txn-1m"}
+
+
+@pytest.mark.parametrize(
+    ("groups", "message"),
+    [
+        (
+            {"feature__topics": {"txn_1m": "bad topic!"}},
+            "property group 'feature.topics', key 'txn_1m': malformed value: 'bad topic!' is not a valid "
+            "Kafka topic name (expected a Kafka topic name (default features-<feature set>, '_' as '-'))",
+        ),
+        (
+            {"feature__topics": {"Txn 1m": "t"}},
+            "property group 'feature.topics', key 'Txn 1m': malformed key "
+            "(expected a feature set name of the pipeline, e.g. txn_1m)",
+        ),
+        (
+            {"kafka__sinks": {"delivery.guarantee": "exactly-once"}},
+            "property group 'kafka.sinks': unknown property group in <properties> (expected one of "
+            "kinesis.analytics.flink.run.options, kafka, topics, kafka.sink, offline, pipeline, "
+            "feature.topics)",
+        ),
+        (
+            {"pipeline": {"name": "Fraud"}},
+            "property group 'pipeline', key 'name': malformed value: 'Fraud' is not a pipeline name "
+            "(lower case letters, digits, _) "
+            "(expected the name of a pipeline in flink_jobs.pipelines, e.g. fraud)",
+        ),
+        (
+            {"topics": {"retention.ms": "-2"}},
+            "property group 'topics', key 'retention.ms': malformed value: -2 is out of range "
+            "(expected milliseconds to keep records of non-compacted topics (-1: forever))",
+        ),
+    ],
+)
+def test_feature_and_pipeline_mistakes_are_named(groups: dict[str, dict[str, str]], message: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        parse_config(document(**groups))
+    assert str(info.value) == message
