@@ -2,7 +2,8 @@
 
 Reads the runtime properties (Managed Flink's ``/etc/flink/application_properties.json``, or locally
 the file named by ``$MSK_FEATURES_PROPERTIES``) and runs the pipeline job. A configuration mistake
-exits with a message naming the property group, the key and the expected form.
+exits with a message naming the property group, the key and the expected form; an invalid feature
+spec with one naming the feature set and the field.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ if str(APP_ROOT) not in sys.path:
 
 from flink_jobs.config import ConfigError, load_config  # noqa: E402
 from flink_jobs.environment import LocalSetupError  # noqa: E402
+from flink_jobs.features.compiler import FeatureSpecError  # noqa: E402
 from flink_jobs.job import run  # noqa: E402
 
 
@@ -26,7 +28,7 @@ def main() -> int:
     try:
         cfg = load_config()
         run(cfg, APP_ROOT)
-    except (ConfigError, LocalSetupError) as exc:
+    except (ConfigError, FeatureSpecError, LocalSetupError) as exc:
         print(f"msk-flink-features: {exc}", file=sys.stderr)
         return 2
     return 0

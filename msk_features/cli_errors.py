@@ -19,6 +19,7 @@ def user_errors() -> Iterator[None]:
     """Turn user-fixable errors into ``Error: ...`` on stderr and exit status 1 (130 on Ctrl-C)."""
     # Imported here so that `--help` does not pay for PyFlink's import.
     from flink_jobs.config import ConfigError
+    from flink_jobs.features.compiler import FeatureSpecError
     from msk_features.kafka_check import KafkaConnectionError
     from msk_features.localstack import LocalStackError
     from msk_features.outputs import TopicReadTimeout
@@ -28,6 +29,7 @@ def user_errors() -> Iterator[None]:
         yield
     except (
         ConfigError,
+        FeatureSpecError,
         JobFailed,
         KafkaConnectionError,
         LocalStackError,
