@@ -89,6 +89,8 @@ SPAN_TYPE = "DECIMAL(18, 3)"
 TIMESTAMP_TYPE = "TIMESTAMP(3)"
 PASSTHROUGH = ("kafka_key", "raw_value", "kafka_topic", "kafka_partition", "kafka_offset", "kafka_timestamp")
 _IDENTIFIER = re.compile(r"[a-z][a-z0-9_]*")
+# A WITH option whose value is a secret: 'properties.sasl.jaas.config' = '...', '...password' = '...'.
+_SECRET_OPTION = re.compile(r"('[^']*(?:password|jaas\.config|secret)[^']*' = )'(?:[^']|'')*'", re.IGNORECASE)
 _KIND_TYPES = {
     "string": "STRING",
     "code": "STRING",
@@ -126,9 +128,14 @@ class CompiledPipeline:
     inserts: list[str] = field(default_factory=list)
     outputs: list[OutputTable] = field(default_factory=list)
 
-    def sql(self) -> str:
-        """Every statement, in order, as a script that can be printed and diffed."""
-        return ";\n\n".join([*self.setup, *self.inserts]) + ";\n"
+    def sql(self, redact: bool = True) -> str:
+        """Every statement, in order, as a script that can be printed and diffed.
+
+        With ``redact`` (the default) the values of secret options (passwords, the SASL JAAS config
+        that holds one) read ``<redacted>``: the script is for people and logs, not for running.
+        """
+        script = ";\n\n".join([*self.setup, *self.inserts]) + ";\n"
+        return _SECRET_OPTION.sub(r"\1'<redacted>'", script) if redact else script
 
     def statement_set(self, table_env: TableEnvironment) -> StatementSet:
         """Run the setup statements on ``table_env`` and return the statement set of the inserts."""

@@ -313,3 +313,30 @@ def test_related_window_and_filters_compile() -> None:
 
 def test_milliseconds_helper() -> None:
     assert milliseconds(1500) == timedelta(seconds=1.5)
+
+
+def test_printed_sql_redacts_secrets_but_the_job_gets_them() -> None:
+    scram = parse_config(
+        [
+            {
+                "PropertyGroupId": "kinesis.analytics.flink.run.options",
+                "PropertyMap": {"python": "main.py", "jarfile": "lib/pyflink-dependencies.jar"},
+            },
+            {
+                "PropertyGroupId": "kafka",
+                "PropertyMap": {
+                    "bootstrap.servers": "b-1:9096",
+                    "auth": "scram",
+                    "sasl.username": "svc",
+                    "sasl.password": "s3cr'et-Pa55",
+                },
+            },
+        ]
+    )
+    compiled = build_pipeline(scram)
+    printed = compiled.sql()
+    assert "s3cr" not in printed and "Pa55" not in printed
+    assert "'properties.sasl.jaas.config' = '<redacted>'" in printed
+    assert "'properties.sasl.mechanism' = 'SCRAM-SHA-512'" in printed
+    assert "Pa55" in compiled.sql(redact=False)
+    assert any("Pa55" in statement for statement in compiled.setup)
