@@ -63,7 +63,7 @@ def _log_tail(since: float, lines: int = 60) -> str:
 def run_job(
     properties: Path,
     app_root: Path = REPO_ROOT,
-    timeout_s: float = 1200.0,
+    timeout_s: float | None = 1200.0,
     extra_env: dict[str, str] | None = None,
     isolated: bool = False,
 ) -> JobRun:
@@ -89,7 +89,8 @@ def run_job(
             cmd, cwd=app_root, env=env, capture_output=True, text=True, timeout=timeout_s, check=False
         )
     except subprocess.TimeoutExpired as exc:
-        raise JobFailed(f"the job did not finish within {timeout_s:.0f} s\n{_log_tail(started)}") from exc
+        limit = f"{timeout_s:.0f} s" if timeout_s is not None else "its time limit"
+        raise JobFailed(f"the job did not finish within {limit}\n{_log_tail(started)}") from exc
     run = JobRun(proc.returncode, time.time() - started, proc.stdout, proc.stderr)
     if proc.returncode != 0:
         stderr_tail = "\n".join(proc.stderr.splitlines()[-40:])
