@@ -25,11 +25,21 @@ from pyflink.table import EnvironmentSettings, TableEnvironment
 
 from flink_jobs.config import ENV_PROPERTIES, AppConfig, OfflineConfig
 
-__all__ = ["ENV_PLUGINS", "LocalSetupError", "create_table_env", "is_local", "resolve_jar"]
+__all__ = ["ENV_PLUGINS", "PLANNER_OPTIONS", "LocalSetupError", "create_table_env", "is_local", "resolve_jar"]
 
 log = logging.getLogger(__name__)
 
 ENV_PLUGINS = "MSK_FEATURES_FLINK_PLUGINS"
+
+# Planner options set everywhere (they are job settings, not ones the service controls).
+PLANNER_OPTIONS: dict[str, str] = {
+    # Each source's validation and routing views feed many sinks. Without this, the planner merges
+    # the view's projection into every consumer, so every record's JSON is parsed and validated once
+    # per sink (13 times in the fraud pipeline); with it, a view used by several statements is
+    # optimised once as a shared block and computed once per record. Measured on the demo's 100k
+    # records (2 cores, bounded, checkpoints every 10 s): 180 s without, 76 s with.
+    "table.optimizer.reuse-optimize-block-with-digest-enabled": "true",
+}
 ENV_JAR = "MSK_FEATURES_JAR"
 
 
@@ -94,6 +104,8 @@ def create_table_env(cfg: AppConfig, app_root: Path, job_name: str) -> TableEnvi
     configuration = Configuration()
     configuration.set_string("table.local-time-zone", "UTC")
     configuration.set_string("pipeline.name", job_name)
+    for key, value in PLANNER_OPTIONS.items():
+        configuration.set_string(key, value)
     local = is_local()
     s3_options = _s3_options(cfg.offline)
     if local:

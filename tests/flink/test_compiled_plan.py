@@ -1,5 +1,6 @@
 """Flink's own planner on the compiled reference pipeline: every operator feeding a sink is
-insert-only (append-only end to end), and no Python operator is in the plan."""
+insert-only (append-only end to end), no Python operator is in the plan, and each record is parsed
+and validated once, not once per sink."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pyflink.common import Configuration
 from pyflink.table import EnvironmentSettings, ExplainDetail, TableEnvironment
 
 from flink_jobs.config import parse_config
+from flink_jobs.environment import PLANNER_OPTIONS
 from flink_jobs.job import build_pipeline
 
 pytestmark = pytest.mark.flink
@@ -31,6 +33,8 @@ def plan(built_package: Path) -> str:
     configuration = Configuration()
     configuration.set_string("pipeline.jars", jar.resolve().as_uri())
     configuration.set_string("table.local-time-zone", "UTC")
+    for key, value in PLANNER_OPTIONS.items():
+        configuration.set_string(key, value)
     settings = (
         EnvironmentSettings.new_instance().in_streaming_mode().with_configuration(configuration).build()
     )
@@ -64,3 +68,12 @@ def test_plan_uses_window_tvfs_and_over_windows_only(plan: str) -> None:
         "Rank",
         "ChangelogNormalize",
     }
+
+
+def test_each_record_is_validated_once(plan: str) -> None:
+    """The validation of a source is one operator shared by every sink, not repeated per sink."""
+    execution = plan.split("== Optimized Execution Plan ==")[1]
+    for field in ("txn_id", "click_id", "home_country"):
+        rule = f"'missing field: {field}'"
+        operators = [line for line in execution.splitlines() if rule in line]
+        assert len(operators) == 1, f"{field}: validated in {len(operators)} operators"
