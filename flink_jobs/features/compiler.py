@@ -217,29 +217,25 @@ def _check_aggregation(where: str, path: str, agg: Aggregation, source: Source, 
         _check_column(where, f"{path}.where.column", source, agg.where.column)
 
 
+def _check_divides(where: str, size: timedelta, part_name: str, part: timedelta) -> None:
+    """``part`` (a slide or a step) is a positive duration that divides the window ``size``."""
+    _check_duration(where, "window.size", size)
+    _check_duration(where, f"window.{part_name}", part)
+    if size % part:
+        raise FeatureSpecError(
+            where,
+            f"window.{part_name}",
+            f"the {part_name} {format_duration(part)} does not divide the size {format_duration(size)}",
+        )
+
+
 def _check_window(where: str, window: object) -> None:
     if isinstance(window, Tumbling):
         _check_duration(where, "window.size", window.size)
     elif isinstance(window, Hopping):
-        _check_duration(where, "window.size", window.size)
-        _check_duration(where, "window.slide", window.slide)
-        if window.size % window.slide:
-            raise FeatureSpecError(
-                where,
-                "window.slide",
-                f"the slide {format_duration(window.slide)} does not divide the size "
-                f"{format_duration(window.size)}",
-            )
+        _check_divides(where, window.size, "slide", window.slide)
     elif isinstance(window, Cumulate):
-        _check_duration(where, "window.size", window.size)
-        _check_duration(where, "window.step", window.step)
-        if window.size % window.step:
-            raise FeatureSpecError(
-                where,
-                "window.step",
-                f"the step {format_duration(window.step)} does not divide the size "
-                f"{format_duration(window.size)}",
-            )
+        _check_divides(where, window.size, "step", window.step)
     elif isinstance(window, Session):
         _check_duration(where, "window.gap", window.gap)
         if window.gap <= timedelta(milliseconds=1):
