@@ -76,7 +76,7 @@ def check_connection(kafka: KafkaConfig, timeout_s: float = 15.0) -> None:
 
     Authentication and TLS failures raise :class:`KafkaConnectionError` as soon as librdkafka reports
     them; a cluster that does not answer raises it after ``timeout_s`` (reason ``unreachable``).
-    ``auth='iam'`` raises :class:`flink_jobs.config.ConfigError` (librdkafka has no MSK IAM).
+    ``auth="iam"`` signs OAUTHBEARER tokens with the default AWS credentials (see :mod:`.kafka_clients`).
     """
     errors: list[KafkaError] = []
     collector = _Collector()

@@ -1,17 +1,21 @@
 """librdkafka (confluent-kafka) client configuration for the tooling, from the same ``kafka`` group.
 
 The Flink job uses the Java client properties of :mod:`connectors.kafka_auth`; the CLI and the tests
-use confluent-kafka, whose option names differ. MSK IAM is not supported by librdkafka's built-in
-mechanisms (it needs an OAUTHBEARER token provider), so ``iam`` raises a clear error here.
+use confluent-kafka, whose option names differ. MSK IAM goes through SASL OAUTHBEARER with tokens
+from AWS's MSK IAM SASL signer for Python (``aws-msk-iam-sasl-signer-python``), which signs with the
+default AWS credential chain (environment, profile, instance or task role).
 """
 
 from __future__ import annotations
 
+import os
+import re
+from collections.abc import Callable
 from typing import Any
 
 from flink_jobs.config import ConfigError, KafkaConfig
 
-__all__ = ["librdkafka_config"]
+__all__ = ["librdkafka_config", "msk_region"]
 
 
 def librdkafka_config(kafka: KafkaConfig, **extra: Any) -> dict[str, Any]:
@@ -41,15 +45,49 @@ def librdkafka_config(kafka: KafkaConfig, **extra: Any) -> dict[str, Any]:
         if kafka.truststore_location:
             _require_pem(kafka.truststore_type, "ssl.truststore.type")
             conf["ssl.ca.location"] = kafka.truststore_location
-    else:
-        raise ConfigError(
-            "kafka",
-            "auth",
-            "the command-line tools cannot use MSK IAM auth",
-            "plaintext, scram or mtls for tools; IAM works in the Flink job",
-        )
+    else:  # iam: SASL_SSL + OAUTHBEARER with a token signed by AWS's MSK IAM SASL signer
+        region = msk_region(kafka.bootstrap_servers)
+        conf |= {
+            "security.protocol": "SASL_SSL",
+            "sasl.mechanisms": "OAUTHBEARER",
+            "oauth_cb": _iam_token_callback(region),
+        }
     conf.update(extra)
     return conf
+
+
+def msk_region(bootstrap_servers: str) -> str:
+    """The AWS region of an MSK cluster: from its broker host names (``b-1.x.kafka.<region>.amazonaws.com``
+    or ``boot-x.c1.kafka-serverless.<region>.amazonaws.com``), else ``$AWS_REGION`` /
+    ``$AWS_DEFAULT_REGION``."""
+    for server in bootstrap_servers.split(","):
+        match = re.search(
+            r"\.kafka(?:-serverless)?\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?(?::\d+)?$", server.strip()
+        )
+        if match:
+            return match.group(1)
+    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+    if region:
+        return region
+    raise ConfigError(
+        "kafka",
+        "bootstrap.servers",
+        f"cannot tell the AWS region of {bootstrap_servers} for IAM auth",
+        "MSK broker host names, or set $AWS_REGION",
+    )
+
+
+def _iam_token_callback(region: str) -> Callable[[str | None], tuple[str, float]]:
+    """librdkafka ``oauth_cb``: a fresh MSK IAM token (credentials from the default AWS chain) and its
+    expiry in seconds since the epoch."""
+
+    def token(_config: str | None) -> tuple[str, float]:
+        from aws_msk_iam_sasl_signer import MSKAuthTokenProvider
+
+        value, expiry_ms = MSKAuthTokenProvider.generate_auth_token(region)
+        return value, expiry_ms / 1000
+
+    return token
 
 
 def _require_pem(store_type: str, key: str) -> None:

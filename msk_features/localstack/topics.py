@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic
@@ -17,15 +17,16 @@ __all__ = ["TopicResult", "describe_topics", "ensure_topics"]
 
 log = logging.getLogger(__name__)
 
-TopicOutcome = Literal["created", "exists", "mismatch"]
+TopicOutcome = Literal["created", "exists", "mismatch", "missing"]
 
 
 @dataclass(frozen=True)
 class TopicResult:
     """What :func:`ensure_topics` did with one topic.
 
-    ``outcome`` is ``created``, ``exists`` (as specified) or ``mismatch`` (it existed already with a
-    different partition count or cleanup policy; it is left as it is and ``detail`` says how).
+    ``outcome`` is ``created``, ``exists`` (as specified), ``mismatch`` (it existed already with a
+    different partition count, cleanup policy or retention; it is left as it is and ``detail`` says
+    how) or ``missing`` (a dry run: it would be created).
     """
 
     name: str
@@ -33,40 +34,60 @@ class TopicResult:
     partitions: int
     compacted: bool
     detail: str = ""
+    retention_ms: int | None = None
 
 
-def _admin(bootstrap: str) -> AdminClient:
+Client = str | dict[str, Any]
+"""A plaintext bootstrap string, or a full librdkafka configuration (any auth mode)."""
+
+
+def _admin(client: Client) -> AdminClient:
     # log_level 4: warnings and errors only (librdkafka's INFO notes about purged queues are noise here)
-    return AdminClient({"bootstrap.servers": bootstrap, "security.protocol": "PLAINTEXT", "log_level": 4})
+    if isinstance(client, str):
+        return AdminClient({"bootstrap.servers": client, "security.protocol": "PLAINTEXT", "log_level": 4})
+    return AdminClient({"log_level": 4, **client})
 
 
 def describe_topics(
-    bootstrap: str, names: Sequence[str], timeout_s: float = 15.0
-) -> dict[str, tuple[int, bool]]:
-    """``{name: (partition count, compacted)}`` for the topics among ``names`` that exist."""
-    admin = _admin(bootstrap)
+    client: Client, names: Sequence[str], timeout_s: float = 15.0
+) -> dict[str, tuple[int, bool, int | None]]:
+    """``{name: (partition count, compacted, retention.ms)}`` for the topics among ``names`` that exist."""
+    admin = _admin(client)
     metadata = admin.list_topics(timeout=timeout_s)
     present = [name for name in names if name in metadata.topics and metadata.topics[name].error is None]
     if not present:
         return {}
     resources = [ConfigResource(ConfigResource.Type.TOPIC, name) for name in present]
-    result: dict[str, tuple[int, bool]] = {}
+    result: dict[str, tuple[int, bool, int | None]] = {}
     for resource, future in admin.describe_configs(resources, request_timeout=timeout_s).items():
         configs = future.result(timeout=timeout_s)
         policy = configs["cleanup.policy"].value if "cleanup.policy" in configs else "delete"
-        result[resource.name] = (len(metadata.topics[resource.name].partitions), "compact" in (policy or ""))
+        retention = configs["retention.ms"].value if "retention.ms" in configs else None
+        result[resource.name] = (
+            len(metadata.topics[resource.name].partitions),
+            "compact" in (policy or ""),
+            int(retention) if retention is not None else None,
+        )
     return result
 
 
-def ensure_topics(bootstrap: str, specs: Sequence[TopicSpec], timeout_s: float = 30.0) -> list[TopicResult]:
-    """Create each topic of ``specs`` that does not exist (replication factor 1).
+def ensure_topics(
+    client: Client,
+    specs: Sequence[TopicSpec],
+    timeout_s: float = 30.0,
+    replication_factor: int = 1,
+    create: bool = True,
+) -> list[TopicResult]:
+    """Create each topic of ``specs`` that does not exist (``replication_factor`` -1: the broker's
+    ``default.replication.factor``); with ``create=False`` only report what would be created.
 
     ``cleanup.policy=compact`` is set for compacted specs, ``retention.ms`` for the other specs
     that have one. Existing topics are never altered; a
     partition count or cleanup policy that differs from the spec is reported as ``mismatch`` (and
-    logged as a warning). Raises :class:`LocalStackError` if a topic cannot be created.
+    logged as a warning), and so is a ``retention.ms`` other than the spec's. Raises
+    :class:`LocalStackError` if a topic cannot be created.
     """
-    existing = describe_topics(bootstrap, [spec.name for spec in specs], timeout_s=timeout_s)
+    existing = describe_topics(client, [spec.name for spec in specs], timeout_s=timeout_s)
     results: dict[str, TopicResult] = {}
     to_create: list[NewTopic] = []
     for spec in specs:
@@ -77,10 +98,22 @@ def ensure_topics(bootstrap: str, specs: Sequence[TopicSpec], timeout_s: float =
         if spec.retention_ms is not None and not spec.compacted:
             config["retention.ms"] = str(spec.retention_ms)
         to_create.append(
-            NewTopic(spec.name, num_partitions=spec.partitions, replication_factor=1, config=config)
+            NewTopic(
+                spec.name,
+                num_partitions=spec.partitions,
+                replication_factor=replication_factor,
+                config=config,
+            )
         )
+    if to_create and not create:
+        for topic in to_create:
+            spec = next(s for s in specs if s.name == topic.topic)
+            results[spec.name] = TopicResult(
+                spec.name, "missing", spec.partitions, spec.compacted, "would be created", spec.retention_ms
+            )
+        to_create = []
     if to_create:
-        admin = _admin(bootstrap)
+        admin = _admin(client)
         futures = admin.create_topics(to_create, operation_timeout=timeout_s, request_timeout=timeout_s)
         by_name = {spec.name: spec for spec in specs}
         for name, future in futures.items():
@@ -91,8 +124,7 @@ def ensure_topics(bootstrap: str, specs: Sequence[TopicSpec], timeout_s: float =
                 error = exc.args[0] if exc.args else None
                 if isinstance(error, KafkaError) and error.code() == KafkaError.TOPIC_ALREADY_EXISTS:
                     # Created concurrently (e.g. a second `up`): compare like any existing topic.
-                    partitions, compacted = describe_topics(bootstrap, [name], timeout_s)[name]
-                    results[name] = _compare(spec, partitions, compacted)
+                    results[name] = _compare(spec, *describe_topics(client, [name], timeout_s)[name])
                     continue
                 raise LocalStackError(f"cannot create topic '{name}': {exc}") from exc
             log.info(
@@ -101,11 +133,15 @@ def ensure_topics(bootstrap: str, specs: Sequence[TopicSpec], timeout_s: float =
                 spec.partitions,
                 ", compacted" if spec.compacted else "",
             )
-            results[name] = TopicResult(name, "created", spec.partitions, spec.compacted)
+            results[name] = TopicResult(
+                name, "created", spec.partitions, spec.compacted, "", spec.retention_ms
+            )
     return [results[spec.name] for spec in specs]
 
 
-def _compare(spec: TopicSpec, partitions: int, compacted: bool) -> TopicResult:
+def _compare(
+    spec: TopicSpec, partitions: int, compacted: bool, retention_ms: int | None = None
+) -> TopicResult:
     problems: list[str] = []
     if partitions != spec.partitions:
         problems.append(f"has {partitions} partitions, the spec says {spec.partitions}")
@@ -115,8 +151,10 @@ def _compare(spec: TopicSpec, partitions: int, compacted: bool) -> TopicResult:
             if compacted
             else "is not compacted, the spec says compacted"
         )
+    if spec.retention_ms is not None and not spec.compacted and retention_ms != spec.retention_ms:
+        problems.append(f"keeps records for retention.ms={retention_ms}, the spec says {spec.retention_ms}")
     if problems:
         detail = "; ".join(problems) + " (left unchanged)"
         log.warning("topic %s %s", spec.name, detail)
-        return TopicResult(spec.name, "mismatch", partitions, compacted, detail)
-    return TopicResult(spec.name, "exists", partitions, compacted)
+        return TopicResult(spec.name, "mismatch", partitions, compacted, detail, retention_ms)
+    return TopicResult(spec.name, "exists", partitions, compacted, "", retention_ms)

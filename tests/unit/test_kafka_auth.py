@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import base64
+import time
+
 import pytest
 
 from connectors.kafka_auth import client_properties
 from connectors.kafka_tables import kafka_connection_options
 from flink_jobs.config import ConfigError, KafkaConfig
-from msk_features.kafka_clients import librdkafka_config
+from msk_features.kafka_clients import librdkafka_config, msk_region
 
 pytestmark = pytest.mark.unit
 
@@ -68,6 +71,38 @@ def test_connector_options_prefix_every_property() -> None:
     assert all(k.startswith("properties.") for k in options)
 
 
-def test_tools_refuse_iam_clearly() -> None:
-    with pytest.raises(ConfigError, match="cannot use MSK IAM"):
-        librdkafka_config(KafkaConfig("b-1:9098", auth="iam"))
+def test_tools_use_msk_iam_through_oauthbearer(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The token is signed locally (SigV4 presigned URL) from the default AWS credential chain."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    conf = librdkafka_config(KafkaConfig("b-1.demo.abc123.c2.kafka.eu-west-1.amazonaws.com:9098", auth="iam"))
+    assert conf["security.protocol"] == "SASL_SSL" and conf["sasl.mechanisms"] == "OAUTHBEARER"
+    token, expiry = conf["oauth_cb"](None)
+    url = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+    assert url.startswith("https://kafka.eu-west-1.amazonaws.com/?Action=kafka-cluster%3AConnect")
+    assert "X-Amz-Credential=AKIDEXAMPLE%2F" in url
+    assert expiry > time.time()
+
+
+@pytest.mark.parametrize(
+    ("bootstrap", "region"),
+    [
+        (
+            "b-1.x.abc.c2.kafka.us-east-1.amazonaws.com:9098,b-2.x.abc.c2.kafka.us-east-1.amazonaws.com:9098",
+            "us-east-1",
+        ),
+        ("boot-abcd1234.c1.kafka-serverless.ap-southeast-2.amazonaws.com:9098", "ap-southeast-2"),
+    ],
+)
+def test_msk_region_from_broker_names(bootstrap: str, region: str) -> None:
+    assert msk_region(bootstrap) == region
+
+
+def test_msk_region_needs_a_hint_for_other_host_names(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("AWS_REGION", raising=False)
+    monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
+    with pytest.raises(ConfigError, match=r"cannot tell the AWS region of 10.0.0.1:9098 .*set \$AWS_REGION"):
+        msk_region("10.0.0.1:9098")
+    monkeypatch.setenv("AWS_REGION", "eu-central-1")
+    assert msk_region("10.0.0.1:9098") == "eu-central-1"

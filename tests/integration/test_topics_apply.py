@@ -1,0 +1,95 @@
+"""``msk-features topics apply`` against the real local broker: creates, is idempotent, reports drift."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from confluent_kafka.admin import AdminClient, ConfigResource
+
+from flink_jobs.config import TopicSpec, to_property_groups
+from flink_jobs.pipelines import pipeline_topics
+from msk_features.cli import main
+from msk_features.local_properties import local_app_config
+from msk_features.localstack.stack import Endpoints
+from msk_features.localstack.topics import ensure_topics
+from tests.integration.pipeline_run import unique_topics
+
+pytestmark = pytest.mark.integration
+
+
+def properties(endpoints: Endpoints, prefix: str, tmp: Path, auth: str = "plaintext") -> Path:
+    cfg = local_app_config(endpoints, auth=auth, topics=unique_topics(prefix, partitions=2))  # type: ignore[arg-type]
+    path = tmp / f"{prefix}properties.json"
+    path.write_text(json.dumps(to_property_groups(cfg)))
+    return path
+
+
+def apply(path: Path, *extra: str) -> tuple[int, str]:
+    # A wide console, so that table cells are not folded across lines.
+    result = CliRunner().invoke(
+        main, ["topics", "apply", "--properties", str(path), *extra], env={"COLUMNS": "300"}
+    )
+    return result.exit_code, " ".join(result.output.split())
+
+
+def test_creates_every_topic_then_reports_them_as_existing(local_stack: Endpoints, tmp_path: Path) -> None:
+    path = properties(local_stack, "ta-", tmp_path, auth="scram")  # through SASL_SSL + SCRAM
+    code, output = apply(path)
+    assert code == 0, output
+    specs = pipeline_topics(unique_topics("ta-", partitions=2))
+    assert output.count("created") == len(specs) == 9
+    admin = AdminClient({"bootstrap.servers": local_stack.kafka_plaintext_bootstrap})
+    metadata = admin.list_topics(timeout=10)
+    for spec in specs:
+        assert len(metadata.topics[spec.name].partitions) == 2
+    feature_topic = unique_topics("ta-").feature_topic("txn_1m")
+    resources = [ConfigResource(ConfigResource.Type.TOPIC, n) for n in ("ta-profiles", feature_topic)]
+    configs = {r.name: f.result(10) for r, f in admin.describe_configs(resources).items()}
+    assert configs["ta-profiles"]["cleanup.policy"].value == "compact"
+    assert configs[feature_topic]["retention.ms"].value == str(7 * 24 * 3600 * 1000)
+
+    code, output = apply(path)
+    assert code == 0 and output.count(" exists ") == 9 and "created" not in output
+
+
+def test_dry_run_creates_nothing(local_stack: Endpoints, tmp_path: Path) -> None:
+    code, output = apply(properties(local_stack, "tdry-", tmp_path), "--dry-run")
+    assert code == 0 and output.count("missing") == 9
+    metadata = AdminClient({"bootstrap.servers": local_stack.kafka_plaintext_bootstrap}).list_topics(
+        timeout=10
+    )
+    assert not [name for name in metadata.topics if name.startswith("tdry-")]
+
+
+def test_drift_is_reported_not_fixed(local_stack: Endpoints, tmp_path: Path) -> None:
+    ensure_topics(local_stack.kafka_plaintext_bootstrap, [TopicSpec("tdrift-clicks", 1)])
+    code, output = apply(properties(local_stack, "tdrift-", tmp_path))
+    assert code == 1
+    assert "tdrift-clicks │ mismatch" in output
+    assert "has 1 partitions, the spec says 2" in output
+    assert "1 topic(s) differ from the spec" in output
+    metadata = AdminClient({"bootstrap.servers": local_stack.kafka_plaintext_bootstrap}).list_topics(
+        timeout=10
+    )
+    assert len(metadata.topics["tdrift-clicks"].partitions) == 1
+
+
+def test_unreachable_broker_is_named(tmp_path: Path) -> None:
+    document = [
+        {
+            "PropertyGroupId": "kinesis.analytics.flink.run.options",
+            "PropertyMap": {"python": "main.py", "jarfile": "x.jar"},
+        },
+        {
+            "PropertyGroupId": "kafka",
+            "PropertyMap": {"bootstrap.servers": "127.0.0.1:9", "auth": "plaintext"},
+        },
+    ]
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps(document))
+    code, output = apply(path, "--timeout", "3")
+    assert code == 1
+    assert "127.0.0.1:9" in output and "Traceback" not in output
