@@ -23,6 +23,7 @@ from flink_jobs.config import AppConfig, load_config
 from msk_features.cli_errors import user_errors
 from msk_features.generator.cli import generate
 from msk_features.localstack.cli import local
+from msk_features.tail_cli import tail
 from msk_features.topics_cli import topics
 
 __all__ = ["main"]
@@ -57,6 +58,7 @@ def main() -> None:
 main.add_command(local)
 main.add_command(generate)
 main.add_command(topics)
+main.add_command(tail)
 
 
 def _pipeline_argument(func):  # type: ignore[no-untyped-def]

@@ -93,3 +93,30 @@ def test_unreachable_broker_is_named(tmp_path: Path) -> None:
     code, output = apply(path, "--timeout", "3")
     assert code == 1
     assert "127.0.0.1:9" in output and "Traceback" not in output
+
+
+def test_tail_shows_committed_records_from_the_beginning(local_stack: Endpoints, tmp_path: Path) -> None:
+    """`msk-features tail`: JSON values compactly, non-UTF-8 values as hex, limit honoured."""
+    from confluent_kafka import Producer
+
+    topic = "tail-demo"
+    ensure_topics(local_stack.kafka_plaintext_bootstrap, [TopicSpec(topic, 1)])
+    producer = Producer({"bootstrap.servers": local_stack.kafka_plaintext_bootstrap})
+    producer.produce(topic, key=b"u1", value=b'{"a": 1,  "b": "x"}', headers=[("h", b"v")])
+    producer.produce(topic, key=b"u2", value=b"\xff\xfe")
+    producer.produce(topic, key=b"u3", value=b"plain text")
+    producer.flush(10)
+    path = properties(local_stack, "tail-", tmp_path)
+    result = CliRunner().invoke(
+        main,
+        ["tail", topic, "--properties", str(path), "--from-beginning", "--limit", "2", "--headers"],
+        env={"COLUMNS": "300"},
+    )
+    output = " ".join(result.output.split())
+    assert result.exit_code == 0, output
+    assert "tail-demo: 2 record(s), read_committed" in output
+    assert '{"a":1,"b":"x"}' in output and "0xfffe" in output and "h=v" in output
+    assert "plain text" not in output
+
+    missing = CliRunner().invoke(main, ["tail", "no-such-topic", "--properties", str(path)])
+    assert missing.exit_code == 1 and "topic 'no-such-topic' does not exist" in missing.output
