@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 from flink_jobs.config import AppConfig, load_config
 from msk_features.cli_errors import user_errors
 from msk_features.generator.cli import generate
+from msk_features.lag_cli import lag
 from msk_features.localstack.cli import local
 from msk_features.tail_cli import tail
 from msk_features.topics_cli import topics
@@ -59,6 +60,7 @@ main.add_command(local)
 main.add_command(generate)
 main.add_command(topics)
 main.add_command(tail)
+main.add_command(lag)
 
 
 def _pipeline_argument(func):  # type: ignore[no-untyped-def]

@@ -120,3 +120,46 @@ def test_tail_shows_committed_records_from_the_beginning(local_stack: Endpoints,
 
     missing = CliRunner().invoke(main, ["tail", "no-such-topic", "--properties", str(path)])
     assert missing.exit_code == 1 and "topic 'no-such-topic' does not exist" in missing.output
+
+
+def test_lag_per_partition_with_time_lag_and_threshold(local_stack: Endpoints, tmp_path: Path) -> None:
+    """10 + 5 records; the group committed 4 on partition 0 and 5 on partition 1: lag 6 and 0."""
+    import time
+
+    from confluent_kafka import Consumer, Producer, TopicPartition
+
+    topic, group = "lag-demo", "lag-demo-group"
+    ensure_topics(local_stack.kafka_plaintext_bootstrap, [TopicSpec(topic, 2)])
+    producer = Producer({"bootstrap.servers": local_stack.kafka_plaintext_bootstrap})
+    old = int(time.time() * 1000) - 120_000  # the unconsumed records are two minutes old
+    for i in range(10):
+        producer.produce(topic, value=b"x", partition=0, timestamp=old + i)
+    for i in range(5):
+        producer.produce(topic, value=b"y", partition=1, timestamp=old + i)
+    producer.flush(10)
+    committer = Consumer({"bootstrap.servers": local_stack.kafka_plaintext_bootstrap, "group.id": group})
+    committer.commit(offsets=[TopicPartition(topic, 0, 4), TopicPartition(topic, 1, 5)], asynchronous=False)
+    committer.close()
+    path = properties(local_stack, "lag-", tmp_path)
+
+    def run(*extra: str) -> tuple[int, str]:
+        result = CliRunner().invoke(
+            main, ["lag", "--properties", str(path), "--group", group, *extra], env={"COLUMNS": "300"}
+        )
+        return result.exit_code, " ".join(result.output.split())
+
+    code, output = run()  # the group's topics, found from its committed offsets
+    assert code == 0, output
+    assert "│ lag-demo │ 0 │ 10 │ 4 │ 6 │" in output
+    assert "│ lag-demo │ 1 │ 5 │ 5 │ 0 │ 0.0 │" in output
+    time_lag = float(output.split("│ lag-demo │ 0 │ 10 │ 4 │ 6 │ ")[1].split(" ")[0])
+    assert 119 <= time_lag < 600
+    assert "│ total │ │ │ │ 6 │" in output
+
+    assert run("--topic", topic, "--max-lag", "6")[0] == 0
+    code, output = run("--topic", topic, "--max-lag", "5")
+    assert code == 3 and "total lag 6 > 5" in output
+    code, output = run("--max-time-lag", "60")
+    assert code == 3 and "time lag" in output
+    code, output = run("--topic", "no-such-topic")
+    assert code == 1 and "topic 'no-such-topic' does not exist" in output
