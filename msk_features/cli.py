@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 from flink_jobs.config import AppConfig, load_config
 from msk_features.cli_errors import user_errors
+from msk_features.cost_cli import cost
 from msk_features.generator.cli import generate
 from msk_features.lag_cli import lag
 from msk_features.localstack.cli import local
@@ -61,6 +62,7 @@ main.add_command(generate)
 main.add_command(topics)
 main.add_command(tail)
 main.add_command(lag)
+main.add_command(cost)
 
 
 def _pipeline_argument(func):  # type: ignore[no-untyped-def]
