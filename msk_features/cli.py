@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 from flink_jobs.config import AppConfig, load_config
 from msk_features.cli_errors import user_errors
 from msk_features.cost_cli import cost
+from msk_features.deploy_cli import deploy
 from msk_features.generator.cli import generate
 from msk_features.lag_cli import lag
 from msk_features.localstack.cli import local
@@ -63,6 +64,7 @@ main.add_command(topics)
 main.add_command(tail)
 main.add_command(lag)
 main.add_command(cost)
+main.add_command(deploy)
 
 
 def _pipeline_argument(func):  # type: ignore[no-untyped-def]
