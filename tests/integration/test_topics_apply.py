@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -163,3 +164,20 @@ def test_lag_per_partition_with_time_lag_and_threshold(local_stack: Endpoints, t
     assert code == 3 and "time lag" in output
     code, output = run("--topic", "no-such-topic")
     assert code == 1 and "topic 'no-such-topic' does not exist" in output
+
+
+@pytest.mark.parametrize(
+    "command", [["topics", "apply"], ["lag", "--topic", "transactions"], ["tail", "transactions"]]
+)
+def test_wrong_scram_password_is_one_clear_line(
+    local_stack: Endpoints, tmp_path: Path, command: list[str]
+) -> None:
+    cfg = local_app_config(local_stack, auth="scram")
+    cfg = replace(cfg, kafka=replace(cfg.kafka, scram_password="not-the-password"))
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(to_property_groups(cfg)))
+    result = CliRunner().invoke(main, [*command, "--properties", str(path)])
+    output = " ".join(result.output.split())
+    assert result.exit_code == 1, output
+    assert local_stack.kafka_scram_bootstrap in output and "credentials" in output.lower(), output
+    assert "not-the-password" not in output and "Traceback" not in output
