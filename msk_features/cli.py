@@ -54,7 +54,8 @@ def main() -> None:
     """Real-time ML features on Amazon MSK and Managed Service for Apache Flink.
 
     Typical local loop: `msk-features local up`, `msk-features generate`, `msk-features run`,
-    `msk-features outputs`; or all of it with `msk-features demo`.
+    `msk-features outputs`; or all of it with `msk-features demo`. Operating a deployment:
+    `topics apply`, `deploy`, `lag`, `tail`, and `cost` to size it. Every command has --help.
     """
 
 
