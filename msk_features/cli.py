@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 from flink_jobs.config import AppConfig, load_config
 from msk_features.cli_errors import user_errors
+from msk_features.cli_options import DEFAULT_PROPERTIES, properties_option
 from msk_features.cost_cli import cost
 from msk_features.deploy_cli import deploy
 from msk_features.generator.cli import generate
@@ -33,19 +34,6 @@ __all__ = ["main"]
 
 _console = Console()
 _err = Console(stderr=True)
-
-DEFAULT_PROPERTIES = Path(".local-stack") / "application_properties.json"
-
-
-def _properties_option(func):  # type: ignore[no-untyped-def]
-    return click.option(
-        "--properties",
-        type=click.Path(dir_okay=False, path_type=Path),
-        envvar="MSK_FEATURES_PROPERTIES",
-        default=DEFAULT_PROPERTIES,
-        show_default=True,
-        help="Runtime properties file, in Managed Flink's application_properties.json shape.",
-    )(func)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -131,7 +119,7 @@ EXAMPLE_PROPERTIES = [
 
 @main.command("run")
 @_pipeline_argument
-@_properties_option
+@properties_option()
 @click.option(
     "--bounded/--unbounded",
     default=None,
@@ -174,7 +162,7 @@ def run(
 
 
 @main.command("outputs")
-@_properties_option
+@properties_option()
 @click.option("--timeout", "timeout_s", type=float, default=60.0, show_default=True, help="Seconds.")
 def outputs(properties: Path, timeout_s: float) -> None:
     """Summarise what the pipeline wrote: output topics (read_committed) and Parquet datasets on S3."""

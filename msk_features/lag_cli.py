@@ -10,6 +10,7 @@ from rich.table import Table
 
 from flink_jobs.config import load_config
 from msk_features.cli_errors import user_errors
+from msk_features.cli_options import properties_option
 
 __all__ = ["LAG_EXCEEDED", "lag"]
 
@@ -21,14 +22,7 @@ _err = Console(stderr=True)
 
 
 @click.command("lag")
-@click.option(
-    "--properties",
-    type=click.Path(dir_okay=False, path_type=Path),
-    envvar="MSK_FEATURES_PROPERTIES",
-    default=Path(".local-stack") / "application_properties.json",
-    show_default=True,
-    help="Runtime properties: which cluster and auth mode (any mode, MSK IAM included).",
-)
+@properties_option("Runtime properties: which cluster and auth mode (any mode, MSK IAM included).")
 @click.option("--group", default=None, help="Consumer group [default: kafka group.id of the properties].")
 @click.option(
     "--topic", "topics", multiple=True, help="Topic to check (repeatable) [default: the group's topics]."

@@ -20,6 +20,7 @@ from rich.table import Table
 
 from flink_jobs.config import load_config
 from msk_features.cli_errors import user_errors
+from msk_features.cli_options import properties_option
 
 __all__ = ["tail"]
 
@@ -40,14 +41,7 @@ def _text(data: bytes | None, width: int = 400) -> str:
 
 @click.command("tail")
 @click.argument("topic")
-@click.option(
-    "--properties",
-    type=click.Path(dir_okay=False, path_type=Path),
-    envvar="MSK_FEATURES_PROPERTIES",
-    default=Path(".local-stack") / "application_properties.json",
-    show_default=True,
-    help="Runtime properties: which cluster and auth mode (any mode, MSK IAM included).",
-)
+@properties_option("Runtime properties: which cluster and auth mode (any mode, MSK IAM included).")
 @click.option("--from-beginning", is_flag=True, help="Start at the oldest record instead of the end.")
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, help="Records to show.")
 @click.option(

@@ -19,6 +19,7 @@ from rich.table import Table
 
 from flink_jobs.config import load_config
 from msk_features.cli_errors import user_errors
+from msk_features.cli_options import properties_option
 
 __all__ = ["topics"]
 
@@ -32,14 +33,9 @@ def topics() -> None:
 
 
 @topics.command("apply")
-@click.option(
-    "--properties",
-    type=click.Path(dir_okay=False, path_type=Path),
-    envvar="MSK_FEATURES_PROPERTIES",
-    default=Path(".local-stack") / "application_properties.json",
-    show_default=True,
-    help="Runtime properties: the cluster, its auth mode, topic names, partitions and retention "
-    "(on AWS: `terraform output -raw application_properties_json > app.json`).",
+@properties_option(
+    "Runtime properties: the cluster, its auth mode, topic names, partitions and retention "
+    "(on AWS: `terraform output -raw application_properties_json > app.json`)."
 )
 @click.option("--pipeline", default=None, help="Pipeline whose topics to apply [default: pipeline.name].")
 @click.option(
