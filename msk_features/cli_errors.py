@@ -21,6 +21,7 @@ def user_errors() -> Iterator[None]:
     from flink_jobs.config import ConfigError
     from flink_jobs.features.compiler import FeatureSpecError
     from msk_features.kafka_check import KafkaConnectionError
+    from msk_features.kafka_topics import TopicError
     from msk_features.localstack import LocalStackError
     from msk_features.outputs import TopicReadTimeout
     from msk_features.runner import JobFailed
@@ -33,6 +34,7 @@ def user_errors() -> Iterator[None]:
         JobFailed,
         KafkaConnectionError,
         LocalStackError,
+        TopicError,
         TopicReadTimeout,
         FileNotFoundError,
     ) as exc:

@@ -10,7 +10,6 @@ differs from the spec is reported as drift, and the command exits with status 1.
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 import click
@@ -64,10 +63,8 @@ def apply(
     from flink_jobs.pipelines import pipeline_topics
     from msk_features.kafka_check import check_connection
     from msk_features.kafka_clients import librdkafka_config
-    from msk_features.localstack.topics import ensure_topics
+    from msk_features.kafka_topics import ensure_topics
 
-    # The table below reports drift; the per-topic warnings of the shared helper would repeat it.
-    logging.getLogger("msk_features.localstack.topics").setLevel(logging.ERROR)
     with user_errors():
         cfg = load_config(properties)
         name = pipeline or cfg.pipeline.name

@@ -37,6 +37,7 @@ from typing import Any, Literal
 from flink_jobs.config import KafkaConfig, TopicSpec
 from flink_jobs.pipelines import pipeline_topics
 from msk_features.kafka_check import KafkaConnectionError, check_connection
+from msk_features.kafka_topics import TopicError, TopicResult, ensure_topics
 from msk_features.localstack import LocalStackError
 from msk_features.localstack.kafka_broker import (
     KAFKA_VERSION,
@@ -60,7 +61,6 @@ from msk_features.localstack.s3_server import (
     s3_healthy,
 )
 from msk_features.localstack.tls import ensure_tls_material
-from msk_features.localstack.topics import TopicResult, ensure_topics
 
 __all__ = [
     "DEFAULT_STATE_DIR_NAME",
@@ -496,7 +496,10 @@ class LocalStack:
                     f"{self.broker.log_tail()}"
                 ) from exc
             self._say("Creating topics and buckets")
-            self.topic_results = ensure_topics(endpoints.kafka_plaintext_bootstrap, specs)
+            try:
+                self.topic_results = ensure_topics(endpoints.kafka_plaintext_bootstrap, specs)
+            except TopicError as exc:
+                raise LocalStackError(str(exc)) from exc
             ensure_buckets(endpoints.s3_endpoint_url, bucket_names)
         except BaseException:
             for component, pid in started:  # leave nothing half-started behind

@@ -55,10 +55,10 @@ def assert_same_rows(actual: list[dict[str, Any]], expected: list[dict[str, Any]
 
 def kafka_rows(cfg: AppConfig, feature_set: str) -> list[dict[str, Any]]:
     records = read_topic(librdkafka_config(cfg.kafka), cfg.topics.feature_topic(feature_set))
-    for record in records:
-        row_key = feature_rows_from_topic([record])[0]["user_id"]
-        assert record.key == row_key.encode(), f"{feature_set}: key {record.key!r} != user_id {row_key}"
-    return feature_rows_from_topic(records)
+    rows = feature_rows_from_topic(records)
+    for record, row in zip(records, rows, strict=True):
+        assert record.key == row["user_id"].encode(), f"{feature_set}: key {record.key!r} != {row['user_id']}"
+    return rows
 
 
 def parquet_rows(cfg: AppConfig, feature_set: str) -> list[dict[str, Any]]:

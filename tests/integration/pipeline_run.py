@@ -12,9 +12,9 @@ from flink_jobs.pipelines import get_pipeline
 from msk_features.generator.plan import GenerateSpec, PlannedRecord, build_plan
 from msk_features.generator.send import send
 from msk_features.kafka_clients import librdkafka_config
+from msk_features.kafka_topics import ensure_topics
 from msk_features.local_properties import local_app_config
 from msk_features.localstack.stack import Endpoints
-from msk_features.localstack.topics import ensure_topics
 
 FEATURE_SETS = get_pipeline("fraud").feature_set_names()
 
@@ -45,7 +45,8 @@ def send_records(
 ) -> SentData:
     """Create ``prefix``-ed input topics and send ``records`` (their ``topic`` is the stream name)."""
     topics = unique_topics(prefix, partitions)
-    ensure_topics(endpoints.kafka_plaintext_bootstrap, topics.specs()[:3])
+    inputs = {topics.transactions, topics.clicks, topics.profiles}
+    ensure_topics(endpoints.kafka_plaintext_bootstrap, [s for s in topics.specs() if s.name in inputs])
     names = {"transactions": topics.transactions, "clicks": topics.clicks, "profiles": topics.profiles}
     records = [replace(r, topic=names[r.stream]) for r in records]
     send(records, librdkafka_config(endpoints.kafka_config("plaintext")), progress=False)
@@ -70,7 +71,10 @@ def job_config(
     ``pipeline`` overrides fields of the ``pipeline`` property group (e.g. ``version``).
     """
     outputs = unique_topics(output_prefix)
-    ensure_topics(endpoints.kafka_plaintext_bootstrap, outputs.specs(FEATURE_SETS)[3:])
+    inputs = {outputs.transactions, outputs.clicks, outputs.profiles}
+    ensure_topics(
+        endpoints.kafka_plaintext_bootstrap, [s for s in outputs.specs(FEATURE_SETS) if s.name not in inputs]
+    )
     topics = replace(
         inputs,
         dead_letter=outputs.dead_letter,

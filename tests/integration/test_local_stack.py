@@ -19,9 +19,9 @@ from confluent_kafka.admin import AdminClient, ConfigResource
 from flink_jobs.config import BROKER_MAX_TRANSACTION_TIMEOUT_MS, TopicSpec
 from flink_jobs.pipelines import pipeline_topics
 from msk_features.kafka_clients import librdkafka_config
+from msk_features.kafka_topics import ensure_topics
 from msk_features.localstack.cli import local
 from msk_features.localstack.stack import Endpoints, LocalStack, pid_alive
-from msk_features.localstack.topics import ensure_topics
 
 pytestmark = pytest.mark.integration
 

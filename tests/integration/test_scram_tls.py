@@ -15,6 +15,7 @@ from connectors.kafka_auth import client_properties
 from flink_jobs.config import TopicSpec
 from msk_features.kafka_check import KafkaConnectionError, check_connection
 from msk_features.kafka_clients import librdkafka_config
+from msk_features.kafka_topics import ensure_topics
 from msk_features.localstack.kafka_broker import (
     CONSOLE_CONSUMER,
     CONSOLE_PRODUCER,
@@ -23,7 +24,6 @@ from msk_features.localstack.kafka_broker import (
 )
 from msk_features.localstack.stack import Endpoints
 from msk_features.localstack.tls import write_ca
-from msk_features.localstack.topics import ensure_topics
 
 pytestmark = pytest.mark.integration
 

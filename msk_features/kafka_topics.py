@@ -1,4 +1,6 @@
-"""Create the pipeline's topics explicitly (the broker, like MSK, does not auto-create topics)."""
+"""Create or verify the pipeline's topics through the Kafka admin API (neither MSK nor the local
+broker auto-creates topics). Used by ``msk-features local up`` and ``msk-features topics apply``;
+results are returned, and each caller reports them."""
 
 from __future__ import annotations
 
@@ -11,11 +13,15 @@ from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic
 
 from flink_jobs.config import TopicSpec
-from msk_features.localstack import LocalStackError
 
-__all__ = ["TopicResult", "describe_topics", "ensure_topics"]
+__all__ = ["TopicError", "TopicResult", "describe_topics", "ensure_topics"]
 
 log = logging.getLogger(__name__)
+
+
+class TopicError(RuntimeError):
+    """A topic cannot be created; the message names the topic and the broker's reason."""
+
 
 TopicOutcome = Literal["created", "exists", "mismatch", "missing"]
 
@@ -82,10 +88,9 @@ def ensure_topics(
     ``default.replication.factor``); with ``create=False`` only report what would be created.
 
     ``cleanup.policy=compact`` is set for compacted specs, ``retention.ms`` for the other specs
-    that have one. Existing topics are never altered; a
-    partition count or cleanup policy that differs from the spec is reported as ``mismatch`` (and
-    logged as a warning), and so is a ``retention.ms`` other than the spec's. Raises
-    :class:`LocalStackError` if a topic cannot be created.
+    that have one. Existing topics are never altered: a partition count, cleanup policy or
+    ``retention.ms`` that differs from the spec is reported as ``mismatch``. Raises
+    :class:`TopicError` if a topic cannot be created.
     """
     existing = describe_topics(client, [spec.name for spec in specs], timeout_s=timeout_s)
     results: dict[str, TopicResult] = {}
@@ -126,7 +131,7 @@ def ensure_topics(
                     # Created concurrently (e.g. a second `up`): compare like any existing topic.
                     results[name] = _compare(spec, *describe_topics(client, [name], timeout_s)[name])
                     continue
-                raise LocalStackError(f"cannot create topic '{name}': {exc}") from exc
+                raise TopicError(f"cannot create topic '{name}': {exc}") from exc
             log.info(
                 "created topic %s (%d partitions%s)",
                 name,
@@ -155,6 +160,6 @@ def _compare(
         problems.append(f"keeps records for retention.ms={retention_ms}, the spec says {spec.retention_ms}")
     if problems:
         detail = "; ".join(problems) + " (left unchanged)"
-        log.warning("topic %s %s", spec.name, detail)
+        log.info("topic %s %s", spec.name, detail)
         return TopicResult(spec.name, "mismatch", partitions, compacted, detail, retention_ms)
     return TopicResult(spec.name, "exists", partitions, compacted, "", retention_ms)

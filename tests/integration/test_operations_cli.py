@@ -1,4 +1,5 @@
-"""``msk-features topics apply`` against the real local broker: creates, is idempotent, reports drift."""
+"""The operations commands against the real local broker: `topics apply` (creates, is idempotent,
+reports drift), `tail`, `lag` and their error messages."""
 
 from __future__ import annotations
 
@@ -13,9 +14,9 @@ from confluent_kafka.admin import AdminClient, ConfigResource
 from flink_jobs.config import TopicSpec, to_property_groups
 from flink_jobs.pipelines import pipeline_topics
 from msk_features.cli import main
+from msk_features.kafka_topics import ensure_topics
 from msk_features.local_properties import local_app_config
 from msk_features.localstack.stack import Endpoints
-from msk_features.localstack.topics import ensure_topics
 from tests.integration.pipeline_run import unique_topics
 
 pytestmark = pytest.mark.integration
