@@ -45,8 +45,8 @@ def send_records(
 ) -> SentData:
     """Create ``prefix``-ed input topics and send ``records`` (their ``topic`` is the stream name)."""
     topics = unique_topics(prefix, partitions)
-    inputs = {topics.transactions, topics.clicks, topics.profiles}
-    ensure_topics(endpoints.kafka_plaintext_bootstrap, [s for s in topics.specs() if s.name in inputs])
+    input_names = {topics.transactions, topics.clicks, topics.profiles}
+    ensure_topics(endpoints.kafka_plaintext_bootstrap, [s for s in topics.specs() if s.name in input_names])
     names = {"transactions": topics.transactions, "clicks": topics.clicks, "profiles": topics.profiles}
     records = [replace(r, topic=names[r.stream]) for r in records]
     send(records, librdkafka_config(endpoints.kafka_config("plaintext")), progress=False)
@@ -71,9 +71,10 @@ def job_config(
     ``pipeline`` overrides fields of the ``pipeline`` property group (e.g. ``version``).
     """
     outputs = unique_topics(output_prefix)
-    inputs = {outputs.transactions, outputs.clicks, outputs.profiles}
+    input_names = {outputs.transactions, outputs.clicks, outputs.profiles}
     ensure_topics(
-        endpoints.kafka_plaintext_bootstrap, [s for s in outputs.specs(FEATURE_SETS) if s.name not in inputs]
+        endpoints.kafka_plaintext_bootstrap,
+        [s for s in outputs.specs(FEATURE_SETS) if s.name not in input_names],
     )
     topics = replace(
         inputs,
