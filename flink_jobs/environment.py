@@ -8,6 +8,10 @@ Locally (the properties come from a file named by ``$MSK_FEATURES_PROPERTIES``),
 what the service would: it adds the uber-jar to ``pipeline.jars``, enables checkpointing (Parquet
 files and Kafka transactions are committed on checkpoints), fails fast instead of restarting quietly,
 and loads Flink's ``s3-fs-hadoop`` plugin for ``s3a://`` paths, configured for the local S3 server.
+``$MSK_FEATURES_FLINK_OPTIONS`` (a JSON object of Flink configuration keys to string values) is applied
+last, over those defaults, for local runs only: checkpoint storage and retention, restoring from a
+checkpoint or savepoint, state backend, object reuse, mini-batch and network settings for tests and
+benchmarks. On Managed Flink the service's configuration rules and the variable is not read.
 PyFlink's local gateway never initialises file systems from plugins and overrides
 ``$FLINK_PLUGINS_DIR`` with its own folder, so the plugin manager is built here from
 ``$MSK_FEATURES_FLINK_PLUGINS`` (default ``<app root>/target/flink-plugins``).
@@ -15,6 +19,7 @@ PyFlink's local gateway never initialises file systems from plugins and override
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from pathlib import Path
@@ -25,11 +30,21 @@ from pyflink.table import EnvironmentSettings, TableEnvironment
 
 from flink_jobs.config import ENV_PROPERTIES, AppConfig, OfflineConfig
 
-__all__ = ["ENV_PLUGINS", "PLANNER_OPTIONS", "LocalSetupError", "create_table_env", "is_local", "resolve_jar"]
+__all__ = [
+    "ENV_FLINK_OPTIONS",
+    "ENV_PLUGINS",
+    "PLANNER_OPTIONS",
+    "LocalSetupError",
+    "create_table_env",
+    "is_local",
+    "local_flink_options",
+    "resolve_jar",
+]
 
 log = logging.getLogger(__name__)
 
 ENV_PLUGINS = "MSK_FEATURES_FLINK_PLUGINS"
+ENV_FLINK_OPTIONS = "MSK_FEATURES_FLINK_OPTIONS"
 
 # Planner options set everywhere (they are job settings, not ones the service controls).
 PLANNER_OPTIONS: dict[str, str] = {
@@ -69,6 +84,29 @@ def resolve_jar(app_root: Path, jarfile: str) -> Path:
         + ENV_JAR
         + ")."
     )
+
+
+def local_flink_options(raw: str | None = None) -> dict[str, str]:
+    """The Flink options of ``$MSK_FEATURES_FLINK_OPTIONS`` (or ``raw``): a JSON object of strings.
+
+    Empty when the variable is unset or blank; :class:`LocalSetupError` naming the problem otherwise.
+    Example: ``{"execution.checkpointing.dir": "file:///tmp/chk", "pipeline.object-reuse": "true"}``.
+    """
+    text = os.environ.get(ENV_FLINK_OPTIONS, "") if raw is None else raw
+    if not text.strip():
+        return {}
+    try:
+        options = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise LocalSetupError(f"${ENV_FLINK_OPTIONS} is not valid JSON ({exc}): {text[:200]!r}") from None
+    if not isinstance(options, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in options.items()
+    ):
+        raise LocalSetupError(
+            f"${ENV_FLINK_OPTIONS} must be a JSON object of strings, e.g. "
+            '{"pipeline.object-reuse": "true"}; got ' + repr(text[:200])
+        )
+    return options
 
 
 def _s3_options(offline: OfflineConfig | None) -> dict[str, str]:
@@ -120,6 +158,11 @@ def create_table_env(cfg: AppConfig, app_root: Path, job_name: str) -> TableEnvi
             configuration.set_string("parallelism.default", str(cfg.pipeline.parallelism))
         for key, value in s3_options.items():
             configuration.set_string(key, value)
+        extra = local_flink_options()
+        for key, value in extra.items():
+            configuration.set_string(key, value)
+        if extra:
+            log.info("local Flink options from $%s: %s", ENV_FLINK_OPTIONS, extra)
     settings = (
         EnvironmentSettings.new_instance().in_streaming_mode().with_configuration(configuration).build()
     )

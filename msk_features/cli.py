@@ -133,12 +133,21 @@ EXAMPLE_PROPERTIES = [
     help="Folder holding main.py: the source checkout (default) or an unzipped Managed Flink zip.",
 )
 @click.option("--timeout", "timeout_s", type=float, default=None, help="Give up after this many seconds.")
+@click.option(
+    "--flink-option",
+    "flink_options",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="A Flink configuration option for this local run, e.g. pipeline.object-reuse=true or "
+    "execution.checkpointing.dir=file:///tmp/chk (repeatable; applied over the local defaults).",
+)
 def run(
     pipeline: str | None,
     properties: Path,
     bounded: bool | None,
     app_root: Path | None,
     timeout_s: float | None,
+    flink_options: tuple[str, ...],
 ) -> None:
     """Run PIPELINE (default: pipeline.name of the properties) on a local Flink mini-cluster.
 
@@ -146,9 +155,19 @@ def run(
     Examples:
       msk-features run fraud --bounded
       msk-features run fraud --properties my_properties.json --unbounded
+      msk-features run fraud_windows --bounded --flink-option pipeline.object-reuse=true
     """
     from flink_jobs.config import to_property_groups
+    from flink_jobs.environment import ENV_FLINK_OPTIONS
     from msk_features.runner import REPO_ROOT, run_job
+
+    options: dict[str, str] = {}
+    for item in flink_options:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise click.BadParameter(f"{item!r} is not KEY=VALUE", param_hint="--flink-option")
+        options[key.strip()] = value.strip()
+    extra_env = {ENV_FLINK_OPTIONS: json.dumps(options)} if options else None
 
     with user_errors():
         cfg = _with_pipeline(load_config(properties), pipeline, bounded)  # fail before starting a JVM
@@ -157,7 +176,7 @@ def run(
         effective.chmod(0o600)
         mode = "bounded" if cfg.kafka.bounded else "unbounded (Ctrl-C stops it)"
         with _console.status(f"Running pipeline {cfg.pipeline.name}, {mode}, on a local Flink mini-cluster…"):
-            result = run_job(effective, app_root or REPO_ROOT, timeout_s=timeout_s)
+            result = run_job(effective, app_root or REPO_ROOT, timeout_s=timeout_s, extra_env=extra_env)
     _console.print(f"[green]Pipeline {cfg.pipeline.name} finished[/] in {result.seconds:.1f} s.")
 
 

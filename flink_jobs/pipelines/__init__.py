@@ -15,6 +15,7 @@ __all__ = ["PIPELINES", "get_pipeline", "pipeline_topics"]
 
 PIPELINES: dict[str, str] = {
     "fraud": "flink_jobs.pipelines.fraud",
+    "fraud_windows": "flink_jobs.pipelines.fraud_windows",
 }
 
 

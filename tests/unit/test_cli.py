@@ -47,7 +47,8 @@ def test_sql_uses_the_properties_given(runner: CliRunner, tmp_path: Path) -> Non
     [
         (
             ["sql", "frod"],
-            "property group 'pipeline', key 'name': unknown pipeline 'frod' (expected one of fraud)",
+            "property group 'pipeline', key 'name': unknown pipeline 'frod' "
+            "(expected one of fraud, fraud_windows)",
         ),
         (["run", "fraud", "--properties", "missing.json"], "no properties file at missing.json"),
     ],
@@ -66,3 +67,23 @@ def test_run_rejects_an_unknown_pipeline_before_starting_flink(runner: CliRunner
     assert result.exit_code == 1
     assert "unknown pipeline 'frod'" in result.output
     assert not list(tmp_path.glob(".props.*.run.json"))
+
+
+def test_run_rejects_a_flink_option_that_is_not_key_value(runner: CliRunner, tmp_path: Path) -> None:
+    path = tmp_path / "props.json"
+    path.write_text(json.dumps(EXAMPLE_PROPERTIES))
+    args = ["run", "--properties", str(path), "--flink-option", "pipeline.object-reuse"]
+    result = runner.invoke(main, args)
+    assert result.exit_code == 2
+    assert "'pipeline.object-reuse' is not KEY=VALUE" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_sql_of_the_windows_subset_reads_transactions_only(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["sql", "fraud_windows"])
+    assert result.exit_code == 0, result.output
+    inserts = re.findall(r"INSERT INTO `?(\w+)`?", result.output)
+    assert sorted(inserts) == sorted(
+        ["dead_letter", "late_events", "txn_1m_kafka", "txn_1m_offline", "txn_1h_kafka", "txn_1h_offline"]
+    )
+    assert "clicks" not in result.output and "profiles" not in result.output
