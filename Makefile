@@ -13,8 +13,13 @@ PYTEST_ARGS ?=
 TOOLS_VENV := .venv-tools
 CHECKOV_VERSION := 3.3.30
 TOOLS_STAMP := $(TOOLS_VENV)/.checkov-$(CHECKOV_VERSION)
+# Quix Streams (the benchmark's alternative) needs confluent-kafka<2.13 and the chart needs matplotlib:
+# their own virtualenv, .venv-bench, so that neither moves the runtime pins of .venv.
+BENCH_VENV := .venv-bench
+BENCH_STAMP := $(BENCH_VENV)/.installed
+BENCH_ARGS ?=
 
-.PHONY: help setup tools package test test-unit test-flink test-integration test-packaging test-terraform demo local-up local-down lint format clean
+.PHONY: help setup tools bench-venv bench bench-tune package test test-unit test-flink test-integration test-packaging test-terraform demo local-up local-down lint format clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -40,11 +45,26 @@ $(TOOLS_STAMP):
 
 tools: $(TOOLS_STAMP) ## Install checkov (pinned) in its own virtualenv, .venv-tools (keeps .venv's runtime pins)
 
+$(BENCH_STAMP): benchmarks/requirements.txt benchmarks/alternatives/requirements.txt
+	test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
+	echo '*' > $(BENCH_VENV)/.gitignore
+	$(BENCH_VENV)/bin/python -m pip install -q --upgrade pip
+	$(BENCH_VENV)/bin/python -m pip install -q -r benchmarks/requirements.txt
+	touch $(BENCH_STAMP)
+
+bench-venv: $(BENCH_STAMP) ## Install Quix Streams and matplotlib (pinned) in .venv-bench, for the benchmarks
+
+bench: package bench-venv ## Benchmarks side by side (~12 min): ceiling, our pipelines, Quix Streams, latency, memory -> docs/benchmarks/
+	$(VENV)/bin/msk-features bench $(BENCH_ARGS)
+
+bench-tune: package bench-venv ## make bench plus the tuning runs, one knob at a time (~20 min)
+	$(VENV)/bin/msk-features bench --tune $(BENCH_ARGS)
+
 package: setup ## Build target/lib/pyflink-dependencies.jar and target/msk-flink-features-<version>.zip
 	$(MVN) $(MVN_FLAGS) package
 	@ls -l target/lib/pyflink-dependencies.jar target/msk-flink-features-*.zip | awk '{print $$5, $$9}'
 
-test: package tools ## Run every test suite (unit, Flink mini-cluster, packaging, integration on the local stack, Terraform)
+test: package tools bench-venv ## Run every test suite (unit, Flink mini-cluster, packaging, integration on the local stack, Terraform)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 test-unit: setup ## Unit tests only (no JVM, no servers)

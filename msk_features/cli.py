@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from msk_features.runner import JobRun
 
 from flink_jobs.config import AppConfig, load_config
+from msk_features.bench.cli import bench
 from msk_features.cli_errors import user_errors
 from msk_features.cli_options import DEFAULT_PROPERTIES, properties_option
 from msk_features.cost_cli import cost
@@ -54,6 +55,7 @@ main.add_command(tail)
 main.add_command(lag)
 main.add_command(cost)
 main.add_command(deploy)
+main.add_command(bench)
 
 
 def _pipeline_argument(func):  # type: ignore[no-untyped-def]

@@ -1,0 +1,126 @@
+"""``msk-features bench``: run the benchmark suite and write the report (see :mod:`msk_features.bench`)."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from msk_features.cli_errors import user_errors
+
+__all__ = ["bench"]
+
+
+@click.command("bench")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("docs/benchmarks"),
+    show_default=True,
+    help="Where results.json, README.md (the report) and benchmark.png go.",
+)
+@click.option(
+    "--work-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path(".bench"),
+    show_default=True,
+    help="Scratch space: the local stack, checkpoints and job logs of each run.",
+)
+@click.option(
+    "--transactions",
+    type=click.IntRange(min=100),
+    default=50_000,
+    show_default=True,
+    help="Transactions to preload (clicks are 4/5 and profiles 1/5 of it).",
+)
+@click.option(
+    "--users",
+    type=click.IntRange(min=1),
+    default=10_000,
+    show_default=True,
+    help="Distinct users in the preloaded data.",
+)
+@click.option(
+    "--latency-rate",
+    type=click.FloatRange(min=1),
+    default=5_000,
+    show_default=True,
+    help="Events per second sent during the latency runs.",
+)
+@click.option(
+    "--latency-seconds",
+    type=click.FloatRange(min=5),
+    default=30,
+    show_default=True,
+    help="Seconds of measurement per latency run (after a 20 s warm-up).",
+)
+@click.option(
+    "--memory-users",
+    type=click.IntRange(min=1),
+    default=100_000,
+    show_default=True,
+    help="Active users in the memory and state run.",
+)
+@click.option("--tune", is_flag=True, help="Also run the tuning knobs, one at a time (adds ~6 runs).")
+@click.option(
+    "--smoke", is_flag=True, help="A tiny run of every step, to check the harness (numbers mean nothing)."
+)
+def bench(
+    out_dir: Path,
+    work_dir: Path,
+    transactions: int,
+    users: int,
+    latency_rate: float,
+    latency_seconds: float,
+    memory_users: int,
+    tune: bool,
+    smoke: bool,
+) -> None:
+    """Measure throughput, latency, memory and state against the consume ceiling and Quix Streams.
+
+    Starts a local stack of its own (stopped at the end), preloads clean data and runs every
+    measurement side by side. Takes about 12 minutes with the defaults on 2 cores; --tune adds
+    about 6. Quix Streams runs from .venv-bench (make bench-venv); without it that row is skipped.
+
+    \b
+    Examples:
+      msk-features bench
+      msk-features bench --transactions 200000 --tune
+      msk-features bench --smoke --out /tmp/bench-smoke
+    """
+    from msk_features.bench.suite import Sizes, SuiteOptions, command_line, run_suite
+
+    sizes = (
+        Sizes.smoke()
+        if smoke
+        else Sizes(
+            transactions=transactions,
+            users=users,
+            latency_rate=latency_rate,
+            latency_measure_s=latency_seconds,
+            memory_users=memory_users,
+            memory_transactions=max(transactions, memory_users),
+        )
+    )
+    started = time.monotonic()
+
+    def say(message: str) -> None:
+        click.echo(f"[{time.monotonic() - started:6.0f} s] {message}", err=True)
+
+    with user_errors():
+        options = SuiteOptions(
+            out_dir=out_dir,
+            work_dir=work_dir.resolve(),
+            sizes=sizes,
+            smoke=smoke,
+            tune=tune,
+            command=command_line(sys.argv[2:]),
+        )
+        results = run_suite(options, say)
+    ratios = results["ratios"]
+    click.echo(f"Report: {out_dir / 'README.md'} ({results['duration_s'] / 60:.1f} min)")
+    for name, value in ratios.items():
+        click.echo(f"  {name}: {'-' if value is None else f'{value:.3g}x'}")

@@ -1,0 +1,234 @@
+"""Run a pipeline locally as a measured process: wall time, CPU seconds, peak JVM memory, checkpoint size.
+
+The job runs as ``python main.py`` (as Managed Flink runs it) with its own output topics, so runs do not
+see each other's records. Checkpoints go to a folder of the run (``execution.checkpointing.dir``) so
+their size can be read while the job runs: :class:`CheckpointSizes` polls the completed ``chk-*``
+folders and keeps the largest (the heap state backend writes full snapshots, so a checkpoint's size is
+the state's size at that moment).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Literal
+
+from flink_jobs.config import AppConfig, TopicsConfig, to_property_groups
+from flink_jobs.environment import ENV_FLINK_OPTIONS
+from flink_jobs.pipelines import get_pipeline
+from msk_features.bench.procstats import TreeSampler
+from msk_features.kafka_topics import ensure_topics
+from msk_features.local_properties import local_app_config
+from msk_features.localstack.stack import Endpoints
+from msk_features.runner import REPO_ROOT, JobFailed, flink_log_dir
+
+__all__ = ["CheckpointSizes", "FlinkJob", "FlinkRunResult", "RunSettings", "job_config", "run_bounded"]
+
+Guarantee = Literal["exactly-once", "at-least-once"]
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """What varies between runs: the pipeline, the sink guarantee, checkpoints, Parquet and Flink options."""
+
+    pipeline: str = "fraud"
+    guarantee: Guarantee = "exactly-once"
+    checkpoint_ms: int = 2_000
+    offline: bool = True
+    watermark_delay_s: int = 30
+    idle_timeout_s: int = 60
+    flink_options: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class FlinkRunResult:
+    """A finished run: what it read, how long it took, what it cost."""
+
+    label: str
+    settings: RunSettings
+    wall_s: float
+    cpu_s: float
+    peak_rss_java: int
+    max_checkpoint_bytes: int
+    checkpoints_seen: int
+
+    def to_dict(self) -> dict[str, object]:
+        data = dataclasses.asdict(self)
+        data["settings"] = dataclasses.asdict(self.settings)
+        return data
+
+
+def job_config(endpoints: Endpoints, inputs: TopicsConfig, settings: RunSettings, run_id: str) -> AppConfig:
+    """A config reading ``inputs``, writing to topics and a Parquet prefix of its own (``run_id``)."""
+    feature_sets = get_pipeline(settings.pipeline).feature_set_names()
+    outputs = replace(
+        inputs,
+        dead_letter=f"{run_id}-dead-letter",
+        late_events=f"{run_id}-late-events",
+        feature_topics={name: f"{run_id}-features-{name}" for name in feature_sets},
+    )
+    input_names = {inputs.transactions, inputs.clicks, inputs.profiles}
+    ensure_topics(
+        endpoints.kafka_plaintext_bootstrap,
+        [spec for spec in outputs.specs(feature_sets) if spec.name not in input_names],
+    )
+    cfg = local_app_config(
+        endpoints,
+        topics=outputs,
+        prefix=f"bench/{run_id}",
+        transactional_id_prefix=run_id,
+        consumer_group=run_id,
+    )
+    return replace(
+        cfg,
+        sink=replace(cfg.sink, delivery_guarantee=settings.guarantee),
+        offline=cfg.offline if settings.offline else None,
+        pipeline=replace(
+            cfg.pipeline,
+            name=settings.pipeline,
+            checkpoint_interval_ms=settings.checkpoint_ms,
+            watermark_delay_s=settings.watermark_delay_s,
+            idle_timeout_s=settings.idle_timeout_s,
+        ),
+    )
+
+
+class CheckpointSizes:
+    """Polls ``directory`` (a job's checkpoint folder) for completed ``chk-*`` folders and their sizes."""
+
+    def __init__(self, directory: Path, interval_s: float = 0.5) -> None:
+        self.directory = directory
+        self.interval_s = interval_s
+        self.max_bytes = 0
+        self.seen: set[str] = set()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="checkpoint-sizes", daemon=True)
+
+    def start(self) -> CheckpointSizes:
+        self._thread.start()
+        return self
+
+    def poll(self) -> None:
+        for metadata in self.directory.glob("*/chk-*/_metadata"):
+            folder = metadata.parent
+            try:
+                size = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+            except FileNotFoundError:  # subsumed and deleted while we looked
+                continue
+            self.seen.add(str(folder))
+            self.max_bytes = max(self.max_bytes, size)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            self.poll()
+            self._stop.wait(self.interval_s)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.poll()
+
+
+class FlinkJob:
+    """A job process started from ``cfg``, measured until it ends or is stopped."""
+
+    def __init__(self, cfg: AppConfig, settings: RunSettings, workdir: Path, label: str) -> None:
+        self.cfg, self.settings, self.label = cfg, settings, label
+        self.workdir = workdir
+        workdir.mkdir(parents=True, exist_ok=True)
+        self.properties = workdir / "application_properties.json"
+        self.properties.write_text(json.dumps(to_property_groups(cfg), indent=2), encoding="utf-8")
+        self.checkpoints = workdir / "checkpoints"
+        options = {"execution.checkpointing.dir": self.checkpoints.as_uri(), **settings.flink_options}
+        env = dict(os.environ)
+        env["MSK_FEATURES_PROPERTIES"] = str(self.properties)
+        env[ENV_FLINK_OPTIONS] = json.dumps(options)
+        self.stdout = (workdir / "stdout.txt").open("w")
+        self.stderr = (workdir / "stderr.txt").open("w")
+        self.started = time.monotonic()
+        self.started_wall = time.time()
+        self.process = subprocess.Popen(
+            [sys.executable, str(REPO_ROOT / "main.py")],
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=self.stdout,
+            stderr=self.stderr,
+            start_new_session=True,
+        )
+        self.sampler = TreeSampler(self.process.pid).start()
+        self.sizes = CheckpointSizes(self.checkpoints).start()
+
+    def wait(self, timeout_s: float) -> FlinkRunResult:
+        """Wait for the job to end by itself (a bounded run); :class:`JobFailed` if it fails."""
+        try:
+            returncode = self.process.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            self.stop()
+            raise JobFailed(f"{self.label}: the job did not finish within {timeout_s:.0f} s") from None
+        result = self._finish()
+        if returncode != 0:
+            raise JobFailed(f"{self.label}: the job exited with code {returncode}\n{self.failure_details()}")
+        return result
+
+    def stop(self) -> FlinkRunResult:
+        """Stop an unbounded job: SIGTERM to its process group, SIGKILL after 20 s."""
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        return self._finish()
+
+    def running(self) -> bool:
+        return self.process.poll() is None
+
+    def failure_details(self) -> str:
+        stderr = (self.workdir / "stderr.txt").read_text(errors="replace").splitlines()[-30:]
+        logs = [p for p in flink_log_dir().glob("*.log") if p.stat().st_mtime >= self.started_wall]
+        tail: list[str] = []
+        if logs:
+            text = max(logs, key=lambda p: p.stat().st_mtime).read_text(errors="replace").splitlines()
+            tail = [line for line in text if "ERROR" in line or "Caused by" in line][-20:]
+        return "\n".join(["--- stderr ---", *stderr, "--- Flink log ---", *tail])
+
+    def _finish(self) -> FlinkRunResult:
+        wall = time.monotonic() - self.started
+        stats = self.sampler.stop()
+        self.sizes.stop()
+        self.stdout.close()
+        self.stderr.close()
+        return FlinkRunResult(
+            label=self.label,
+            settings=self.settings,
+            wall_s=wall,
+            cpu_s=stats.cpu_s,
+            peak_rss_java=stats.peak_rss("java"),
+            max_checkpoint_bytes=self.sizes.max_bytes,
+            checkpoints_seen=len(self.sizes.seen),
+        )
+
+
+def run_bounded(
+    endpoints: Endpoints,
+    inputs: TopicsConfig,
+    settings: RunSettings,
+    workdir: Path,
+    label: str,
+    timeout_s: float = 1800.0,
+) -> tuple[FlinkRunResult, AppConfig]:
+    """Run ``settings.pipeline`` over what ``inputs`` hold now, from the earliest offsets, to the end."""
+    run_id = f"bench-{label}-{uuid.uuid4().hex[:6]}"
+    cfg = job_config(endpoints, inputs, settings, run_id)
+    job = FlinkJob(cfg, settings, workdir / run_id, label)
+    return job.wait(timeout_s), cfg

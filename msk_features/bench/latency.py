@@ -1,0 +1,248 @@
+"""Event-to-feature latency: steady real-time input, ``txn_features`` rows timed as a consumer sees them.
+
+A producer thread sends events whose event time is the wall clock at sending (transactions, clicks and
+profiles in the 50/40/10 split, ``rate`` events per second in total). Each partition gets strictly
+increasing event times, so with a watermark delay of 0 no record is late. A consumer thread reads the
+job's ``txn_features`` topic with ``isolation.level=read_committed`` (as every consumer of an
+exactly-once topic must) and takes, for each row, the time it was received minus the time its
+transaction was handed to the producer: the latency a model server reading the topic would see,
+producer batching, the job, the sink's commit and the consumer's fetch included.
+
+Only transactions sent after ``warmup_s`` and before the end of ``measure_s`` count; every one of
+them must arrive, or the run reports how many did not.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+import time
+import uuid
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from confluent_kafka import Consumer, Producer, TopicPartition
+
+from flink_jobs.config import TopicsConfig
+from msk_features.bench.flink_run import FlinkJob, RunSettings, job_config
+from msk_features.generator.events import format_instant
+from msk_features.kafka_topics import ensure_topics
+from msk_features.localstack.stack import Endpoints
+
+__all__ = ["LatencyResult", "measure_latency", "percentile"]
+
+
+@dataclass(frozen=True)
+class LatencyResult:
+    """Latency percentiles (milliseconds) of one configuration."""
+
+    label: str
+    guarantee: str
+    checkpoint_ms: int
+    rate: float
+    achieved_rate: float
+    measured: int
+    missing: int
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    max_ms: float
+    late_or_invalid: int
+
+
+def percentile(sorted_values: list[float], q: float) -> float:
+    """The ``q`` quantile (0..1) by the nearest-rank method; ``nan`` for no values."""
+    if not sorted_values:
+        return float("nan")
+    rank = max(1, int(-(-q * len(sorted_values) // 1)))
+    return sorted_values[min(rank, len(sorted_values)) - 1]
+
+
+class _SteadyProducer(threading.Thread):
+    """Sends ``rate`` events per second until stopped; remembers when each transaction was sent."""
+
+    def __init__(self, bootstrap: str, topics: TopicsConfig, rate: float, users: int) -> None:
+        super().__init__(name="steady-producer", daemon=True)
+        self.producer = Producer(
+            {"bootstrap.servers": bootstrap, "linger.ms": 1, "acks": "all", "enable.idempotence": True}
+        )
+        self.topics, self.rate, self.users = topics, rate, users
+        self.sent_at: dict[str, float] = {}
+        self.sent = 0
+        self.stop_event = threading.Event()
+        self.last_ms: dict[tuple[str, int], int] = {}
+
+    def _time(self, topic: str, partition: int) -> int:
+        now = int(time.time() * 1000)
+        stamp = max(now, self.last_ms.get((topic, partition), 0) + 1)
+        self.last_ms[(topic, partition)] = stamp
+        return stamp
+
+    def _event(self, rng: random.Random, index: int) -> None:
+        user = f"u{rng.randrange(self.users):06d}"
+        roll = index % 10
+        partitions = self.topics.partitions
+        partition = rng.randrange(partitions)
+        if roll < 5:
+            topic = self.topics.transactions
+            txn_id = f"lt-{index}"
+            value = {
+                "txn_id": txn_id,
+                "user_id": user,
+                "merchant_id": f"m{rng.randrange(500):04d}",
+                "amount": round(rng.uniform(1, 500), 2),
+                "currency": "EUR",
+                "country": rng.choice(["DE", "FR", "NL"]),
+                "event_time": format_instant(self._time(topic, partition)),
+            }
+            self.sent_at[txn_id] = time.time()
+        elif roll < 9:
+            topic = self.topics.clicks
+            value = {
+                "click_id": f"lc-{index}",
+                "user_id": user,
+                "page": "/p",
+                "action": "view",
+                "event_time": format_instant(self._time(topic, partition)),
+            }
+        else:
+            topic = self.topics.profiles
+            value = {
+                "user_id": user,
+                "home_country": "DE",
+                "risk_tier": "low",
+                "updated_at": format_instant(self._time(topic, partition)),
+            }
+        self.producer.produce(topic, json.dumps(value).encode(), user.encode(), partition=partition)
+
+    def run(self) -> None:
+        rng = random.Random(11)
+        started = time.monotonic()
+        while not self.stop_event.is_set():
+            due = int((time.monotonic() - started) * self.rate)
+            while self.sent < due:
+                try:
+                    self._event(rng, self.sent)
+                except BufferError:
+                    self.producer.poll(0.01)
+                    continue
+                self.sent += 1
+            self.producer.poll(0)
+            time.sleep(0.002)
+        self.producer.flush(30)
+
+
+class _FeatureReader(threading.Thread):
+    """Reads a topic read_committed from the start; records when each ``txn_id`` arrived."""
+
+    def __init__(self, bootstrap: str, topic: str) -> None:
+        super().__init__(name="feature-reader", daemon=True)
+        self.consumer = Consumer(
+            {
+                "bootstrap.servers": bootstrap,
+                "group.id": f"bench-latency-{uuid.uuid4().hex[:8]}",
+                "isolation.level": "read_committed",
+                "auto.offset.reset": "earliest",
+                "enable.auto.commit": False,
+                "fetch.wait.max.ms": 10,
+            }
+        )
+        self.topic = topic
+        self.arrived: dict[str, float] = {}
+        self.stop_event = threading.Event()
+
+    def run(self) -> None:
+        metadata = self.consumer.list_topics(self.topic, timeout=10).topics[self.topic]
+        self.consumer.assign([TopicPartition(self.topic, p, 0) for p in metadata.partitions])
+        while not self.stop_event.is_set():
+            for message in self.consumer.consume(1000, timeout=0.05):
+                if message.error() is not None or message.value() is None:
+                    continue
+                now = time.time()
+                txn_id = json.loads(message.value()).get("txn_id")
+                if txn_id is not None:
+                    self.arrived.setdefault(txn_id, now)
+        self.consumer.close()
+
+
+def _count(bootstrap: str, topic: str) -> int:
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"bench-count-{uuid.uuid4().hex[:8]}"})
+    try:
+        metadata = consumer.list_topics(topic, timeout=10).topics[topic]
+        return sum(
+            consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1]
+            for p in metadata.partitions
+        )
+    finally:
+        consumer.close()
+
+
+def measure_latency(
+    endpoints: Endpoints,
+    settings: RunSettings,
+    workdir: Path,
+    label: str,
+    rate: float = 5_000,
+    warmup_s: float = 20.0,
+    measure_s: float = 40.0,
+    users: int = 10_000,
+    partitions: int = 3,
+) -> LatencyResult:
+    """Run the full pipeline unbounded on fresh topics at ``rate`` events/s and time ``txn_features``."""
+    run_id = f"lat-{label}-{uuid.uuid4().hex[:6]}"
+    inputs = TopicsConfig(
+        transactions=f"{run_id}-transactions",
+        clicks=f"{run_id}-clicks",
+        profiles=f"{run_id}-profiles",
+        partitions=partitions,
+    )
+    names = {inputs.transactions, inputs.clicks, inputs.profiles}
+    ensure_topics(endpoints.kafka_plaintext_bootstrap, [s for s in inputs.specs() if s.name in names])
+    settings = replace(settings, watermark_delay_s=0, idle_timeout_s=1)
+    cfg = job_config(endpoints, inputs, settings, run_id)
+    cfg = replace(cfg, kafka=replace(cfg.kafka, bounded=False))
+    bootstrap = endpoints.kafka_plaintext_bootstrap
+    job = FlinkJob(cfg, settings, workdir / run_id, label)
+    reader = _FeatureReader(bootstrap, cfg.topics.feature_topic("txn_features"))
+    producer = _SteadyProducer(bootstrap, inputs, rate, users)
+    try:
+        reader.start()
+        producer.start()
+        started = time.time()
+        deadline = started + warmup_s + measure_s
+        while time.time() < deadline:
+            if not job.running():
+                raise RuntimeError(f"{label}: the job stopped\n{job.failure_details()}")
+            time.sleep(0.5)
+        window_start, window_end = started + warmup_s, deadline
+        producer.stop_event.set()
+        producer.join()
+        achieved = producer.sent / (time.time() - started)
+        wanted = {t for t, at in producer.sent_at.items() if window_start <= at < window_end}
+        settle = time.time() + settings.checkpoint_ms / 1000 * 2 + 15
+        while time.time() < settle and not wanted <= reader.arrived.keys():
+            time.sleep(0.5)
+    finally:
+        producer.stop_event.set()
+        reader.stop_event.set()
+        job.stop()
+    reader.join(timeout=10)
+    latencies = sorted(
+        (reader.arrived[t] - producer.sent_at[t]) * 1000 for t in wanted if t in reader.arrived
+    )
+    late_or_invalid = _count(bootstrap, cfg.topics.late_events) + _count(bootstrap, cfg.topics.dead_letter)
+    return LatencyResult(
+        label=label,
+        guarantee=settings.guarantee,
+        checkpoint_ms=settings.checkpoint_ms,
+        rate=rate,
+        achieved_rate=achieved,
+        measured=len(latencies),
+        missing=len(wanted) - len(latencies),
+        p50_ms=percentile(latencies, 0.50),
+        p95_ms=percentile(latencies, 0.95),
+        p99_ms=percentile(latencies, 0.99),
+        max_ms=latencies[-1] if latencies else float("nan"),
+        late_or_invalid=late_or_invalid,
+    )

@@ -1,0 +1,134 @@
+"""The benchmark report: ``results.json`` rendered as Markdown (tables, headline ratios, notes).
+
+The chart (``benchmark.png``) is drawn by ``benchmarks/chart.py`` in the benchmark virtualenv
+(matplotlib is not a dependency of the package); the report links it when it exists.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["render_markdown"]
+
+
+def _rate(value: float | None) -> str:
+    return "-" if value is None else f"{value:,.0f}"
+
+
+def _ratio(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3g}x"
+
+
+def _mib(value: float | None) -> str:
+    return "-" if value is None else f"{value / 2**20:,.1f} MiB"
+
+
+def render_markdown(results: dict[str, Any], chart: str | None) -> str:
+    """The whole report for ``results`` (the structure written by :mod:`msk_features.bench.suite`)."""
+    lines: list[str] = []
+    out = lines.append
+    machine, versions, sizes = results["machine"], results["versions"], results["sizes"]
+    out("# Benchmarks")
+    out("")
+    out(
+        f"Measured {results['finished']} with `{results['command']}` on the local stack (one Kafka "
+        f"{versions['kafka']} broker in KRaft mode, a Flink {versions['flink']} mini-cluster), "
+        f"all runs in one session, side by side."
+    )
+    out("")
+    out(
+        f"- Machine: {machine['cpus']} CPUs ({machine['cpu_model']}), {machine['memory_gib']:.0f} GiB, "
+        f"{machine['os']}; shared with other work, so compare ratios, not absolute times."
+    )
+    out(
+        f"- Versions: apache-flink {versions['flink']}, Kafka {versions['kafka']}, Python "
+        f"{versions['python']}, Java {versions['java']}, quixstreams {versions.get('quixstreams', '-')}."
+    )
+    out(
+        f"- Data: {sizes['transactions']:,} transactions, {sizes['clicks']:,} clicks, "
+        f"{sizes['profiles']:,} profiles of {sizes['users']:,} users over {sizes['span']}, "
+        f"{sizes['partitions']} partitions per topic, no invalid or late records."
+    )
+    out("")
+    ratios = results["ratios"]
+    out("## Headline")
+    out("")
+    out("| ratio | value | goal |")
+    out("|---|---:|---:|")
+    out(f"| full pipeline ÷ consume ceiling (events/s) | {_ratio(ratios.get('full_vs_ceiling'))} | ≥ 0.3x |")
+    out(f"| windows subset ÷ Quix Streams (events/s) | {_ratio(ratios.get('subset_vs_quix'))} | ≥ 5x |")
+    out(
+        f"| windows subset ÷ Quix Streams (events per CPU-second) | "
+        f"{_ratio(ratios.get('subset_vs_quix_cpu'))} | |"
+    )
+    out("")
+    if chart:
+        out(f"![events per second and latency]({chart})")
+        out("")
+    out("## Throughput: catching up on preloaded data")
+    out("")
+    out(
+        "Bounded runs from the earliest offsets to the end. *events/s* is the input records divided by "
+        "the run's time minus the time of the same job on empty topics (JVM start, planning, the final "
+        "checkpoint); *events per CPU-second* likewise with CPU time (the job's Python process and its "
+        "JVM). Each run's output is checked (see *checks*)."
+    )
+    out("")
+    out("| run | events | wall s | fixed s | events/s | CPU s | events per CPU-s | peak JVM RSS | checks |")
+    out("|---|---:|---:|---:|---:|---:|---:|---:|---|")
+    for row in results["throughput"]:
+        out(
+            f"| {row['label']} | {row['events']:,} | {row['wall_s']:.1f} | {row['fixed_s']:.1f} | "
+            f"{_rate(row['events_per_s'])} | {row['cpu_s']:.1f} | {_rate(row['events_per_cpu_s'])} | "
+            f"{_mib(row['peak_rss_java'])} | {row['check']} |"
+        )
+    out("")
+    out("## Latency: event → feature visible to a consumer (`txn_features`)")
+    out("")
+    out(
+        "Unbounded job, steady input with event time = wall clock, watermark delay 0, read_committed "
+        "consumer; the time from handing the transaction to the producer to reading its feature row."
+    )
+    out("")
+    out(
+        "| sinks | checkpoint | rate asked / achieved | rows timed | missing | p50 ms | p95 ms | p99 ms | "
+        "max ms | goal p99 |"
+    )
+    out("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for row in results["latency"]:
+        goal = 1000 if row["guarantee"] == "at-least-once" else row["checkpoint_ms"] + 1000
+        out(
+            f"| {row['guarantee']} | {row['checkpoint_ms']} ms | {row['rate']:,.0f} / "
+            f"{row['achieved_rate']:,.0f} | {row['measured']:,} | {row['missing']} | {row['p50_ms']:.0f} | "
+            f"{row['p95_ms']:.0f} | {row['p99_ms']:.0f} | {row['max_ms']:.0f} | ≤ {goal} |"
+        )
+    out("")
+    memory = results.get("memory")
+    if memory:
+        out("## Memory and state")
+        out("")
+        out(
+            f"The full pipeline over {memory['events']:,} events of {memory['users']:,} active users: "
+            f"peak JVM resident memory {_mib(memory['peak_rss_java'])}, largest checkpoint "
+            f"{_mib(memory['max_checkpoint_bytes'])} ({memory['checkpoints_seen']} checkpoints seen), "
+            f"that is **{_mib(memory['checkpoint_bytes_per_100k_users'])} of checkpointed state per 100k "
+            f"active users** (heap state backend, full snapshots)."
+        )
+        out("")
+    if results.get("tuning"):
+        out("## Tuning: before and after")
+        out("")
+        out("| knob | run | events/s | events per CPU-s | vs. baseline |")
+        out("|---|---|---:|---:|---:|")
+        for row in results["tuning"]:
+            out(
+                f"| {row['knob']} | {row['label']} | {_rate(row['events_per_s'])} | "
+                f"{_rate(row['events_per_cpu_s'])} | {_ratio(row.get('vs_baseline'))} |"
+            )
+        out("")
+    for title, text in results.get("notes", {}).items():
+        out(f"## {title}")
+        out("")
+        out(text)
+        out("")
+    return "\n".join(lines).rstrip() + "\n"

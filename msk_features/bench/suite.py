@@ -1,0 +1,405 @@
+"""The benchmark suite: every measurement of ``make bench`` in one run, on one local stack.
+
+Steps, in order (sizes from :class:`Sizes`):
+
+1. start a local stack of its own and preload clean data (no invalid, late or out-of-order records);
+2. the consume ceiling of each input topic (Kafka's ConsumerPerformance);
+3. our pipelines in bounded catch-up mode: the job on empty topics first (its fixed cost: JVM start,
+   planning, final checkpoint), then ``fraud`` and ``fraud_windows`` with exactly-once and
+   at-least-once sinks; each run's output row counts are checked against counts computed here from
+   the generated records;
+4. the same window subset with Quix Streams (``benchmarks/alternatives``, its own virtualenv), its
+   windows checked equal to ours;
+5. latency of ``txn_features`` at a steady rate, both sink guarantees, two checkpoint intervals;
+6. memory and state: the full pipeline over ``memory_users`` active users;
+7. optionally (``tune``), the tuning runs: one knob at a time against the same baseline.
+
+Results: ``results.json`` and ``README.md`` (the report) in ``out_dir``, and ``benchmark.png`` when
+the chart can be drawn.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shlex
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from flink_jobs.config import AppConfig
+from msk_features.bench import quix
+from msk_features.bench.ceiling import consume_ceiling
+from msk_features.bench.data import Preloaded, expected_window_rows, preload
+from msk_features.bench.flink_run import FlinkRunResult, RunSettings, run_bounded
+from msk_features.bench.latency import measure_latency
+from msk_features.bench.report import render_markdown
+from msk_features.kafka_clients import librdkafka_config
+from msk_features.localstack.stack import Endpoints, LocalStack
+from msk_features.outputs import read_topic
+from msk_features.runner import REPO_ROOT
+
+__all__ = ["Sizes", "SuiteOptions", "run_suite"]
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """How much data and time each part gets."""
+
+    transactions: int = 50_000
+    users: int = 10_000
+    span_minutes: int = 60
+    partitions: int = 3
+    latency_rate: float = 5_000
+    latency_warmup_s: float = 20
+    latency_measure_s: float = 30
+    latency_checkpoints_ms: tuple[int, ...] = (1_000, 5_000)
+    memory_users: int = 100_000
+    memory_transactions: int = 100_000
+
+    @property
+    def clicks(self) -> int:
+        return self.transactions * 4 // 5
+
+    @property
+    def profiles(self) -> int:
+        return self.transactions // 5
+
+    @classmethod
+    def smoke(cls) -> Sizes:
+        """A tiny variant that exercises every step (``make test``); its numbers mean nothing."""
+        return cls(
+            transactions=1_000,
+            users=50,
+            span_minutes=20,
+            latency_rate=200,
+            latency_warmup_s=8,
+            latency_measure_s=6,
+            latency_checkpoints_ms=(1_000,),
+            memory_users=500,
+            memory_transactions=1_000,
+        )
+
+
+@dataclass(frozen=True)
+class SuiteOptions:
+    """Where results go and what to run."""
+
+    out_dir: Path
+    work_dir: Path
+    sizes: Sizes = field(default_factory=Sizes)
+    smoke: bool = False
+    tune: bool = False
+    quix_python: Path = REPO_ROOT / ".venv-bench" / "bin" / "python"
+    command: str = "msk-features bench"
+
+
+# Tuning knobs: one at a time, each against the same fraud_windows exactly-once baseline.
+TUNING: dict[str, dict[str, Any]] = {
+    "object reuse": {"flink_options": {"pipeline.object-reuse": "true"}},
+    "mini-batch + two-phase aggregation": {
+        "flink_options": {
+            "table.exec.mini-batch.enabled": "true",
+            "table.exec.mini-batch.allow-latency": "1 s",
+            "table.exec.mini-batch.size": "5000",
+            "table.optimizer.agg-phase-strategy": "TWO_PHASE",
+        }
+    },
+    "parallelism 2": {"flink_options": {"parallelism.default": "2"}},
+    "checkpoints every 10 s (vs 2 s)": {"checkpoint_ms": 10_000},
+    "RocksDB state backend": {"flink_options": {"state.backend.type": "rocksdb"}},
+    "network buffer timeout 100 ms (vs 100 ms default: flush 10 ms)": {
+        "flink_options": {"execution.buffer-timeout.interval": "10 ms"}
+    },
+}
+
+
+def _machine() -> dict[str, Any]:
+    model = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+        memory_kib = int(Path("/proc/meminfo").read_text().split()[1])
+    except (OSError, ValueError, IndexError):
+        memory_kib = 0
+    return {
+        "cpus": os.cpu_count(),
+        "cpu_model": model,
+        "memory_gib": memory_kib / 2**20,
+        "os": f"{platform.system()} {platform.release()}",
+    }
+
+
+def _versions(quix_version: str | None) -> dict[str, str]:
+    from importlib.metadata import version
+
+    from msk_features.localstack.kafka_broker import KAFKA_VERSION, find_java, java_major_version
+
+    return {
+        "flink": version("apache-flink"),
+        "kafka": KAFKA_VERSION,
+        "python": platform.python_version(),
+        "java": str(java_major_version(find_java())),
+        "quixstreams": quix_version or "-",
+    }
+
+
+def _committed_count(cfg: AppConfig, topic: str) -> int:
+    return len(read_topic(librdkafka_config(cfg.kafka), topic, timeout_s=120))
+
+
+def _check_outputs(cfg: AppConfig, pre: Preloaded, pipeline: str) -> str:
+    """Compare the run's committed output row counts with counts computed from the generated records."""
+    expected = dict(expected_window_rows(pre))
+    if pipeline == "fraud":
+        expected["txn_features"] = pre.counts["transactions"]
+    problems = []
+    for name, count in expected.items():
+        got = _committed_count(cfg, cfg.topics.feature_topic(name))
+        if got != count:
+            problems.append(f"{name} {got:,} rows, expected {count:,}")
+    for name in (cfg.topics.dead_letter, cfg.topics.late_events):
+        got = _committed_count(cfg, name)
+        if got:
+            problems.append(f"{name} holds {got} records, expected none")
+    if problems:
+        raise AssertionError(f"{pipeline} ({cfg.sink.delivery_guarantee}): " + "; ".join(problems))
+    return "row counts ✓ " + ", ".join(f"{k} {v:,}" for k, v in expected.items())
+
+
+def _row(result: FlinkRunResult, events: int, fixed: FlinkRunResult | None, check: str) -> dict[str, Any]:
+    fixed_s = fixed.wall_s if fixed else 0.0
+    fixed_cpu = fixed.cpu_s if fixed else 0.0
+    busy, cpu = max(result.wall_s - fixed_s, 1e-9), max(result.cpu_s - fixed_cpu, 1e-9)
+    return {
+        "label": result.label,
+        "pipeline": result.settings.pipeline,
+        "guarantee": result.settings.guarantee,
+        "events": events,
+        "wall_s": result.wall_s,
+        "fixed_s": fixed_s,
+        "cpu_s": result.cpu_s,
+        "fixed_cpu_s": fixed_cpu,
+        "events_per_s": events / busy,
+        "events_per_cpu_s": events / cpu,
+        "peak_rss_java": result.peak_rss_java,
+        "max_checkpoint_bytes": result.max_checkpoint_bytes,
+        "settings": asdict(result.settings),
+        "check": check,
+    }
+
+
+def run_suite(
+    options: SuiteOptions, say: Progress = print, endpoints: Endpoints | None = None
+) -> dict[str, Any]:
+    """Run every step; return the results (also written to ``options.out_dir``)."""
+    options.out_dir.mkdir(parents=True, exist_ok=True)
+    options.work_dir.mkdir(parents=True, exist_ok=True)
+    stack = None
+    if endpoints is None:
+        stack = LocalStack(options.work_dir / "stack")
+        say("starting the local stack")
+        endpoints = stack.up(topics=[])
+    started = time.monotonic()
+    try:
+        return _run(options, endpoints, say, started)
+    finally:
+        if stack is not None:
+            say("stopping the local stack")
+            stack.down()
+
+
+def _run(options: SuiteOptions, endpoints: Endpoints, say: Progress, started: float) -> dict[str, Any]:
+    sizes, work = options.sizes, options.work_dir / "runs"
+    tag = datetime.now(UTC).strftime("%H%M%S")
+    span = timedelta(minutes=sizes.span_minutes)
+    say(
+        f"preloading {sizes.transactions:,} transactions, {sizes.clicks:,} clicks, "
+        f"{sizes.profiles:,} profiles"
+    )
+    pre = preload(
+        endpoints,
+        f"bench{tag}",
+        sizes.transactions,
+        sizes.clicks,
+        sizes.profiles,
+        sizes.users,
+        span,
+        sizes.partitions,
+    )
+    empty = preload(endpoints, f"empty{tag}", 0, 0, 0, 1, span, sizes.partitions)
+    results: dict[str, Any] = {"sizes": {**asdict(sizes), "clicks": sizes.clicks, "profiles": sizes.profiles}}
+    results["sizes"]["span"] = f"{sizes.span_minutes} min of event time"
+
+    say("consume ceiling (Kafka ConsumerPerformance)")
+    ceiling = [
+        consume_ceiling(endpoints.kafka_plaintext_bootstrap, getattr(pre.topics, stream), count)
+        for stream, count in pre.counts.items()
+    ]
+    ceiling_rate = sum(c.records for c in ceiling) / sum(c.fetch_s for c in ceiling)
+    results["ceiling"] = [asdict(c) for c in ceiling]
+    results["ceiling_records_per_s"] = ceiling_rate
+
+    def bounded(label: str, settings: RunSettings, data: Preloaded) -> tuple[FlinkRunResult, AppConfig]:
+        say(f"run {label}: {settings.pipeline}, {settings.guarantee}, {data.total:,} events")
+        return run_bounded(endpoints, data.topics, settings, work, label)
+
+    full, windows = RunSettings(pipeline="fraud"), RunSettings(pipeline="fraud_windows", offline=False)
+    fixed_full, _ = bounded("fixed-full", full, empty)
+    fixed_windows, _ = bounded("fixed-windows", windows, empty)
+    rows: list[dict[str, Any]] = []
+    configs: dict[str, AppConfig] = {}
+    runs = [
+        ("full exactly-once", full, fixed_full, pre.total),
+        ("full at-least-once", replace(full, guarantee="at-least-once"), fixed_full, pre.total),
+        ("windows exactly-once", windows, fixed_windows, pre.counts["transactions"]),
+        (
+            "windows at-least-once",
+            replace(windows, guarantee="at-least-once"),
+            fixed_windows,
+            pre.counts["transactions"],
+        ),
+    ]
+    if options.smoke:
+        runs = [runs[0], runs[2]]
+    for label, settings, fixed, events in runs:
+        result, cfg = bounded(label, settings, pre)
+        configs[label] = cfg
+        rows.append(_row(result, events, fixed, _check_outputs(cfg, pre, settings.pipeline)))
+        say(f"  {rows[-1]['events_per_s']:,.0f} events/s, {rows[-1]['events_per_cpu_s']:,.0f} per CPU-s")
+
+    quix_version = None
+    if options.quix_python.exists():
+        say("Quix Streams: the same window subset")
+        quix_row, quix_version = quix.run_and_compare(
+            options.quix_python, endpoints, pre, empty, configs["windows exactly-once"], work
+        )
+        rows.append(quix_row)
+        say(f"  {quix_row['events_per_s']:,.0f} events/s ({quix_row['check']})")
+    else:
+        say(f"Quix Streams skipped: {options.quix_python} does not exist (make bench-venv creates it)")
+    results["throughput"] = rows
+
+    results["latency"] = []
+    for checkpoint_ms in sizes.latency_checkpoints_ms:
+        for guarantee in ("at-least-once", "exactly-once"):
+            label = f"latency-{guarantee}-{checkpoint_ms}ms"
+            say(
+                f"latency: {guarantee}, checkpoints every {checkpoint_ms} ms, "
+                f"{sizes.latency_rate:,.0f} events/s"
+            )
+            lat = measure_latency(
+                endpoints,
+                RunSettings(pipeline="fraud", guarantee=guarantee, checkpoint_ms=checkpoint_ms),  # type: ignore[arg-type]
+                work,
+                label,
+                rate=sizes.latency_rate,
+                warmup_s=sizes.latency_warmup_s,
+                measure_s=sizes.latency_measure_s,
+            )
+            results["latency"].append(asdict(lat))
+            say(f"  p50 {lat.p50_ms:.0f} ms, p99 {lat.p99_ms:.0f} ms, {lat.missing} missing")
+            if options.smoke:
+                break
+
+    say(f"memory and state: {sizes.memory_users:,} active users")
+    mem_pre = preload(
+        endpoints,
+        f"mem{tag}",
+        sizes.memory_transactions,
+        sizes.memory_transactions * 4 // 5,
+        sizes.memory_transactions // 5,
+        sizes.memory_users,
+        timedelta(minutes=20),
+        sizes.partitions,
+    )
+    mem, _ = bounded("memory", full, mem_pre)
+    per_100k = mem.max_checkpoint_bytes * 100_000 / sizes.memory_users
+    results["memory"] = {
+        "events": mem_pre.total,
+        "users": sizes.memory_users,
+        "wall_s": mem.wall_s,
+        "peak_rss_java": mem.peak_rss_java,
+        "max_checkpoint_bytes": mem.max_checkpoint_bytes,
+        "checkpoints_seen": mem.checkpoints_seen,
+        "checkpoint_bytes_per_100k_users": per_100k,
+    }
+
+    if options.tune:
+        results["tuning"] = _tune(bounded, pre, fixed_windows, rows, say)
+
+    by_label = {row["label"]: row for row in rows}
+    ratios: dict[str, float | None] = {
+        "full_vs_ceiling": by_label["full exactly-once"]["events_per_s"] / ceiling_rate,
+    }
+    quix_row = by_label.get("Quix Streams (at-least-once)")
+    ours = by_label["windows exactly-once"]
+    ratios["subset_vs_quix"] = ours["events_per_s"] / quix_row["events_per_s"] if quix_row else None
+    ratios["subset_vs_quix_cpu"] = (
+        ours["events_per_cpu_s"] / quix_row["events_per_cpu_s"] if quix_row else None
+    )
+    results["ratios"] = ratios
+    results["machine"] = _machine()
+    results["versions"] = _versions(quix_version)
+    results["command"] = options.command
+    results["finished"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    results["duration_s"] = time.monotonic() - started
+    _write(options, results)
+    return results
+
+
+def _tune(
+    bounded: Callable[[str, RunSettings, Preloaded], tuple[FlinkRunResult, AppConfig]],
+    pre: Preloaded,
+    fixed: FlinkRunResult,
+    rows: list[dict[str, Any]],
+    say: Progress,
+) -> list[dict[str, Any]]:
+    base = RunSettings(pipeline="fraud_windows", offline=False)
+    events = pre.counts["transactions"]
+    baseline, _ = bounded("tuning baseline", base, pre)
+    base_row = _row(baseline, events, fixed, "")
+    tuned = [{"knob": "none (baseline)", **base_row, "vs_baseline": 1.0}]
+    for knob, change in TUNING.items():
+        settings = replace(base, **change)
+        result, cfg = bounded(f"tune: {knob}", settings, pre)
+        row = _row(result, events, fixed, _check_outputs(cfg, pre, "fraud_windows"))
+        row["vs_baseline"] = row["events_per_s"] / base_row["events_per_s"]
+        tuned.append({"knob": knob, **row})
+        say(f"  {knob}: {row['vs_baseline']:.2f}x")
+    return tuned
+
+
+def _write(options: SuiteOptions, results: dict[str, Any]) -> None:
+    path = options.out_dir / "results.json"
+    path.write_text(json.dumps(results, indent=2, default=str) + "\n", encoding="utf-8")
+    chart = options.out_dir / "benchmark.png"
+    drew = False
+    if options.quix_python.exists():
+        proc = subprocess.run(
+            [str(options.quix_python), str(REPO_ROOT / "benchmarks" / "chart.py"), str(path), str(chart)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        drew = proc.returncode == 0
+        if not drew:
+            print(f"chart not drawn: {proc.stderr.strip()[-500:]}", file=sys.stderr)
+    (options.out_dir / "README.md").write_text(
+        render_markdown(results, chart.name if drew else None), encoding="utf-8"
+    )
+
+
+def command_line(argv: list[str]) -> str:
+    """The command as typed, for the report."""
+    return shlex.join(["msk-features", "bench", *argv])

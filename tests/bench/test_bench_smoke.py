@@ -1,0 +1,49 @@
+"""The benchmark harness end to end on tiny sizes (``msk-features bench --smoke``), so it keeps working.
+
+Its numbers mean nothing; what is checked is that every step ran and that the harness's own checks
+held: each run's output row counts equal the counts computed from the generated records, Quix
+Streams' windows equal ours, every timed transaction arrived, and the report and chart are written.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from msk_features.bench.suite import Sizes, SuiteOptions, run_suite
+from msk_features.localstack.stack import Endpoints
+from msk_features.runner import REPO_ROOT
+
+pytestmark = pytest.mark.integration
+
+QUIX_PYTHON = REPO_ROOT / ".venv-bench" / "bin" / "python"
+
+
+def test_every_benchmark_step_runs_and_checks_its_outputs(local_stack: Endpoints, tmp_path: Path) -> None:
+    if not QUIX_PYTHON.exists():
+        pytest.skip(f"{QUIX_PYTHON} is missing: `make bench-venv` installs Quix Streams and matplotlib")
+    out = tmp_path / "report"
+    results = run_suite(
+        SuiteOptions(out_dir=out, work_dir=tmp_path / "work", sizes=Sizes.smoke(), smoke=True),
+        say=print,
+        endpoints=local_stack,
+    )
+    saved = json.loads((out / "results.json").read_text())
+    assert saved["ratios"] == results["ratios"]
+    assert saved["ceiling_records_per_s"] > 0
+    labels = [row["label"] for row in saved["throughput"]]
+    assert labels == ["full exactly-once", "windows exactly-once", "Quix Streams (at-least-once)"]
+    for row in saved["throughput"]:
+        assert "✓" in row["check"], row
+        assert row["events_per_s"] == pytest.approx(row["events"] / (row["wall_s"] - row["fixed_s"]))
+    quix = saved["throughput"][-1]
+    assert sum(part["compared"] for part in quix["comparison"].values()) > 0
+    (latency,) = saved["latency"]
+    assert latency["measured"] > 0 and latency["missing"] == 0
+    assert latency["p50_ms"] <= latency["p95_ms"] <= latency["p99_ms"] <= latency["max_ms"]
+    assert saved["memory"]["max_checkpoint_bytes"] > 0 and saved["memory"]["peak_rss_java"] > 0
+    report = (out / "README.md").read_text()
+    assert "## Headline" in report and "Quix Streams" in report
+    assert (out / "benchmark.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
