@@ -2,17 +2,77 @@
 
 The properties are the Java client's names (as the Flink Kafka connector passes them through with a
 ``properties.`` prefix). MSK ports: 9092 plaintext, 9094 TLS (mTLS), 9096 SASL/SCRAM, 9098 IAM.
+
+Secret properties given as references (:mod:`flink_jobs.secret_refs`) become Kafka config-provider
+variables, so the job's properties, its SQL and the Flink job graph hold only the reference and the
+Java client resolves it in the JVM when it connects:
+
+- ``env:NAME`` -> ``${env:NAME}`` with Kafka's built-in ``EnvVarConfigProvider`` (kafka-clients 3.5+);
+- ``secretsmanager:<name or ARN>:<key>`` -> ``${secretsmanager:<id>:<key>}`` with AWS's
+  ``SecretsManagerConfigProvider`` (``msk-config-providers``; its jar must be in the uber-jar), its
+  region from the ARN when there is one, else the AWS SDK's default region chain.
 """
 
 from __future__ import annotations
 
-from flink_jobs.config import ConfigError, KafkaConfig
+import os
 
-__all__ = ["MSK_IAM_CALLBACK_HANDLER", "MSK_IAM_LOGIN_MODULE", "client_properties"]
+from flink_jobs.config import ConfigError, KafkaConfig
+from flink_jobs.secret_refs import SecretRef, parse_secret_ref
+
+__all__ = [
+    "CONFIG_PROVIDER_CLASSES",
+    "MSK_IAM_CALLBACK_HANDLER",
+    "MSK_IAM_LOGIN_MODULE",
+    "client_properties",
+]
 
 MSK_IAM_LOGIN_MODULE = "software.amazon.msk.auth.iam.IAMLoginModule"
 MSK_IAM_CALLBACK_HANDLER = "software.amazon.msk.auth.iam.IAMClientCallbackHandler"
 SCRAM_LOGIN_MODULE = "org.apache.kafka.common.security.scram.ScramLoginModule"
+CONFIG_PROVIDER_CLASSES = {
+    "env": "org.apache.kafka.common.config.provider.EnvVarConfigProvider",
+    "secretsmanager": "com.amazonaws.kafka.config.providers.SecretsManagerConfigProvider",
+}
+
+
+class _Secrets:
+    """Turns secret property values into what the Java client gets, collecting the providers used."""
+
+    def __init__(self) -> None:
+        self.refs: list[SecretRef] = []
+
+    def value(self, key: str, raw: str) -> str:
+        """``raw`` itself when it is a literal, else its Kafka variable (``key`` names it in errors)."""
+        ref = parse_secret_ref(raw)
+        if ref is None:
+            return raw
+        if ref.provider == "env" and ref.name not in os.environ:
+            # Checked here so that a missing variable fails at start, not as a rejected login; the
+            # value itself is never read by Python.
+            raise ConfigError(
+                "kafka",
+                key,
+                f"the environment variable {ref.name} named by '{ref}' is not set",
+                f"export {ref.name}=<secret> in the environment that starts the job",
+            )
+        self.refs.append(ref)
+        return ref.kafka_variable()
+
+    def provider_properties(self) -> dict[str, str]:
+        """``config.providers`` and each provider's class and parameters, for the references used."""
+        providers = sorted({ref.provider for ref in self.refs})
+        if not providers:
+            return {}
+        props = {"config.providers": ",".join(providers)}
+        for provider in providers:
+            props[f"config.providers.{provider}.class"] = CONFIG_PROVIDER_CLASSES[provider]
+        regions = sorted({ref.region for ref in self.refs if ref.region})
+        if len(regions) > 1:
+            raise ConfigError("kafka", None, "secret ARNs from more than one region", "one region")
+        if regions:
+            props["config.providers.secretsmanager.param.region"] = regions[0]
+        return props
 
 
 def _jaas_quote(value: str) -> str:
@@ -36,7 +96,12 @@ def client_properties(kafka: KafkaConfig) -> dict[str, str]:
     - ``scram``: ``SASL_SSL`` with ``SCRAM-SHA-512`` and a ``ScramLoginModule`` JAAS line.
     - ``mtls``: ``SSL`` with the client keystore (certificate + key) and optional truststore.
     - ``iam``: ``SASL_SSL`` with ``AWS_MSK_IAM``, ``IAMLoginModule`` and ``IAMClientCallbackHandler``.
+
+    Secret references become ``${provider:...}`` variables plus the ``config.providers*`` properties
+    that resolve them (see the module docstring). ``ConfigError`` when an ``env:`` reference names
+    a variable that is not set.
     """
+    secrets = _Secrets()
     props: dict[str, str] = {"bootstrap.servers": kafka.bootstrap_servers}
     if kafka.auth == "plaintext":
         props["security.protocol"] = "PLAINTEXT"
@@ -47,8 +112,9 @@ def client_properties(kafka: KafkaConfig) -> dict[str, str]:
             "security.protocol": "SASL_SSL",
             "sasl.mechanism": "SCRAM-SHA-512",
             "sasl.jaas.config": (
-                f"{SCRAM_LOGIN_MODULE} required username={_jaas_quote(kafka.scram_username)} "
-                f"password={_jaas_quote(kafka.scram_password)};"
+                f"{SCRAM_LOGIN_MODULE} required "
+                f"username={_jaas_quote(secrets.value('sasl.username', kafka.scram_username))} "
+                f"password={_jaas_quote(secrets.value('sasl.password', kafka.scram_password))};"
             ),
         }
         props |= _truststore(kafka)
@@ -61,9 +127,9 @@ def client_properties(kafka: KafkaConfig) -> dict[str, str]:
             "ssl.keystore.type": kafka.keystore_type,
         }
         if kafka.keystore_password is not None:
-            props["ssl.keystore.password"] = kafka.keystore_password
+            props["ssl.keystore.password"] = secrets.value("ssl.keystore.password", kafka.keystore_password)
         if kafka.key_password is not None:
-            props["ssl.key.password"] = kafka.key_password
+            props["ssl.key.password"] = secrets.value("ssl.key.password", kafka.key_password)
         props |= _truststore(kafka)
     elif kafka.auth == "iam":
         props |= {
@@ -74,4 +140,4 @@ def client_properties(kafka: KafkaConfig) -> dict[str, str]:
         }
     else:  # pragma: no cover - parse_config rejects other values
         raise ConfigError("kafka", "auth", f"unknown auth mode '{kafka.auth}'")
-    return props
+    return props | secrets.provider_properties()

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
+from flink_jobs.secret_refs import SECRET_REF_FORMS, parse_secret_ref
+
 __all__ = [
     "ENV_PROPERTIES",
     "GROUP_FEATURE_TOPICS",
@@ -93,7 +95,10 @@ class KafkaConfig:
 
     ``auth`` selects the client properties: ``plaintext`` (port 9092 on MSK), ``scram``
     (SASL_SSL + SCRAM-SHA-512, 9096), ``mtls`` (SSL with a client certificate, 9094) and ``iam``
-    (SASL_SSL + AWS_MSK_IAM, 9098).
+    (SASL_SSL + AWS_MSK_IAM, 9098). The secret keys (``sasl.password``, ``sasl.username``,
+    ``ssl.keystore.password``, ``ssl.key.password``) hold a reference such as ``env:VARIABLE`` or
+    ``secretsmanager:AmazonMSK_app:password`` (:mod:`flink_jobs.secret_refs`), resolved only by the
+    Kafka client that connects; a literal is accepted for throw-away local runs.
     """
 
     bootstrap_servers: str
@@ -230,6 +235,13 @@ def _str(value: str) -> str:
     return value
 
 
+def _secret(value: str) -> str:
+    """A secret property: a reference (see :mod:`flink_jobs.secret_refs`), checked; or a literal."""
+    _str(value)
+    parse_secret_ref(value)  # raises ValueError for a malformed reference
+    return value
+
+
 def _int(minimum: int, maximum: int | None = None) -> Callable[[str], int]:
     def parse(value: str) -> int:
         if not re.fullmatch(r"[+-]?\d+", value.strip()):
@@ -304,14 +316,16 @@ PROPERTY_GROUPS: dict[str, dict[str, _Key]] = {
         "bootstrap.servers": _Key("bootstrap_servers", _bootstrap, "host:port[,host:port...]", True),
         "auth": _Key("auth", _choice(*AUTH_MODES), "one of " + ", ".join(AUTH_MODES)),
         "group.id": _Key("consumer_group", _str, "a consumer group id"),
-        "sasl.username": _Key("scram_username", _str, "the SCRAM user name"),
-        "sasl.password": _Key("scram_password", _str, "the SCRAM password"),
+        "sasl.username": _Key("scram_username", _secret, "the SCRAM user name, or " + SECRET_REF_FORMS),
+        "sasl.password": _Key("scram_password", _secret, "the SCRAM password as " + SECRET_REF_FORMS),
         "ssl.truststore.location": _Key("truststore_location", _str, "a path to a truststore file"),
         "ssl.truststore.type": _Key("truststore_type", _choice("PEM", "JKS", "PKCS12"), "PEM, JKS or PKCS12"),
         "ssl.keystore.location": _Key("keystore_location", _str, "a path to a keystore file"),
         "ssl.keystore.type": _Key("keystore_type", _choice("PEM", "JKS", "PKCS12"), "PEM, JKS or PKCS12"),
-        "ssl.keystore.password": _Key("keystore_password", _str, "the keystore password"),
-        "ssl.key.password": _Key("key_password", _str, "the private key password"),
+        "ssl.keystore.password": _Key(
+            "keystore_password", _secret, "the keystore password as " + SECRET_REF_FORMS
+        ),
+        "ssl.key.password": _Key("key_password", _secret, "the private key password as " + SECRET_REF_FORMS),
         "scan.startup.mode": _Key(
             "starting_offsets",
             _choice("earliest-offset", "latest-offset", "group-offsets"),

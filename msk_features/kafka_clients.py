@@ -4,18 +4,26 @@ The Flink job uses the Java client properties of :mod:`connectors.kafka_auth`; t
 use confluent-kafka, whose option names differ. MSK IAM goes through SASL OAUTHBEARER with tokens
 from AWS's MSK IAM SASL signer for Python (``aws-msk-iam-sasl-signer-python``), which signs with the
 default AWS credential chain (environment, profile, instance or task role).
+
+Secret references in the ``kafka`` group (``env:NAME``, ``secretsmanager:<name or ARN>:<key>``, see
+:mod:`flink_jobs.secret_refs`) are resolved here, when a client is configured: from the environment,
+or with boto3 from AWS Secrets Manager (default credential chain; region from the ARN, else the
+default region). The resolved value goes into the librdkafka configuration only, never into a
+message: errors name the reference.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Callable
 from typing import Any
 
 from flink_jobs.config import ConfigError, KafkaConfig
+from flink_jobs.secret_refs import SecretRef, parse_secret_ref
 
-__all__ = ["librdkafka_config", "msk_region"]
+__all__ = ["librdkafka_config", "msk_region", "resolve_secret"]
 
 
 def librdkafka_config(kafka: KafkaConfig, **extra: Any) -> dict[str, Any]:
@@ -27,8 +35,8 @@ def librdkafka_config(kafka: KafkaConfig, **extra: Any) -> dict[str, Any]:
         conf |= {
             "security.protocol": "SASL_SSL",
             "sasl.mechanisms": "SCRAM-SHA-512",
-            "sasl.username": kafka.scram_username,
-            "sasl.password": kafka.scram_password,
+            "sasl.username": resolve_secret("sasl.username", kafka.scram_username),
+            "sasl.password": resolve_secret("sasl.password", kafka.scram_password),
         }
         if kafka.truststore_location:
             _require_pem(kafka.truststore_type, "ssl.truststore.type")
@@ -41,7 +49,7 @@ def librdkafka_config(kafka: KafkaConfig, **extra: Any) -> dict[str, Any]:
             "ssl.key.location": kafka.keystore_location,
         }
         if kafka.key_password:
-            conf["ssl.key.password"] = kafka.key_password
+            conf["ssl.key.password"] = resolve_secret("ssl.key.password", kafka.key_password)
         if kafka.truststore_location:
             _require_pem(kafka.truststore_type, "ssl.truststore.type")
             conf["ssl.ca.location"] = kafka.truststore_location
@@ -54,6 +62,56 @@ def librdkafka_config(kafka: KafkaConfig, **extra: Any) -> dict[str, Any]:
         }
     conf.update(extra)
     return conf
+
+
+def resolve_secret(key: str, value: str | None) -> str | None:
+    """The secret ``value`` of property ``key`` stands for: itself when a literal, else what its
+    reference names. ``ConfigError`` (naming the reference, never a value) when it cannot be had."""
+    ref = parse_secret_ref(value) if value is not None else None
+    if ref is None:
+        return value
+    if ref.provider == "env":
+        if ref.name not in os.environ:
+            raise ConfigError(
+                "kafka",
+                key,
+                f"the environment variable {ref.name} named by '{ref}' is not set",
+                f"export {ref.name}=<secret> before running the command",
+            )
+        return os.environ[ref.name]
+    return _secrets_manager_value(key, ref)
+
+
+def _secrets_manager_value(key: str, ref: SecretRef) -> str:
+    import boto3
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        client = (
+            boto3.client("secretsmanager", region_name=ref.region)
+            if ref.region
+            else boto3.client("secretsmanager")
+        )
+        secret_string = client.get_secret_value(SecretId=ref.name).get("SecretString")
+    except (BotoCoreError, ClientError) as exc:
+        raise ConfigError(
+            "kafka",
+            key,
+            f"cannot read the secret of '{ref}' from AWS Secrets Manager: {exc}",
+            "a secret this AWS identity may read (secretsmanager:GetSecretValue, kms:Decrypt)",
+        ) from None
+    try:
+        document = json.loads(secret_string or "")
+    except json.JSONDecodeError:
+        document = None
+    if not isinstance(document, dict) or not isinstance(document.get(ref.key), str):
+        raise ConfigError(
+            "kafka",
+            key,
+            f"the secret of '{ref}' has no string key '{ref.key}'",
+            'a secret whose value is a JSON object, e.g. {"username": "...", "password": "..."}',
+        )
+    return document[ref.key]
 
 
 def msk_region(bootstrap_servers: str) -> str:

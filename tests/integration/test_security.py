@@ -1,0 +1,127 @@
+"""Security on the local stack: the job over SASL_SSL + SCRAM with its password given by reference,
+fast and clear failures for a wrong password and an untrusted broker certificate, and no password in
+logs, output, the properties, the SQL, the zip or the repository.
+
+The password reaches the job only as ``env:MSK_FEATURES_TEST_SCRAM_PASSWORD``: Python hands Kafka the
+variable ``${env:...}`` and the Java client's ``EnvVarConfigProvider`` resolves it in the JVM.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from flink_jobs.config import AppConfig, to_property_groups
+from msk_features.generator.plan import GenerateSpec
+from msk_features.localstack.stack import Endpoints
+from msk_features.runner import JobRun, flink_log_dir, run_job
+from tests.integration.fraud_check import assert_same_rows, kafka_rows, parquet_rows, reference_for
+from tests.integration.pipeline_run import FEATURE_SETS, SentData, job_config, send_inputs
+
+pytestmark = pytest.mark.integration
+
+PASSWORD_VARIABLE = "MSK_FEATURES_TEST_SCRAM_PASSWORD"
+PASSWORD_REF = f"env:{PASSWORD_VARIABLE}"
+# A failing job must say why within this bound (it takes ~20-40 s to start the mini-cluster here).
+FAIL_FAST_S = 150.0
+
+SMALL = GenerateSpec(
+    seed=11, transactions=120, clicks=90, profiles=20, users=8, merchants=5, span=timedelta(minutes=40)
+)
+
+
+@dataclass(frozen=True)
+class ScramRun:
+    """The job's run over SCRAM: what was sent, the config (password by reference), what it printed
+    and the Flink log files it wrote."""
+
+    sent: SentData
+    cfg: AppConfig
+    properties: Path
+    run: JobRun
+    logs: dict[Path, bytes]
+
+
+@pytest.fixture
+def scram_password_env(local_stack: Endpoints) -> Iterator[str]:
+    """``$MSK_FEATURES_TEST_SCRAM_PASSWORD`` set to the local SCRAM user's password for the test."""
+    previous = os.environ.get(PASSWORD_VARIABLE)
+    os.environ[PASSWORD_VARIABLE] = local_stack.scram_password
+    try:
+        yield local_stack.scram_password
+    finally:
+        if previous is None:
+            os.environ.pop(PASSWORD_VARIABLE, None)
+        else:
+            os.environ[PASSWORD_VARIABLE] = previous
+
+
+def _with_kafka(cfg: AppConfig, properties: Path, **kafka: object) -> AppConfig:
+    """``cfg`` with ``kafka`` fields replaced, written back to ``properties``."""
+    cfg = replace(cfg, kafka=replace(cfg.kafka, **kafka))  # type: ignore[arg-type]
+    properties.write_text(json.dumps(to_property_groups(cfg), indent=2), encoding="utf-8")
+    return cfg
+
+
+def _flink_logs_since(started: float) -> dict[Path, bytes]:
+    return {
+        p: p.read_bytes() for p in flink_log_dir().glob("*") if p.is_file() and p.stat().st_mtime >= started
+    }
+
+
+@pytest.fixture(scope="module")
+def scram_run(local_stack: Endpoints, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ScramRun]:
+    sent = send_inputs(local_stack, SMALL, "sec-", partitions=2)
+    tmp = tmp_path_factory.mktemp("sec")
+    cfg, properties = job_config(local_stack, sent.topics, "sec-out-", tmp, auth="scram")
+    cfg = _with_kafka(cfg, properties, scram_password=PASSWORD_REF)
+    previous = os.environ.get(PASSWORD_VARIABLE)
+    os.environ[PASSWORD_VARIABLE] = local_stack.scram_password
+    try:
+        started = time.time() - 1
+        run = run_job(properties, timeout_s=600)
+        yield ScramRun(sent, cfg, properties, run, _flink_logs_since(started))
+    finally:
+        if previous is None:
+            os.environ.pop(PASSWORD_VARIABLE, None)
+        else:
+            os.environ[PASSWORD_VARIABLE] = previous
+
+
+def test_job_over_scram_with_env_reference_computes_the_reference_features(scram_run: ScramRun) -> None:
+    assert scram_run.cfg.kafka.auth == "scram"
+    assert scram_run.cfg.kafka.scram_password == PASSWORD_REF
+    expected = reference_for(scram_run.sent.records, scram_run.cfg)
+    for feature_set in FEATURE_SETS:
+        assert expected.features[feature_set], f"the reference expects {feature_set} rows"
+        assert_same_rows(
+            parquet_rows(scram_run.cfg, feature_set), expected.features[feature_set], feature_set
+        )
+
+
+def test_job_kafka_outputs_read_back_over_scram(scram_run: ScramRun, scram_password_env: str) -> None:
+    """The feature topics, read with the CLI's client and the same ``env:`` reference."""
+    expected = reference_for(scram_run.sent.records, scram_run.cfg)
+    for feature_set in FEATURE_SETS:
+        assert_same_rows(kafka_rows(scram_run.cfg, feature_set), expected.features[feature_set], feature_set)
+
+
+def test_password_is_in_no_properties_output_or_log(scram_run: ScramRun, local_stack: Endpoints) -> None:
+    password = local_stack.scram_password.encode()
+    assert password not in scram_run.properties.read_bytes()
+    assert PASSWORD_REF in scram_run.properties.read_text()
+    assert password.decode() not in scram_run.run.stdout
+    assert password.decode() not in scram_run.run.stderr
+    assert scram_run.logs, f"the run wrote no Flink log in {flink_log_dir()}"
+    leaked = [str(path) for path, content in scram_run.logs.items() if password in content]
+    assert not leaked, f"the SCRAM password is in {leaked}"
+    # The job did connect with it: the logs show the SASL_SSL client, and the reference, not the value.
+    text = b"\n".join(scram_run.logs.values())
+    assert b"SASL_SSL" in text
