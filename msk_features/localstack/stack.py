@@ -660,6 +660,31 @@ class LocalStack:
             self._pid_file(component).unlink(missing_ok=True)
         return gone
 
+    def restart_broker(self, down_s: float = 0.0) -> Endpoints:
+        """Stop the running broker (SIGTERM: a controlled shutdown), wait ``down_s`` seconds, and start
+        it again on the same ports with the same data dir and SCRAM user, as a rolling broker restart
+        does; returns once it answers, with the endpoints (new ``kafka_pid``) saved."""
+        with self._locked():
+            endpoints = self.read_endpoints()
+            if endpoints is None:
+                raise LocalStackError(f"{self.endpoints_file} is missing: start the stack with up() first")
+            pid = self._read_pid("kafka")
+            if pid is not None and not self._stop("kafka", pid, endpoints):
+                raise LocalStackError(f"kafka (pid {pid}) did not stop")
+            time.sleep(down_s)
+            if self.broker.distribution is None:
+                self.broker.distribution = load_distribution(progress=self.progress)
+            ports = BrokerPorts(
+                endpoints.plaintext_port, endpoints.scram_port, endpoints.kafka_controller_port
+            )
+            new_pid = self._start_broker(ports, ScramUser(endpoints.scram_username, endpoints.scram_password))
+            self.broker.wait_ready(
+                endpoints.kafka_plaintext_bootstrap, _alive_check(new_pid), self.startup_timeout_s
+            )
+            endpoints = dataclasses.replace(endpoints, kafka_pid=new_pid)
+            self._write_endpoints(endpoints)
+        return endpoints
+
     def down(self, *, purge: bool = False) -> list[str]:
         """Stop the processes this state dir started; returns e.g. ``['kafka (pid 123)', 's3 (pid 456)']``.
 

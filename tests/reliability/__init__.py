@@ -1,0 +1,1 @@
+"""Reliability tests: exactly-once under faults, bad input, idle inputs, security."""

@@ -1,0 +1,101 @@
+"""Exactly-once across a broker restart (issue 7, item 2).
+
+The only broker of a SEPARATE local stack (restarting the session's shared broker would disturb
+other tests) is stopped and started again on the same ports and data dir while the reference
+pipeline runs unbounded and a background producer keeps sending. The local job runs with a
+fixed-delay restart strategy, as Managed Flink's default restart strategy would restart it: the
+report says whether the job failed over (``numRestarts``) or rode the outage out on client retries.
+After the job has caught up and is stopped with a draining savepoint, every output equals the
+reference for all records sent.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from msk_features.kafka_clients import librdkafka_config
+from msk_features.localstack.stack import Endpoints, LocalStack
+from tests.reliability.exactly_once import assert_exactly_once, uncommitted_extra
+from tests.reliability.jobs import (
+    Feeder,
+    completed_checkpoints,
+    prepare_run,
+    start_job,
+    wait_caught_up,
+    wait_for,
+)
+from tests.reliability.test_recovery import RATE, SPEC, report
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.reliability]
+
+RESTART_STRATEGY = {
+    "restart-strategy.type": "fixed-delay",
+    "restart-strategy.fixed-delay.attempts": "30",
+    "restart-strategy.fixed-delay.delay": "3 s",
+}
+BROKER_DOWN_S = 10.0
+
+
+@pytest.fixture(scope="module")
+def own_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+    """A local stack for this module only: its broker gets restarted."""
+    stack = LocalStack(tmp_path_factory.mktemp("restart-stack"))
+    try:
+        stack.up(topics=[])
+        yield stack
+    finally:
+        stack.down()
+
+
+def test_broker_restart_mid_run_keeps_exactly_once(
+    own_stack: LocalStack, built_package: Path, tmp_path: Path
+) -> None:
+    started = time.monotonic()
+    endpoints = own_stack.read_endpoints()
+    assert endpoints is not None
+    run = prepare_run(endpoints, SPEC, "roll-", tmp_path)
+    checkpoints = tmp_path / "checkpoints"
+    feeder = Feeder(run.records, librdkafka_config(endpoints.kafka_config("plaintext")), RATE)
+    job = start_job(run.properties, checkpoints, tmp_path / "job.log", flink_options=RESTART_STRATEGY)
+    try:
+        job_id = job.running_job_id()
+        feeder.start()
+        wait_for(
+            lambda: (
+                len(feeder.sent) >= len(run.records) // 3 and len(completed_checkpoints(checkpoints)) >= 3
+            ),
+            job,
+            300,
+            "completed checkpoints while input arrives",
+        )
+        sent_before = len(feeder.sent)
+        old_pid = endpoints.kafka_pid
+        restarted: Endpoints = own_stack.restart_broker(down_s=BROKER_DOWN_S)
+        assert restarted.kafka_pid != old_pid
+        assert restarted.kafka_plaintext_bootstrap == endpoints.kafka_plaintext_bootstrap
+        sent = feeder.finish()
+        wait_caught_up(run.cfg, job, timeout_s=420)
+        restarts = int(job.rest("GET", f"/jobs/{job_id}/metrics?get=numRestarts")[0]["value"])
+        job.stop_with_savepoint(tmp_path / "final-savepoint", drain=True)
+    finally:
+        feeder.stop()
+        job.ensure_stopped()
+    assert len(sent) == len(run.records)
+
+    checked = assert_exactly_once(run.cfg, sent)
+    extra = uncommitted_extra(run.cfg, checked.expected)
+    report(
+        "broker-restart",
+        seconds=round(time.monotonic() - started),
+        records_sent=len(sent),
+        sent_before_restart=sent_before,
+        broker_down_s=BROKER_DOWN_S,
+        job_restarts=restarts,
+        feature_rows=checked.rows,
+        dead_letter=checked.invalid,
+        aborted_rows_seen_by_read_uncommitted=extra,
+    )
