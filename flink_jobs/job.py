@@ -27,9 +27,11 @@ def build_pipeline(cfg: AppConfig) -> CompiledPipeline:
 
 def run(cfg: AppConfig, app_root: Path) -> None:
     """Build the environment, submit the job and, locally or in bounded mode, wait for it to finish."""
+    from connectors.kafka_preflight import check_kafka_access
     from flink_jobs.environment import create_table_env, is_local
 
     table_env = create_table_env(cfg, app_root, f"{JOB_NAME}-{cfg.pipeline.name}")
+    check_kafka_access(cfg.kafka)  # a wrong password or untrusted certificate fails here, in one line
     result = build_pipeline(cfg).statement_set(table_env).execute()
     if is_local() or cfg.kafka.bounded:
         result.wait()

@@ -94,8 +94,11 @@ def run_job(
     run = JobRun(proc.returncode, time.time() - started, proc.stdout, proc.stderr)
     if proc.returncode != 0:
         stderr_tail = "\n".join(proc.stderr.splitlines()[-40:])
+        # main.py reports a user-fixable problem as one "msk-flink-features: ..." line: lead with it.
+        reasons = [line for line in proc.stderr.splitlines() if line.startswith("msk-flink-features: ")]
         raise JobFailed(
-            f"the job exited with code {proc.returncode}\n--- stderr (tail) ---\n{stderr_tail}\n"
+            (f"{reasons[-1]}\n" if reasons else "")
+            + f"the job exited with code {proc.returncode}\n--- stderr (tail) ---\n{stderr_tail}\n"
             f"--- Flink log ---\n{_log_tail(started)}"
         )
     return run

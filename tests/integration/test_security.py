@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -21,7 +22,7 @@ import pytest
 from flink_jobs.config import AppConfig, to_property_groups
 from msk_features.generator.plan import GenerateSpec
 from msk_features.localstack.stack import Endpoints
-from msk_features.runner import JobRun, flink_log_dir, run_job
+from msk_features.runner import JobFailed, JobRun, flink_log_dir, run_job
 from tests.integration.fraud_check import assert_same_rows, kafka_rows, parquet_rows, reference_for
 from tests.integration.pipeline_run import FEATURE_SETS, SentData, job_config, send_inputs
 
@@ -125,3 +126,34 @@ def test_password_is_in_no_properties_output_or_log(scram_run: ScramRun, local_s
     # The job did connect with it: the logs show the SASL_SSL client, and the reference, not the value.
     text = b"\n".join(scram_run.logs.values())
     assert b"SASL_SSL" in text
+
+
+def _failing_job(
+    local_stack: Endpoints, tmp: Path, prefix: str, env: dict[str, str], **kafka: object
+) -> tuple[JobFailed, float, dict[Path, bytes]]:
+    """Run the job over SCRAM with ``kafka`` overrides; return its failure, how long it took, its logs."""
+    sent = send_inputs(
+        local_stack, replace(SMALL, transactions=10, clicks=0, profiles=0), prefix, partitions=1
+    )
+    cfg, properties = job_config(local_stack, sent.topics, f"{prefix}out-", tmp, auth="scram")
+    _with_kafka(cfg, properties, **kafka)
+    started = time.time() - 1
+    with pytest.raises(JobFailed) as caught:
+        run_job(properties, timeout_s=FAIL_FAST_S * 2, extra_env=env)
+    return caught.value, time.time() - started, _flink_logs_since(started)
+
+
+def test_job_with_wrong_password_fails_fast_naming_authentication(
+    local_stack: Endpoints, tmp_path: Path
+) -> None:
+    wrong = "wrong-" + secrets.token_hex(12)
+    failure, seconds, logs = _failing_job(
+        local_stack, tmp_path, "secpw-", {PASSWORD_VARIABLE: wrong}, scram_password=PASSWORD_REF
+    )
+    message = str(failure)
+    print(f"failed after {seconds:.1f} s:\n{message[:3000]}")
+    assert seconds < FAIL_FAST_S, f"the job took {seconds:.0f} s to fail"
+    first_line = message.splitlines()[0]
+    assert "authentication" in first_line.lower(), first_line
+    assert wrong not in message
+    assert not [p for p, content in logs.items() if wrong.encode() in content]
