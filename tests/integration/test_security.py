@@ -10,18 +10,25 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
+import subprocess
 import time
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from flink_jobs.config import AppConfig, to_property_groups
+from msk_features.cli import main
 from msk_features.generator.plan import GenerateSpec
+from msk_features.local_properties import local_app_config
 from msk_features.localstack.stack import Endpoints
+from msk_features.localstack.tls import write_ca
 from msk_features.runner import JobFailed, JobRun, flink_log_dir, run_job
 from tests.integration.fraud_check import assert_same_rows, kafka_rows, parquet_rows, reference_for
 from tests.integration.pipeline_run import FEATURE_SETS, SentData, job_config, send_inputs
@@ -157,3 +164,134 @@ def test_job_with_wrong_password_fails_fast_naming_authentication(
     assert "authentication" in first_line.lower(), first_line
     assert wrong not in message
     assert not [p for p, content in logs.items() if wrong.encode() in content]
+
+
+def test_job_with_untrusted_broker_certificate_fails_fast_naming_tls(
+    local_stack: Endpoints, tmp_path: Path
+) -> None:
+    other_ca = write_ca(tmp_path / "other-ca")
+    failure, seconds, _ = _failing_job(
+        local_stack,
+        tmp_path,
+        "secca-",
+        {PASSWORD_VARIABLE: local_stack.scram_password},
+        scram_password=PASSWORD_REF,
+        truststore_location=str(other_ca),
+    )
+    message = str(failure)
+    assert seconds < FAIL_FAST_S, f"the job took {seconds:.0f} s to fail"
+    first_line = message.splitlines()[0]
+    assert "TLS handshake failed" in first_line and "not trusted" in first_line, first_line
+    assert str(other_ca) in first_line and "ssl.truststore.location" in first_line
+    assert local_stack.scram_password not in message
+
+
+def _cli(properties: Path, *command: str, env: dict[str, str] | None = None) -> tuple[int, str, float]:
+    started = time.monotonic()
+    result = CliRunner().invoke(main, [*command, "--properties", str(properties)], env=env)
+    return result.exit_code, " ".join(result.output.split()), time.monotonic() - started
+
+
+def _scram_properties(local_stack: Endpoints, tmp: Path, **kafka: object) -> Path:
+    cfg = local_app_config(local_stack, auth="scram")
+    path = tmp / "properties.json"
+    _with_kafka(cfg, path, **kafka)
+    return path
+
+
+@pytest.mark.parametrize("command", [["topics", "apply"], ["tail", "transactions"]])
+def test_cli_resolves_env_reference_and_rejects_a_wrong_one(
+    local_stack: Endpoints, tmp_path: Path, command: list[str]
+) -> None:
+    """Right password by reference: the command works; wrong one: one line naming the credentials
+    and the reference, fast, and neither value is printed."""
+    path = _scram_properties(local_stack, tmp_path, scram_password=PASSWORD_REF)
+    code, output, _ = _cli(
+        path,
+        *command,
+        "--dry-run" if command[0] == "topics" else "--idle-timeout=1",
+        env={PASSWORD_VARIABLE: local_stack.scram_password},
+    )
+    assert code == 0, output
+    assert local_stack.scram_password not in output
+    wrong = "wrong-" + secrets.token_hex(12)
+    code, output, seconds = _cli(path, *command, env={PASSWORD_VARIABLE: wrong})
+    assert code == 1, output
+    assert "credentials were rejected" in output and local_stack.kafka_scram_bootstrap in output
+    assert seconds < 15, f"{seconds:.0f} s"
+    assert wrong not in output and "Traceback" not in output
+
+
+def test_cli_names_an_unset_variable(local_stack: Endpoints, tmp_path: Path) -> None:
+    path = _scram_properties(local_stack, tmp_path, scram_password="env:MSK_FEATURES_TEST_UNSET_VARIABLE")
+    os.environ.pop("MSK_FEATURES_TEST_UNSET_VARIABLE", None)
+    code, output, _ = _cli(path, "topics", "apply", "--dry-run")
+    assert code == 1
+    assert "environment variable MSK_FEATURES_TEST_UNSET_VARIABLE" in output and "is not set" in output
+
+
+@pytest.mark.parametrize("command", [["topics", "apply"], ["tail", "transactions"]])
+def test_cli_with_untrusted_broker_certificate_says_how_to_fix(
+    local_stack: Endpoints, tmp_path: Path, command: list[str]
+) -> None:
+    other_ca = write_ca(tmp_path / "other-ca")
+    path = _scram_properties(local_stack, tmp_path, truststore_location=str(other_ca))
+    code, output, seconds = _cli(path, *command)
+    assert code == 1, output
+    assert "TLS handshake failed" in output and "not trusted" in output
+    assert str(other_ca) in output and "ssl.truststore.location" in output
+    assert seconds < 20, f"{seconds:.0f} s"
+    assert local_stack.scram_password not in output and "Traceback" not in output
+
+
+def test_sql_and_printed_properties_hold_the_reference_only(
+    local_stack: Endpoints, tmp_path: Path, scram_password_env: str
+) -> None:
+    """`msk-features sql` (redacted), the SQL the job submits (not redacted) and the properties
+    document all carry ``env:...`` / ``${env:...}``, never the value."""
+    from flink_jobs.config import load_config
+    from flink_jobs.job import build_pipeline
+
+    path = _scram_properties(local_stack, tmp_path, scram_password=PASSWORD_REF)
+    code, output, _ = _cli(path, "sql")
+    assert code == 0, output
+    assert "'properties.sasl.mechanism' = 'SCRAM-SHA-512'" in output
+    assert scram_password_env not in output
+    submitted = build_pipeline(load_config(path)).sql(redact=False)
+    assert "${env:" + PASSWORD_VARIABLE + "}" in submitted
+    assert "'properties.config.providers' = 'env'" in submitted
+    assert scram_password_env not in submitted
+    assert scram_password_env not in json.dumps(to_property_groups(load_config(path)))
+
+
+def test_built_zip_holds_no_password(built_package: Path, local_stack: Endpoints) -> None:
+    """Every entry of the Managed Flink zip (inflated): no SCRAM password, no literal `sasl.password`."""
+    with zipfile.ZipFile(built_package) as archive:
+        for name in archive.namelist():
+            content = archive.read(name)
+            assert local_stack.scram_password.encode() not in content, name
+            if name.endswith((".json", ".properties", ".py")):
+                assert not re.search(rb'"sasl\.password"\s*:\s*"(?!env:|secretsmanager:)', content), name
+
+
+def test_repository_commits_no_password(local_stack: Endpoints) -> None:
+    """`git grep`: no test password, and every `sasl.password` / `sasl_password` value in committed
+    properties files, Terraform and examples is a reference."""
+    repo = Path(__file__).resolve().parents[2]
+
+    def grep(*pattern: str) -> list[str]:
+        proc = subprocess.run(
+            ["git", "grep", "-n", "-I", *pattern], cwd=repo, capture_output=True, text=True, check=False
+        )
+        assert proc.returncode in (0, 1), proc.stderr
+        return proc.stdout.splitlines()
+
+    assert grep("-F", local_stack.scram_password) == []
+    literal_values = [
+        line
+        for line in grep("-E", r'"sasl\.password"\s*:\s*"', "--", "*.json", "terraform")
+        if not re.search(r'"sasl\.password"\s*:\s*"(env:|secretsmanager:)', line)
+    ]
+    assert literal_values == []
+    tf_passwords = grep("-E", r"sasl_password|scram_password\s*=", "--", "terraform", "*.tfvars")
+    assert tf_passwords == []
