@@ -1,20 +1,65 @@
 """Compile an input contract (:mod:`flink_jobs.schemas`) into Flink SQL that parses and validates.
 
 Everything runs in SQL (no Python UDF): the JSON type of a field is read from
-``JSON_QUERY(doc, '$.f' WITH CONDITIONAL ARRAY WRAPPER)``, which yields ``["text"]`` for a string,
-``[12.5]`` for a number and NULL for a missing field or JSON null. ``JSON_VALUE ... RETURNING`` is
-never used on untrusted input: on Flink 2.2 a type mismatch there fails the whole job.
+``JSON_QUERY(doc, '$.f' WITH UNCONDITIONAL ARRAY WRAPPER)``, which yields ``["text"]`` for a string,
+``[12.5]`` for a number, ``[[...]]`` / ``[{...}]`` for an array / object and NULL for a missing field
+or JSON null (a *conditional* wrapper would leave ``["text"]``, an array holding a string, looking
+like a string). ``JSON_VALUE ... RETURNING`` is never used on untrusted input: on Flink 2.2 a type
+mismatch there fails the whole job.
 
 The checked view has the raw record columns, one typed column per field (NULL when the record is
 invalid) and ``dlq_reason``: NULL for a valid record, else the reason of the first broken rule.
+
+Record rules, checked in this order before the field rules of :mod:`flink_jobs.schemas`:
+
+1. ``missing value``: the value is null (a tombstone).
+2. ``too large``: the Kafka key and value together hold more than :data:`MAX_RECORD_CHARS`
+   (250,000) characters after UTF-8 decoding (an undecodable byte sequence counts as one
+   character). A character is at most 4 bytes, so every record that passes is at most 1,000,000
+   bytes: it and its late-events or dead-letter copy (plus under 1 KB of headers) fit the broker's
+   default ``message.max.bytes`` (1,048,588, also MSK's) and the producer's default
+   ``max.request.size`` (1,048,576). The dead-letter record of a too-large record carries no key
+   and no value (they might not fit); its headers name the source position, where the original
+   stays for the topic's retention.
+3. ``bad JSON``: the value is not valid UTF-8; or it does not start (after JSON whitespace) with a
+   JSON object: not JSON, JSON of another type (array, string, number, ``null``), ``NaN`` /
+   ``Infinity`` literals, single quotes, comments, a byte-order mark, nesting deeper than
+   :data:`MAX_JSON_DEPTH` (1000, the root object included: Jackson's limit).
+
+Parsing is Jackson's, as Flink's JSON functions use it, and these consequences are deliberate
+(the test reference, ``tests/reference/fraud.py``, implements the same):
+
+- duplicate names: the *last* occurrence counts (Jackson, and Python's ``json``, do the same);
+- anything after the closing brace of the object is ignored (Jackson reads one value);
+- the Kafka key is not validated: features are keyed by the value's ``user_id``; a null key or a
+  key different from ``user_id`` changes only the partition the producer chose;
+- a lone UTF-16 surrogate escape (``"\\ud800"``) in a string reads as ``?``;
+- numbers are read as exact decimals and their text is the canonical form of that decimal (Java's
+  ``BigDecimal.toString``: ``1e2`` is ``1E+2`` and breaks the decimal rule, ``100.0e0`` is ``100.0``
+  and passes it).
+
+Time fields (``timestamp`` kind), beyond their format: the instant is not before
+1970-01-01T00:00:00.000Z (event-time arithmetic is defined from the epoch) and not more than
+:data:`MAX_AHEAD_OF_KAFKA_TIME` (1 day) after the record's Kafka timestamp (``time_reference``
+column, the producer's create time or the broker's append time). A record far in the future (a
+wrong clock, year 9999) would otherwise push the watermark ahead and make every later record of its
+partition late; with this rule one record can move it at most a day past the producer's clock.
+Historical (backfill) event times are not limited. The session time zone must be UTC (the job sets
+``table.local-time-zone``), since the Kafka timestamp is compared as a UTC wall-clock time.
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flink_jobs.schemas import Field, InputSchema
 
 __all__ = [
+    "MAX_AHEAD_OF_KAFKA_TIME",
+    "MAX_JSON_DEPTH",
+    "MAX_RECORD_CHARS",
     "TIMESTAMP_FORMAT",
+    "TOO_LARGE_REASON",
     "checked_view_sql",
     "parsed_time_sql",
     "sql_string",
@@ -27,6 +72,18 @@ TIMESTAMP_FORMAT = "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'"
 TIMESTAMP_REGEX = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z$"
 DECIMAL_REGEX = r"^(0|[1-9][0-9]{0,13})(\.[0-9]{1,4})?$"
 DECIMAL_TYPE = "DECIMAL(18, 4)"
+MAX_RECORD_CHARS = 250_000
+"""Largest key + value size, in decoded characters, of a record that can be valid (rule 2)."""
+MAX_JSON_DEPTH = 1000
+"""Deepest nesting of a valid value, the root object included (Jackson's ``maxNestingDepth``)."""
+MAX_AHEAD_OF_KAFKA_TIME = timedelta(days=1)
+"""How far a valid record's event time may be after its Kafka timestamp."""
+LINE_TERMINATORS = r"[\n\r\x{85}\x{2028}\x{2029}]"
+EPOCH_SQL = "TIMESTAMP '1970-01-01 00:00:00.000'"
+TOO_LARGE_REASON = (
+    f"too large: the key and value hold more than {MAX_RECORD_CHARS} characters "
+    "(its key and value are not copied; read them at the source position)"
+)
 
 
 def sql_string(value: str) -> str:
@@ -39,7 +96,7 @@ def _doc(raw_column: str) -> str:
 
 
 def _wrapped(doc: str, name: str) -> str:
-    return f"JSON_QUERY({doc}, '$.{name}' WITH CONDITIONAL ARRAY WRAPPER)"
+    return f"JSON_QUERY({doc}, '$.{name}' WITH UNCONDITIONAL ARRAY WRAPPER)"
 
 
 def _text(doc: str, name: str) -> str:
@@ -67,35 +124,70 @@ def _type_ok(field: Field, wrapped: str) -> str:
     return f"REGEXP({wrapped}, '^\\[\"')"
 
 
-def _domain_ok(field: Field, text: str) -> tuple[str, str]:
-    """(SQL condition, description) of the field's domain rule, given its text value."""
+def _domain_rules(field: Field, text: str, time_reference: str | None) -> list[tuple[str, str]]:
+    """(SQL condition, description) of each domain rule of the field, given its text value.
+
+    ``time_reference`` is a ``TIMESTAMP_LTZ(3)`` expression (the Kafka timestamp) that a time field
+    may be at most :data:`MAX_AHEAD_OF_KAFKA_TIME` after; ``None`` skips that rule.
+    """
     if field.kind == "string":
-        return f"CHAR_LENGTH({text}) > 0", "must not be empty"
+        return [(f"CHAR_LENGTH({text}) > 0", "must not be empty")]
     if field.kind == "decimal":
-        return (
-            f"REGEXP({text}, {sql_string(DECIMAL_REGEX)}) AND CAST({text} AS {DECIMAL_TYPE}) > 0",
-            "must be a plain decimal > 0 with at most 14 integer and 4 fraction digits",
-        )
+        return [
+            (
+                f"REGEXP({text}, {sql_string(DECIMAL_REGEX)}) AND CAST({text} AS {DECIMAL_TYPE}) > 0",
+                "must be a plain decimal > 0 with at most 14 integer and 4 fraction digits",
+            )
+        ]
     if field.kind == "code":
         assert field.pattern is not None
-        return f"REGEXP({text}, {sql_string(field.pattern)})", f"must match {field.pattern}"
+        # Java's ``$`` also matches before a final line terminator: "USD\n" must not pass ^[A-Z]{3}$.
+        no_line_end = f"NOT REGEXP({text}, {sql_string(LINE_TERMINATORS)})"
+        return [
+            (f"REGEXP({text}, {sql_string(field.pattern)}) AND {no_line_end}", f"must match {field.pattern}")
+        ]
     if field.kind == "enum":
         choices = ", ".join(sql_string(c) for c in field.choices)
-        return f"{text} IN ({choices})", "must be one of " + "|".join(field.choices)
+        return [(f"{text} IN ({choices})", "must be one of " + "|".join(field.choices))]
     if field.kind == "timestamp":
-        return (
-            f"{parsed_time_sql(text)} IS NOT NULL",
-            "must be a real UTC instant formatted YYYY-MM-DDTHH:MM:SS.mmmZ",
-        )
+        parsed = parsed_time_sql(text)
+        rules = [
+            (f"{parsed} IS NOT NULL", "must be a real UTC instant formatted YYYY-MM-DDTHH:MM:SS.mmmZ"),
+            (f"{parsed} >= {EPOCH_SQL}", "must not be before 1970-01-01T00:00:00.000Z"),
+        ]
+        if time_reference is not None:
+            days = MAX_AHEAD_OF_KAFKA_TIME.days
+            rules.append(
+                (
+                    f"{time_reference} IS NULL OR "
+                    f"{parsed} <= CAST({time_reference} AS TIMESTAMP(3)) + INTERVAL '{days}' DAY",
+                    f"must be at most {days} day after the record's Kafka timestamp",
+                )
+            )
+        return rules
     raise ValueError(f"unknown field kind {field.kind}")  # pragma: no cover
 
 
-def _reason_sql(schema: InputSchema, raw_column: str, doc: str, encoded: str | None = None) -> str:
+def _chars(column: str) -> str:
+    """Characters of a BYTES column decoded as UTF-8 (0 for NULL); ``CAST`` as in :func:`valid_time_sql`."""
+    return f"COALESCE(CHAR_LENGTH(CAST({column} AS STRING)), 0)"
+
+
+def _reason_sql(
+    schema: InputSchema,
+    raw_column: str,
+    doc: str,
+    key_column: str | None,
+    time_reference: str | None,
+    encoded: str | None = None,
+) -> str:
     """CASE expression: NULL for a valid record, else the first broken rule. ``encoded`` is ``doc``
     encoded back to UTF-8 bytes (differs from the raw bytes when they are not valid UTF-8)."""
     encoded = encoded or f"ENCODE({doc}, 'UTF-8')"
+    size = _chars(raw_column) + (f" + {_chars(key_column)}" if key_column else "")
     whens = [
         f"WHEN {raw_column} IS NULL THEN 'missing value: the record has no value (tombstone)'",
+        f"WHEN {size} > {MAX_RECORD_CHARS} THEN {sql_string(TOO_LARGE_REASON)}",
         f"WHEN {encoded} <> {raw_column} THEN 'bad JSON: the value is not valid UTF-8'",
         f"WHEN NOT ({doc} IS JSON OBJECT) THEN 'bad JSON: the value is not a JSON object'",
     ]
@@ -103,12 +195,14 @@ def _reason_sql(schema: InputSchema, raw_column: str, doc: str, encoded: str | N
         wrapped = _wrapped(doc, field.name)
         text = _text(doc, field.name)
         expected = "a JSON number" if field.kind == "decimal" else "a JSON string"
-        condition, rule = _domain_ok(field, text)
         whens += [
             f"WHEN {wrapped} IS NULL THEN {sql_string(f'missing field: {field.name}')}",
             f"WHEN NOT {_type_ok(field, wrapped)} "
             f"THEN {sql_string(f'wrong type: {field.name} must be {expected}')}",
-            f"WHEN NOT ({condition}) THEN {sql_string(f'out of domain: {field.name} {rule}')}",
+        ]
+        whens += [
+            f"WHEN NOT COALESCE({condition}, FALSE) THEN {sql_string(f'out of domain: {field.name} {rule}')}"
+            for condition, rule in _domain_rules(field, text, time_reference)
         ]
     return "CASE\n      " + "\n      ".join(whens) + "\n    END"
 
@@ -122,16 +216,22 @@ def _typed_sql(field: Field, doc: str) -> str:
     return text
 
 
-def valid_time_sql(schema: InputSchema, raw_column: str = "raw_value") -> str:
+def valid_time_sql(
+    schema: InputSchema,
+    raw_column: str = "raw_value",
+    key_column: str | None = "kafka_key",
+    time_reference: str | None = "kafka_timestamp",
+) -> str:
     """``TIMESTAMP(3)`` event time of a *valid* record, NULL for an invalid one.
 
     Used as the event-time column of a source, so that an invalid record (e.g. a far-future time in
     a record missing other fields) never moves the watermark. It avoids ``DECODE``/``ENCODE``, which
     fail code generation inside a watermark generator on Flink 2.2: ``CAST`` decodes and encodes
-    UTF-8 the same way.
+    UTF-8 the same way. ``key_column`` and ``time_reference`` must be those given to
+    :func:`checked_view_sql` for the same source, so that both agree on validity.
     """
     doc = f"CAST({raw_column} AS STRING)"
-    reason = _reason_sql(schema, raw_column, doc, encoded=f"CAST({doc} AS BYTES)")
+    reason = _reason_sql(schema, raw_column, doc, key_column, time_reference, encoded=f"CAST({doc} AS BYTES)")
     return f"CASE WHEN ({reason}) IS NULL THEN {parsed_time_sql(_text(doc, schema.time_field))} END"
 
 
@@ -146,13 +246,16 @@ def checked_view_sql(
     source_table: str,
     raw_column: str = "raw_value",
     passthrough: tuple[str, ...] = (),
+    key_column: str | None = "kafka_key",
+    time_reference: str | None = "kafka_timestamp",
 ) -> str:
     """``CREATE TEMPORARY VIEW view AS SELECT ...`` validating ``source_table``'s raw values.
 
     Columns: ``passthrough`` columns of the source, the typed fields (only set for valid records)
-    and ``dlq_reason`` (NULL when valid).
+    and ``dlq_reason`` (NULL when valid). ``key_column`` (BYTES) counts towards the record size;
+    ``time_reference`` (``TIMESTAMP_LTZ(3)``) bounds time fields; ``None`` leaves either rule out.
     """
-    reason = _reason_sql(schema, raw_column, "doc")
+    reason = _reason_sql(schema, raw_column, "doc", key_column, time_reference)
     typed = ",\n    ".join(
         f"CASE WHEN reason IS NULL THEN {_typed_sql(f, 'doc')} END AS `{f.name}`" for f in schema.fields
     )

@@ -34,7 +34,13 @@ from typing import TYPE_CHECKING
 
 from connectors.kafka_tables import dead_letter_sink_ddl, json_sink_ddl, raw_source_ddl
 from connectors.parquet_sink import parquet_sink_ddl, partition_values_sql
-from connectors.validation import DECIMAL_TYPE, TIMESTAMP_FORMAT, checked_view_sql, sql_string
+from connectors.validation import (
+    DECIMAL_TYPE,
+    TIMESTAMP_FORMAT,
+    TOO_LARGE_REASON,
+    checked_view_sql,
+    sql_string,
+)
 from flink_jobs.config import AppConfig
 from flink_jobs.features.aggregations import (
     Aggregation,
@@ -569,8 +575,12 @@ def _dead_letter_select(source: Source, version: str) -> str:
             "pipeline.version": sql_string(version),
         }
     )
+    # A too-large record's copy might not fit the topic: it keeps only its headers (see validation).
+    too_large = f"dlq_reason = {sql_string(TOO_LARGE_REASON)}"
     return (
-        f"SELECT kafka_key, raw_value, {headers} AS headers "
+        f"SELECT CASE WHEN {too_large} THEN CAST(NULL AS BYTES) ELSE kafka_key END AS kafka_key, "
+        f"CASE WHEN {too_large} THEN CAST(NULL AS BYTES) ELSE raw_value END AS raw_value, "
+        f"{headers} AS headers "
         f"FROM `{_checked_view(source)}` WHERE dlq_reason IS NOT NULL"
     )
 

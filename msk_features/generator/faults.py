@@ -1,16 +1,26 @@
 """Faulty records: invalid values (each breaking exactly one validation rule), out-of-order and late times.
 
-The Flink job's validation rules (a record breaking any of them is invalid):
+The Flink job's validation rules (a record breaking any of them is invalid; the full list, with the
+parsing details, is in ``connectors/validation.py``):
 
-1. the value is a UTF-8 JSON object;
-2. the string fields (``txn_id``, ``user_id``, ``merchant_id``, ``click_id``, ``page``) are present,
-   JSON strings and non-empty;
-3. ``amount`` is present, a JSON number (not a string) and > 0;
-4. ``currency`` is a JSON string matching ``^[A-Z]{3}$``; ``country`` / ``home_country`` match
-   ``^[A-Z]{2}$``;
-5. ``action`` is one of view, add_to_cart, checkout, login; ``risk_tier`` one of low, medium, high;
-6. ``event_time`` / ``updated_at`` is a JSON string matching
-   ``^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z$`` and a real instant.
+1. the value is present (not a tombstone), and key + value hold at most 250,000 characters;
+2. the value is a UTF-8 JSON object (no ``NaN``/``Infinity``, nesting at most 1000 deep; duplicate
+   names: the last counts; text after the object is ignored);
+3. the string fields (``txn_id``, ``user_id``, ``merchant_id``, ``click_id``, ``page``) are present,
+   JSON strings (not arrays of strings) and non-empty;
+4. ``amount`` is present, a JSON number (not a string) written as a plain decimal with at most 14
+   integer and 4 fraction digits, and > 0;
+5. ``currency`` is a JSON string matching ``^[A-Z]{3}$``; ``country`` / ``home_country`` match
+   ``^[A-Z]{2}$`` (no trailing line break);
+6. ``action`` is one of view, add_to_cart, checkout, login; ``risk_tier`` one of low, medium, high;
+7. ``event_time`` / ``updated_at`` is a JSON string matching
+   ``^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z$``, a real instant, not before 1970-01-01 and at
+   most one day after the record's Kafka timestamp (so a far-future time cannot push the watermark).
+
+The generated valid records satisfy all of them when sent no earlier than a day before their
+event times (the default start, 2026-11-24, is in the past). The invalid kinds below cover rules
+2-7; the size limit, future times and the other parser corner cases are in the bad-input corpus
+(``tests/reliability/bad_corpus.py``).
 
 :func:`make_invalid` takes a valid event and breaks exactly one rule in one of four ways
 (:data:`INVALID_KINDS`), chosen uniformly at random, then a field uniformly among those the kind

@@ -16,6 +16,9 @@ Values are exact: decimals are :class:`~decimal.Decimal`, averages the exact mea
 
 from __future__ import annotations
 
+import json
+import re
+import sys
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -23,7 +26,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-__all__ = ["Expected", "InputRecord", "expected_outputs", "fmt", "parse_time"]
+__all__ = ["Expected", "InputRecord", "Verdict", "expected_outputs", "fmt", "parse_time", "verdict"]
 
 MINUTE = timedelta(minutes=1)
 HOUR = timedelta(hours=1)
@@ -244,3 +247,158 @@ def txn_features(
             }
         )
     return rows
+
+
+# --------------------------------------------------------------------------------------------------
+# Validity: which raw records are valid, written from ARCHITECTURE.md and the rule lists in
+# connectors/validation.py and flink_jobs/schemas.py (not from the SQL).
+# --------------------------------------------------------------------------------------------------
+
+MAX_RECORD_CHARS = 250_000
+MAX_JSON_DEPTH = 1000
+MAX_AHEAD = timedelta(days=1)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_JSON_WHITESPACE = " \t\n\r"
+_TIME_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z")
+_DECIMAL_TEXT = re.compile(r"(0|[1-9][0-9]{0,13})(\.[0-9]{1,4})?")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+# Field kinds per source, in the order the rules are checked: (name, kind, detail).
+FIELD_RULES: dict[str, tuple[tuple[str, str, Any], ...]] = {
+    "transactions": (
+        ("txn_id", "string", None),
+        ("user_id", "string", None),
+        ("merchant_id", "string", None),
+        ("amount", "decimal", None),
+        ("currency", "code", re.compile(r"[A-Z]{3}")),
+        ("country", "code", re.compile(r"[A-Z]{2}")),
+        ("event_time", "time", None),
+    ),
+    "clicks": (
+        ("click_id", "string", None),
+        ("user_id", "string", None),
+        ("page", "string", None),
+        ("action", "enum", {"view", "add_to_cart", "checkout", "login"}),
+        ("event_time", "time", None),
+    ),
+    "profiles": (
+        ("user_id", "string", None),
+        ("home_country", "code", re.compile(r"[A-Z]{2}")),
+        ("risk_tier", "enum", {"low", "medium", "high"}),
+        ("updated_at", "time", None),
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Why a raw record is invalid: the rule category (``missing value``, ``too large``, ``bad JSON``,
+    ``missing field``, ``wrong type``, ``out of domain``) and the field it concerns (or None)."""
+
+    category: str
+    field: str | None = None
+
+
+class _NotJson(ValueError):
+    pass
+
+
+def _reject_constant(name: str) -> Any:
+    raise _NotJson(f"{name} is not JSON")
+
+
+def _depth(text: str) -> int:
+    """Deepest bracket nesting of the first JSON value in ``text`` (strings skipped)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth -= 1
+            if depth <= 0:
+                break
+    return deepest
+
+
+def _clean(value: Any) -> Any:
+    """Strings with lone surrogates read as ``?`` (Flink's UTF-8 encoding of them)."""
+    return _SURROGATE.sub("?", value) if isinstance(value, str) else value
+
+
+def verdict(
+    source: str, key: bytes | None, value: bytes | None, kafka_timestamp: datetime | None = None
+) -> Verdict | None:
+    """None when the record is valid, else the first rule it breaks (same order as the job).
+
+    Record rules: a value (not a tombstone); key + value at most 250,000 characters (UTF-8 decoded,
+    an undecodable sequence one character); UTF-8; a JSON object first in the text (JSON whitespace
+    before it skipped, anything after it ignored; no NaN/Infinity; nesting at most 1000 deep with
+    the object itself; duplicate names: the last counts). Field rules per :data:`FIELD_RULES`:
+    present and not null; JSON type (string, or number for decimals); domain (non-empty string; a
+    decimal whose canonical text, as ``str(Decimal)``, is plain with at most 14 + 4 digits and > 0;
+    codes matching exactly; enums; times in the exact form, a real instant, not before 1970 and at
+    most one day after ``kafka_timestamp`` when it is given).
+    """
+    if value is None:
+        return Verdict("missing value")
+    size = len(value.decode("utf-8", errors="replace"))
+    size += len(key.decode("utf-8", errors="replace")) if key is not None else 0
+    if size > MAX_RECORD_CHARS:
+        return Verdict("too large")
+    try:
+        text = value.decode("utf-8")
+    except UnicodeDecodeError:
+        return Verdict("bad JSON")
+    text = text.lstrip(_JSON_WHITESPACE)
+    if not text.startswith("{") or _depth(text) > MAX_JSON_DEPTH:
+        return Verdict("bad JSON")
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 20 * MAX_JSON_DEPTH))
+    try:
+        decoder = json.JSONDecoder(parse_float=Decimal, parse_int=Decimal, parse_constant=_reject_constant)
+        document, _ = decoder.raw_decode(text)
+    except (ValueError, RecursionError):
+        return Verdict("bad JSON")
+    finally:
+        sys.setrecursionlimit(limit)
+    for name, kind, detail in FIELD_RULES[source]:
+        field = _clean(document.get(name))
+        if field is None:
+            return Verdict("missing field", name)
+        json_type = Decimal if kind == "decimal" else str  # numbers parse as Decimal, never bool
+        if not isinstance(field, json_type):
+            return Verdict("wrong type", name)
+        if not _in_domain(kind, detail, field, kafka_timestamp):
+            return Verdict("out of domain", name)
+    return None
+
+
+def _in_domain(kind: str, detail: Any, field: Any, kafka_timestamp: datetime | None) -> bool:
+    if kind == "string":
+        return len(field) > 0
+    if kind == "decimal":
+        return _DECIMAL_TEXT.fullmatch(str(field)) is not None and field > 0
+    if kind == "code":
+        return detail.fullmatch(field) is not None
+    if kind == "enum":
+        return field in detail
+    assert kind == "time"
+    if _TIME_TEXT.fullmatch(field) is None:
+        return False
+    try:
+        moment = parse_time(field)
+    except ValueError:  # not a real instant (30 February, hour 24, second 60, year 0)
+        return False
+    if moment < EPOCH:
+        return False
+    return kafka_timestamp is None or moment <= kafka_timestamp + MAX_AHEAD

@@ -64,6 +64,7 @@ SCHEMAS: dict[str, dict[str, str]] = {
     "profiles": {"user_id": STRING, "home_country": COUNTRY, "risk_tier": TIER, "updated_at": TIME},
 }
 TIME_FIELDS = {"transactions": "event_time", "clicks": "event_time", "profiles": "updated_at"}
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # event times before it are invalid
 TIME_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z")
 
 
@@ -108,7 +109,7 @@ def violations(stream: str, value: bytes) -> list[tuple[str, str | None]]:
             COUNTRY: re.fullmatch(r"[A-Z]{2}", v) is not None,
             ACTION: v in ("view", "add_to_cart", "checkout", "login"),
             TIER: v in ("low", "medium", "high"),
-            TIME: real_instant(v) is not None,
+            TIME: (moment := real_instant(v)) is not None and moment >= EPOCH,
         }[rule]
         if not ok:
             found.append(("out_of_domain", name))
