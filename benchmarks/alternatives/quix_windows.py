@@ -22,7 +22,13 @@ decimal type), so sums and means are binary floating point; ``compare.py`` allow
 Output: one JSON object per window on ``<prefix>features-txn-1m`` / ``<prefix>features-txn-1h``
 (key = ``user_id``), fields ``user_id``, ``window_start``, ``window_end`` (``YYYY-MM-DDTHH:MM:SS.mmmZ``)
 and the values. The app stops by itself once it has processed every record up to the end offsets the
-input topic had at start, then prints a one-line JSON summary as the last line of stdout.
+input topic had at start (an ``on_message_processed`` callback calls ``Application.stop()``; Quix then
+commits its final checkpoint), then prints a one-line JSON summary as the last line of stdout. As a
+safety net, ``app.run(timeout=...)`` stops it after ``--idle-timeout`` seconds without a new message
+(e.g. a reused consumer group whose offsets are already at the end); the summary then says
+``"complete": false`` and the exit status is 1. Output goes to Kafka like ours: a profile of a 30k-record
+run put producing the window rows at about 16 % of the run time (RocksDB state and the window logic
+dominate), so files would not change the picture.
 
 Processing guarantee: Quix's default, at-least-once (``--exactly-once`` switches to Kafka
 transactions). State lives in RocksDB under ``--state-dir`` with Quix's default changelog topics.
@@ -119,6 +125,7 @@ def run(
     exactly_once: bool = False,
     grace_ms: int = 30_000,
     changelogs: bool = True,
+    idle_timeout_s: float = 60.0,
 ) -> dict[str, Any]:
     """Process ``input_topic`` up to its end offsets as of the call; return the run summary."""
     partitions, last_offsets = end_offsets(bootstrap, input_topic)
@@ -190,12 +197,13 @@ def run(
 
     started = time.monotonic()
     if pending:
-        app.run(collect=False)
+        app.run(timeout=idle_timeout_s, collect=False)
     finished = time.monotonic()
     return {
         "engine": "quixstreams",
         "version": version("quixstreams"),
         "processing_guarantee": "exactly-once" if exactly_once else "at-least-once",
+        "complete": not pending,
         "records": counts["records"],
         "output_rows": {"txn_1m": counts["txn_1m"], "txn_1h": counts["txn_1h"]},
         "late_dropped": counts["late_dropped"],
@@ -230,6 +238,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--no-changelog", action="store_true", help="do not back state up to changelog topics"
     )
+    parser.add_argument(
+        "--idle-timeout",
+        type=float,
+        default=60.0,
+        help="safety net: stop after this many seconds without a new message (default 60)",
+    )
     return parser.parse_args(argv)
 
 
@@ -247,12 +261,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             exactly_once=args.exactly_once,
             grace_ms=args.grace_ms,
             changelogs=not args.no_changelog,
+            idle_timeout_s=args.idle_timeout,
         )
     finally:
         if args.state_dir is None:
             shutil.rmtree(state_dir, ignore_errors=True)
     print(json.dumps(summary, sort_keys=True), flush=True)
-    return 0
+    return 0 if summary["complete"] else 1
 
 
 if __name__ == "__main__":

@@ -43,7 +43,9 @@ GRACE_MS = 30_000
 TRANSACTIONS = 3000
 
 
-def _run_quix(endpoints: Endpoints, input_topic: str, prefix: str, state_dir: Path) -> dict[str, Any]:
+def _run_quix(
+    endpoints: Endpoints, input_topic: str, prefix: str, state_dir: Path, *options: str
+) -> dict[str, Any]:
     proc = subprocess.run(
         [
             str(BENCH_PYTHON),
@@ -56,6 +58,7 @@ def _run_quix(endpoints: Endpoints, input_topic: str, prefix: str, state_dir: Pa
             prefix,
             "--state-dir",
             str(state_dir),
+            *options,
         ],
         capture_output=True,
         text=True,
@@ -101,7 +104,10 @@ def _assert_values(
             )
 
 
-def test_quix_windows_match_independent_reference(local_stack: Endpoints, tmp_path: Path) -> None:
+@pytest.mark.parametrize("guarantee", ["at-least-once", "exactly-once"])
+def test_quix_windows_match_independent_reference(
+    local_stack: Endpoints, tmp_path: Path, guarantee: str
+) -> None:
     if not BENCH_PYTHON.exists():
         pytest.skip(
             f"{BENCH_PYTHON} does not exist: create it with `python3 -m venv .venv-bench && "
@@ -119,13 +125,14 @@ def test_quix_windows_match_independent_reference(local_stack: Endpoints, tmp_pa
     ]
     assert len(txns) == TRANSACTIONS and len({t.partition for t in txns}) == 3
 
-    summary = _run_quix(local_stack, sent.topics.transactions, prefix, tmp_path / "state")
-    assert summary["records"] == TRANSACTIONS
+    options = ["--exactly-once"] if guarantee == "exactly-once" else []
+    summary = _run_quix(local_stack, sent.topics.transactions, prefix, tmp_path / "state", *options)
+    assert summary["complete"] and summary["records"] == TRANSACTIONS
     assert summary["late_dropped"] == 0
-    assert summary["processing_guarantee"] == "at-least-once"
+    assert summary["processing_guarantee"] == guarantee
 
     client = librdkafka_config(local_stack.kafka_config("plaintext"))
-    quix = read_quix_rows(client, summary["output_topics"])
+    quix = read_quix_rows(client, summary["output_topics"])  # read_committed
     assert {k: len(v) for k, v in quix.items()} == summary["output_rows"]
 
     horizons: dict[str, int] = {}
