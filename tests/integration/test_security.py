@@ -293,5 +293,9 @@ def test_repository_commits_no_password(local_stack: Endpoints) -> None:
         if not re.search(r'"sasl\.password"\s*:\s*"(env:|secretsmanager:)', line)
     ]
     assert literal_values == []
-    tf_passwords = grep("-E", r"sasl_password|scram_password\s*=", "--", "terraform", "*.tfvars")
-    assert tf_passwords == []
+    tf_literals = [
+        line
+        for line in grep("-E", r'(password|secret)\s*=\s*"', "--", "terraform", "*.tfvars")
+        if not re.search(r'=\s*"(secretsmanager:|arn:aws|sasl\.password"|ssl\.(key|keystore)\.password")', line)
+    ]
+    assert tf_literals == []

@@ -140,6 +140,8 @@ def test_contract_check_fails_when_one_side_changes():
 # Rendered by Terraform itself
 # --------------------------------------------------------------------------------------------------
 
+SCRAM_SECRET_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:AmazonMSK_features_flink-AbCdEf"
+
 CASES = {
     # What the examples deploy: IAM auth, defaults elsewhere.
     "defaults": {
@@ -152,8 +154,9 @@ CASES = {
     "scram": {
         "bootstrap_servers": "b-1.example:9096",
         "transactional_id_prefix": "app",
+        "scram_secret_arn": SCRAM_SECRET_ARN,
         "application_properties": {
-            "kafka": {"auth": "scram", "sasl_username": "flink", "sasl_password": "secret", "group_id": "g1"},
+            "kafka": {"auth": "scram", "group_id": "g1"},
             "topics": {"transactions": "txns", "partitions": 6, "retention_ms": -1},
             "kafka_sink": {"delivery_guarantee": "at-least-once"},
             "feature_topics": {"txn_1m": "online-txn-1m", "session": "online-sessions"},
@@ -172,13 +175,13 @@ CASES = {
                 "auth": "mtls",
                 "group_id": "features",
                 "sasl_username": "unused",
-                "sasl_password": "unused",
+                "sasl_password": "secretsmanager:AmazonMSK_unused:password",
                 "ssl_truststore_location": "/tmp/truststore.pem",
                 "ssl_truststore_type": "PEM",
                 "ssl_keystore_location": "/tmp/keystore.p12",
                 "ssl_keystore_type": "PKCS12",
-                "ssl_keystore_password": "ks",
-                "ssl_key_password": "kp",
+                "ssl_keystore_password": "secretsmanager:features/keystore:keystore_password",
+                "ssl_key_password": "secretsmanager:features/keystore:key_password",
                 "scan_startup_mode": "group-offsets",
                 "bounded": True,
             },
@@ -286,7 +289,10 @@ def test_rendered_defaults(rendered):
 def test_rendered_scram_and_feature_topics(rendered):
     out = rendered["scram"]
     cfg = parse_config(out["application_properties"])
-    assert (cfg.kafka.auth, cfg.kafka.scram_username, cfg.kafka.consumer_group) == ("scram", "flink", "g1")
+    assert (cfg.kafka.auth, cfg.kafka.consumer_group) == ("scram", "g1")
+    # Only references to the secret's keys, which the Kafka client resolves at run time.
+    assert cfg.kafka.scram_username == f"secretsmanager:{SCRAM_SECRET_ARN}:username"
+    assert cfg.kafka.scram_password == f"secretsmanager:{SCRAM_SECRET_ARN}:password"
     assert cfg.offline is None and "offline" not in out["property_groups"]
     assert cfg.topics.feature_topic("txn_1m") == "online-txn-1m"
     assert cfg.topics.feature_topic("txn_1h") == "features-txn-1h"
@@ -340,3 +346,33 @@ def test_flink_app_feature_sets_default_is_the_reference_pipeline() -> None:
         if name == "feature_sets"
     ]
     assert unquote(block["default"]) == FEATURE_SETS
+
+
+@pytest.mark.parametrize(
+    "kafka",
+    [
+        {"auth": "scram", "sasl_username": "flink", "sasl_password": "a-literal-password"},
+        {"auth": "mtls", "ssl_keystore_location": "/k.p12", "ssl_keystore_password": "a-literal-password"},
+    ],
+)
+def test_literal_passwords_are_refused(tf_no_provider, tmp_path, kafka):
+    """Terraform state and the properties are readable: a password must be a secret reference."""
+    (tmp_path / "main.tf").write_text(
+        textwrap.dedent(
+            f"""
+            module "p" {{
+              source = "{PROPERTIES_MODULE}"
+              application_properties = jsondecode({json.dumps(json.dumps({"kafka": kafka}))})
+            }}
+            """
+        )
+    )
+    data_dir = tmp_path / ".tf-data"
+    assert (
+        tf_no_provider.run(["init", "-input=false", "-no-color"], cwd=tmp_path, data_dir=data_dir).returncode
+        == 0
+    )
+    proc = tf_no_provider.run(["plan", "-input=false", "-no-color"], cwd=tmp_path, data_dir=data_dir)
+    assert proc.returncode != 0
+    assert "take a secret reference" in " ".join(proc.stderr.split())
+    # (Terraform's diagnostic echoes the refused value: it is in the caller's configuration anyway.)

@@ -6,6 +6,7 @@ module "properties" {
   offline_path            = var.lake_bucket_name == null ? null : "s3a://${var.lake_bucket_name}/${trim(var.lake_prefix, "/")}"
   transactional_id_prefix = var.name
   feature_sets            = var.feature_sets
+  scram_secret_arn        = try(var.scram_secret.arn, null)
 }
 
 locals {
@@ -254,6 +255,30 @@ data "aws_iam_policy_document" "this" {
         "s3:ListMultipartUploadParts",
       ]
       resources = local.offline_object_arns
+    }
+  }
+
+  dynamic "statement" {
+    for_each = var.scram_secret != null ? [1] : []
+    content {
+      sid       = "ReadScramSecret"
+      actions   = ["secretsmanager:GetSecretValue"]
+      resources = [var.scram_secret.arn]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = var.scram_secret != null ? [1] : []
+    content {
+      sid       = "DecryptScramSecret"
+      actions   = ["kms:Decrypt"]
+      resources = [var.scram_secret.kms_key_arn]
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["secretsmanager.${local.region}.amazonaws.com"]
+      }
     }
   }
 

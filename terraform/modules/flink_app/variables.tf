@@ -121,6 +121,24 @@ variable "msk_cluster_arn" {
   type        = string
 }
 
+variable "scram_secret" {
+  description = "For kafka.auth = scram: the Secrets Manager secret of the job's SCRAM user (MSK requires the name AmazonMSK_* and a customer managed KMS key) and that key's ARN. The properties get only references (secretsmanager:<arn>:username / :password), which the Kafka client resolves at run time through AWS's Secrets Manager config provider; the role may read this secret (secretsmanager:GetSecretValue) and decrypt it through Secrets Manager (kms:Decrypt). The password never enters the properties or the Terraform state."
+  type = object({
+    arn         = string
+    kms_key_arn = string
+  })
+  default = null
+
+  validation {
+    condition     = var.scram_secret == null || can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:AmazonMSK_[A-Za-z0-9/_+=.@-]+$", try(var.scram_secret.arn, "-")))
+    error_message = "scram_secret.arn must be the ARN of a Secrets Manager secret named AmazonMSK_* (MSK's rule for SCRAM secrets)."
+  }
+  validation {
+    condition     = var.scram_secret == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/", try(var.scram_secret.kms_key_arn, "-")))
+    error_message = "scram_secret.kms_key_arn must be a KMS key ARN (MSK SCRAM secrets use a customer managed key)."
+  }
+}
+
 variable "bootstrap_servers" {
   description = "Bootstrap servers for the auth mode in application_properties.kafka.auth."
   type        = string

@@ -128,9 +128,30 @@ run "scram_auth_no_kafka_cluster_iam" {
 
   variables {
     bootstrap_servers = "b-1.features:9096"
-    application_properties = {
-      kafka = { auth = "scram", sasl_username = "flink", sasl_password = "not-a-real-password" }
+    scram_secret = {
+      arn         = "arn:aws:secretsmanager:us-east-1:123456789012:secret:AmazonMSK_features_flink-AbCdEf"
+      kms_key_arn = "arn:aws:kms:us-east-1:123456789012:key/0a1b2c3d-9999-2222-3333-444455556666"
     }
+    application_properties = {
+      kafka = { auth = "scram" }
+    }
+  }
+
+  assert {
+    condition     = module.properties.property_groups["kafka"]["sasl.password"] == "secretsmanager:arn:aws:secretsmanager:us-east-1:123456789012:secret:AmazonMSK_features_flink-AbCdEf:password"
+    error_message = "SCRAM: the password property is a reference to the secret's password key, not a value."
+  }
+  assert {
+    condition     = module.properties.property_groups["kafka"]["sasl.username"] == "secretsmanager:arn:aws:secretsmanager:us-east-1:123456789012:secret:AmazonMSK_features_flink-AbCdEf:username"
+    error_message = "SCRAM: the user name comes from the same secret."
+  }
+  assert {
+    condition     = length([for s in data.aws_iam_policy_document.this.statement : s if s.sid == "ReadScramSecret" && length(s.resources) == 1 && contains(s.resources, var.scram_secret.arn) && length(s.actions) == 1 && contains(s.actions, "secretsmanager:GetSecretValue")]) == 1
+    error_message = "SCRAM: the role may read exactly the SCRAM secret."
+  }
+  assert {
+    condition     = length([for s in data.aws_iam_policy_document.this.statement : s if s.sid == "DecryptScramSecret" && length(s.resources) == 1 && contains(s.resources, var.scram_secret.kms_key_arn) && length(s.actions) == 1 && contains(s.actions, "kms:Decrypt")]) == 1
+    error_message = "SCRAM: the role may decrypt with the secret's KMS key (through Secrets Manager)."
   }
 
   assert {
@@ -141,6 +162,28 @@ run "scram_auth_no_kafka_cluster_iam" {
     condition     = length([for s in data.aws_iam_policy_document.this.statement : s if startswith(coalesce(s.sid, "-"), "Kafka")]) == 0
     error_message = "SCRAM auth uses no kafka-cluster IAM permissions."
   }
+}
+
+run "iam_auth_reads_no_secret" {
+  command = plan
+
+  assert {
+    condition     = length([for s in data.aws_iam_policy_document.this.statement : s if contains(["ReadScramSecret", "DecryptScramSecret"], coalesce(s.sid, "-"))]) == 0
+    error_message = "Without scram_secret the role reads no secret."
+  }
+}
+
+run "scram_secret_must_be_an_msk_secret" {
+  command = plan
+
+  variables {
+    scram_secret = {
+      arn         = "arn:aws:secretsmanager:us-east-1:123456789012:secret:flink-password-AbCdEf"
+      kms_key_arn = "arn:aws:kms:us-east-1:123456789012:key/0a1b2c3d-9999-2222-3333-444455556666"
+    }
+  }
+
+  expect_failures = [var.scram_secret]
 }
 
 run "missing_zip_fails_with_a_hint" {

@@ -78,10 +78,18 @@ locals {
 
   p = var.application_properties
 
+  scram_secret_ref = var.scram_secret_arn == null ? { username = null, password = null } : {
+    username = "secretsmanager:${var.scram_secret_arn}:username"
+    password = "secretsmanager:${var.scram_secret_arn}:password"
+  }
+
   values = {
     run_options = local.p.run_options
     kafka = merge(local.p.kafka, {
       bootstrap_servers = try(coalesce(local.p.kafka.bootstrap_servers, var.bootstrap_servers), null)
+      # References, resolved by the Kafka client at run time (flink_jobs/secret_refs.py).
+      sasl_username = try(coalesce(local.p.kafka.sasl_username, local.scram_secret_ref.username), null)
+      sasl_password = try(coalesce(local.p.kafka.sasl_password, local.scram_secret_ref.password), null)
     })
     topics = local.p.topics
     kafka_sink = merge(local.p.kafka_sink, {

@@ -61,10 +61,22 @@ variable "application_properties" {
     error_message = "kafka.auth must be one of plaintext, scram, mtls, iam."
   }
   validation {
-    condition = var.application_properties.kafka.auth != "scram" || (
+    condition = var.application_properties.kafka.auth != "scram" || var.scram_secret_arn != null || (
       var.application_properties.kafka.sasl_username != null && var.application_properties.kafka.sasl_password != null
     )
-    error_message = "kafka.auth = scram needs kafka.sasl_username and kafka.sasl_password."
+    error_message = "kafka.auth = scram needs scram_secret_arn (or kafka.sasl_username and a kafka.sasl_password reference)."
+  }
+  validation {
+    # Properties and Terraform state are readable by anyone who may read the application or the state:
+    # they hold where a secret is, never the secret (flink_jobs/secret_refs.py resolves it at run time).
+    condition = alltrue([
+      for value in [
+        var.application_properties.kafka.sasl_password,
+        var.application_properties.kafka.ssl_keystore_password,
+        var.application_properties.kafka.ssl_key_password,
+      ] : value == null || can(regex("^secretsmanager:[A-Za-z0-9/_+=.@:-]+:[^:$${}[:space:]]+$", coalesce(value, "-")))
+    ])
+    error_message = "kafka.sasl_password, ssl_keystore_password and ssl_key_password take a secret reference, secretsmanager:<secret ARN or name>:<json key>, never the password itself (use scram_secret_arn for SCRAM)."
   }
   validation {
     condition     = var.application_properties.kafka.auth != "mtls" || var.application_properties.kafka.ssl_keystore_location != null
@@ -122,4 +134,10 @@ variable "feature_sets" {
   description = "The feature sets the pipeline writes (their topics are feature_topics[name] or features-<name> with _ as -)."
   type        = list(string)
   default     = ["txn_1m", "txn_1h", "session", "txn_features"]
+}
+
+variable "scram_secret_arn" {
+  description = "ARN of the Secrets Manager secret ({\"username\", \"password\"}) of the job's SCRAM user. null kafka.sasl_username / sasl_password become references to its username and password keys; the secret's value never enters the properties or the state. Validated by the flink_app module (AmazonMSK_* name)."
+  type        = string
+  default     = null
 }
