@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -203,3 +204,42 @@ def test_feature_and_pipeline_mistakes_are_named(groups: dict[str, dict[str, str
     with pytest.raises(ConfigError) as info:
         parse_config(document(**groups))
     assert str(info.value) == message
+
+
+@pytest.mark.parametrize(
+    "password",
+    [
+        "env:SCRAM_PASSWORD",
+        "secretsmanager:AmazonMSK_app:password",
+        "secretsmanager:arn:aws:secretsmanager:us-east-1:123456789012:secret:AmazonMSK_app-AbCdEf:password",
+        "a literal, for throw-away local runs",
+    ],
+)
+def test_secret_keys_take_references(password: str) -> None:
+    kafka = {"bootstrap.servers": "h:9096", "auth": "scram", "sasl.username": "u", "sasl.password": password}
+    cfg = parse_config(document(kafka=kafka))
+    assert cfg.kafka.scram_password == password  # kept as written: resolved only by the Kafka client
+    assert to_property_groups(cfg)[1]["PropertyMap"]["sasl.password"] == password
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "problem"),
+    [
+        ("sasl.password", "env:1BAD", "does not name an environment variable"),
+        ("sasl.password", "env:", "does not name an environment variable"),
+        ("sasl.password", "secretsmanager:AmazonMSK_app", "needs a secret and a JSON key"),
+        ("sasl.password", "secretsmanager:AmazonMSK_app:", "needs a secret and a JSON key"),
+        ("sasl.password", "secretsmanager:bad name:password", "neither a Secrets Manager secret name nor"),
+        ("sasl.password", "${env:SCRAM_PASSWORD}", r"Kafka '\$\{...\}' variables are not accepted"),
+        ("ssl.keystore.password", "env:KS-PASSWORD", "does not name an environment variable"),
+        ("ssl.key.password", "secretsmanager:keys:key password", "is not a JSON key"),
+    ],
+)
+def test_malformed_secret_references_name_key_and_forms(key: str, value: str, problem: str) -> None:
+    kafka = {"bootstrap.servers": "h:9094", "auth": "mtls", "ssl.keystore.location": "/k.pem", key: value}
+    with pytest.raises(ConfigError) as caught:
+        parse_config(document(kafka=kafka))
+    message = str(caught.value)
+    assert f"property group 'kafka', key '{key}'" in message
+    assert re.search(problem, message), message
+    assert "env:VARIABLE or secretsmanager:<secret name or ARN>:<json key>" in message

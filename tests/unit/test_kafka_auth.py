@@ -106,3 +106,116 @@ def test_msk_region_needs_a_hint_for_other_host_names(monkeypatch: pytest.Monkey
         msk_region("10.0.0.1:9098")
     monkeypatch.setenv("AWS_REGION", "eu-central-1")
     assert msk_region("10.0.0.1:9098") == "eu-central-1"
+
+
+# --------------------------------------------------------------------------------------------------
+# Secret references
+# --------------------------------------------------------------------------------------------------
+
+ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:AmazonMSK_app/flink-AbCdEf"
+
+
+def test_env_reference_becomes_a_kafka_variable_and_python_never_reads_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("APP_SCRAM_PASSWORD", "the-value-9f3")
+    kafka = KafkaConfig(
+        "b-1:9096", auth="scram", scram_username="app", scram_password="env:APP_SCRAM_PASSWORD"
+    )
+    props = client_properties(kafka)
+    assert props["sasl.jaas.config"] == (
+        "org.apache.kafka.common.security.scram.ScramLoginModule required "
+        'username="app" password="${env:APP_SCRAM_PASSWORD}";'
+    )
+    assert props["config.providers"] == "env"
+    assert props["config.providers.env.class"] == (
+        "org.apache.kafka.common.config.provider.EnvVarConfigProvider"
+    )
+    assert "the-value-9f3" not in repr(props) and "the-value-9f3" not in repr(kafka_connection_options(kafka))
+    # The tools' client gets the value itself (librdkafka has no config providers).
+    assert librdkafka_config(kafka)["sasl.password"] == "the-value-9f3"
+
+
+def test_env_reference_to_an_unset_variable_fails_at_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("APP_SCRAM_PASSWORD", raising=False)
+    kafka = KafkaConfig(
+        "b-1:9096", auth="scram", scram_username="app", scram_password="env:APP_SCRAM_PASSWORD"
+    )
+    for build in (client_properties, librdkafka_config):
+        with pytest.raises(ConfigError, match=r"key 'sasl.password'.*APP_SCRAM_PASSWORD.*is not set"):
+            build(kafka)
+
+
+def test_secretsmanager_references_use_the_aws_config_provider() -> None:
+    kafka = KafkaConfig(
+        "b-1:9096",
+        auth="scram",
+        scram_username=f"secretsmanager:{ARN}:username",
+        scram_password=f"secretsmanager:{ARN}:password",
+    )
+    props = client_properties(kafka)
+    encoded = "arn%3Aaws%3Asecretsmanager%3Aeu-west-1%3A123456789012%3Asecret%3AAmazonMSK_app%2Fflink-AbCdEf"
+    assert props["sasl.jaas.config"] == (
+        "org.apache.kafka.common.security.scram.ScramLoginModule required "
+        f'username="${{secretsmanager:{encoded}:username}}" '
+        f'password="${{secretsmanager:{encoded}:password}}";'
+    )
+    assert props["config.providers"] == "secretsmanager"
+    assert props["config.providers.secretsmanager.class"] == (
+        "com.amazonaws.kafka.config.providers.SecretsManagerConfigProvider"
+    )
+    assert props["config.providers.secretsmanager.param.region"] == "eu-west-1"
+
+
+def test_mtls_passwords_by_reference(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KS_PASSWORD", "ks-value")
+    kafka = KafkaConfig(
+        "b-1:9094",
+        auth="mtls",
+        keystore_location="/k.p12",
+        keystore_type="PKCS12",
+        keystore_password="env:KS_PASSWORD",
+        key_password="secretsmanager:AmazonMSK_keys:key_password",
+    )
+    props = client_properties(kafka)
+    assert props["ssl.keystore.password"] == "${env:KS_PASSWORD}"
+    assert props["ssl.key.password"] == "${secretsmanager:AmazonMSK_keys:key_password}"
+    assert props["config.providers"] == "env,secretsmanager"
+    assert "config.providers.secretsmanager.param.region" not in props  # a name: the SDK's default region
+
+
+def test_cli_resolves_secretsmanager_references_with_boto3(monkeypatch: pytest.MonkeyPatch) -> None:
+    """moto's in-process Secrets Manager (control plane): the MSK-style JSON secret is read by name and by
+    ARN; a missing secret or key is a ConfigError naming the reference, never a value."""
+    boto3 = pytest.importorskip("boto3")
+    moto = pytest.importorskip("moto")
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(name, "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    with moto.mock_aws():
+        client = boto3.client("secretsmanager", region_name="eu-west-1")
+        arn = client.create_secret(
+            Name="AmazonMSK_app", SecretString='{"username": "app", "password": "pw-from-sm-41"}'
+        )["ARN"]
+        for ref in ("secretsmanager:AmazonMSK_app", f"secretsmanager:{arn}"):
+            kafka = KafkaConfig(
+                "b-1:9096", auth="scram", scram_username=f"{ref}:username", scram_password=f"{ref}:password"
+            )
+            conf = librdkafka_config(kafka)
+            assert (conf["sasl.username"], conf["sasl.password"]) == ("app", "pw-from-sm-41")
+        missing_key = KafkaConfig(
+            "b-1:9096", auth="scram", scram_username="app", scram_password="secretsmanager:AmazonMSK_app:pass"
+        )
+        with pytest.raises(ConfigError, match="has no string key 'pass'") as caught:
+            librdkafka_config(missing_key)
+        assert "pw-from-sm-41" not in str(caught.value)
+        no_secret = KafkaConfig(
+            "b-1:9096",
+            auth="scram",
+            scram_username="app",
+            scram_password="secretsmanager:AmazonMSK_none:password",
+        )
+        with pytest.raises(
+            ConfigError, match="cannot read the secret of 'secretsmanager:AmazonMSK_none:password'"
+        ):
+            librdkafka_config(no_secret)
