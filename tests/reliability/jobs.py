@@ -118,7 +118,7 @@ class JobProcess:
         with urllib.request.urlopen(request, timeout=10) as response:
             return json.loads(response.read() or b"null")
 
-    def running_job_id(self, timeout_s: float = 180.0) -> str:
+    def running_job_id(self, timeout_s: float = 420.0) -> str:
         """The id of the job once the REST API lists it as RUNNING (the process may still be starting)."""
         deadline = time.monotonic() + timeout_s
         while True:
@@ -136,6 +136,22 @@ class JobProcess:
             if time.monotonic() > deadline:
                 raise AssertionError(
                     f"the job was not RUNNING within {timeout_s:.0f} s:\n{self.output_tail()}"
+                )
+            time.sleep(1)
+
+    def wait_all_tasks_running(self, timeout_s: float = 420.0) -> str:
+        """The job id once every task of the job runs (RUNNING comes earlier, with tasks still
+        initializing, e.g. restoring state); input sent before then only piles up."""
+        job_id = self.running_job_id(timeout_s)
+        deadline = time.monotonic() + timeout_s
+        while True:
+            jobs = {j["jid"]: j for j in self.rest("GET", "/jobs/overview")["jobs"]}
+            tasks = jobs[job_id]["tasks"]
+            if tasks["running"] == tasks["total"]:
+                return job_id
+            if not self.alive() or time.monotonic() > deadline:
+                raise AssertionError(
+                    f"not all tasks ran within {timeout_s:.0f} s: {tasks}\n{self.output_tail()}"
                 )
             time.sleep(1)
 
