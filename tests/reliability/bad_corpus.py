@@ -25,6 +25,7 @@ from tests.reference.fraud import FIELD_RULES, fmt
 
 __all__ = [
     "BROKER_MESSAGE_MAX_BYTES",
+    "EVENT_TIME",
     "KAFKA_TIME",
     "BadRecord",
     "base_event",
@@ -103,9 +104,9 @@ def near_limit(stream: str = "transactions", margin: int = 300) -> bytes:
     return head + b"x" * (BROKER_MESSAGE_MAX_BYTES - margin - len(head) - 2) + b'"}'
 
 
-def _padded(stream: str, chars: int, filler: str = "x") -> bytes:
-    """A valid-looking event whose value holds exactly ``chars`` characters (ASCII unless ``filler``)."""
-    head = _encode(base_event(stream)).decode()[:-1] + ',"pad":"'
+def _padded(txn_id: str, chars: int, filler: str = "x") -> bytes:
+    """A transaction whose value holds exactly ``chars`` characters (ASCII unless ``filler``)."""
+    head = _encode({**base_event("transactions"), "txn_id": txn_id}).decode()[:-1] + ',"pad":"'
     return (head + filler * (chars - len(head) - 2) + '"}').encode()
 
 
@@ -200,15 +201,20 @@ def hand_picked() -> list[BadRecord]:
         ("transactions", b"bad-u1", b"\xef\xbb\xbf" + _encode(txn), "a byte-order mark"),
         ("transactions", b"bad-u1", _encode(txn)[:-20], "truncated"),
         ("transactions", b"bad-u1", near_limit(), "value near the broker's message.max.bytes"),
-        ("transactions", b"bad-u1", _padded("transactions", 250_000 - 6 + 1), "250,001 characters with key"),
-        ("transactions", b"bad-u1", _padded("transactions", 250_000 - 6), "250,000 characters: valid"),
+        ("transactions", b"bad-u1", _padded("bad-t1", 250_000 - 6 + 1), "250,001 characters with key"),
+        ("transactions", b"bad-u1", _padded("bad-t5", 250_000 - 6), "250,000 characters: valid"),
         (
             "transactions",
             b"bad-u1",
-            _padded("transactions", 250_000 - 6, "\U0001f600"),
+            _padded("bad-t4", 250_000 - 6, "\U0001f600"),
             "~1 MB of emoji: valid",
         ),
-        ("transactions", b"k" * 200_000, _encode(txn), "a valid value under a 200,000-byte key"),
+        (
+            "transactions",
+            b"k" * 200_000,
+            _encode({**txn, "txn_id": "bad-t6"}),
+            "a valid value under a 200,000-byte key",
+        ),
         ("transactions", None, _encode({**txn, "txn_id": "bad-t2"}), "a valid value with a null key"),
         ("transactions", b"bad-u1", _encode({**txn, "txn_id": "bad-t3"}) + b" trailing", "trailing text"),
         ("clicks", b"bad-u1", _encode({**base_event("clicks"), "action": "purchase"}), "unknown action"),

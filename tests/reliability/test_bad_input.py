@@ -39,8 +39,14 @@ from msk_features.runner import run_job
 from tests.flink.test_validation_corpus import job_verdict
 from tests.integration.fraud_check import assert_same_rows, kafka_rows, positions
 from tests.integration.pipeline_run import FEATURE_SETS, job_config, unique_topics
-from tests.reference.fraud import InputRecord, expected_outputs, verdict
-from tests.reliability.bad_corpus import BROKER_MESSAGE_MAX_BYTES, KAFKA_TIME, generated, hand_picked
+from tests.reference.fraud import InputRecord, expected_outputs, fmt, parse_time, verdict
+from tests.reliability.bad_corpus import (
+    BROKER_MESSAGE_MAX_BYTES,
+    EVENT_TIME,
+    KAFKA_TIME,
+    generated,
+    hand_picked,
+)
 
 pytestmark = [pytest.mark.integration, pytest.mark.reliability]
 
@@ -60,7 +66,16 @@ class Sent:
 
 def interleaved(seed: int = 5) -> list[Sent]:
     """Generated valid records with the corpus spliced in at seeded positions, per stream."""
-    plan = build_plan(GenerateSpec(seed=seed, transactions=400, clicks=300, profiles=60, users=20))
+    spec = GenerateSpec(
+        seed=seed,
+        transactions=400,
+        clicks=300,
+        profiles=60,
+        users=20,
+        out_of_order_fraction=0.02,
+        late_fraction=0.02,
+    )
+    plan = build_plan(spec)
     corpus = hand_picked() + [
         r for r in generated() if verdict(r.stream, r.key, r.value, KAFKA_TIME) is not None
     ]
@@ -70,8 +85,35 @@ def interleaved(seed: int = 5) -> list[Sent]:
         records = [Sent(stream, r.key, r.value, "valid") for r in plan if r.stream == stream]
         for bad in (r for r in corpus if r.stream == stream):
             records.insert(rng.randrange(len(records) + 1), Sent(stream, bad.key, bad.value, bad.note))
-        out += records
+        out += _in_step(records, fmt(TIME_OF[stream](plan_event(plan, stream))))
     return out
+
+
+def plan_event(plan: list[Any], stream: str) -> dict[str, Any]:
+    """The first planned event of ``stream``."""
+    return next(r.event for r in plan if r.stream == stream)
+
+
+TIME_OF = {
+    "transactions": lambda e: parse_time(e["event_time"]),
+    "clicks": lambda e: parse_time(e["event_time"]),
+    "profiles": lambda e: parse_time(e["updated_at"]),
+}
+
+
+def _in_step(records: list[Sent], first_time: str) -> list[Sent]:
+    """Valid corpus records take the largest event time seen so far on their topic (the first
+    planned one before any), so they are on time and move no watermark: the generated records'
+    features, and which of them are late, stay what they would be without the corpus."""
+    latest = first_time
+    for record in records:
+        if record.note == "valid":
+            assert record.value is not None
+            latest = max(latest, fmt(TIME_OF[record.stream](_event(record.value))))
+        elif record.value and verdict(record.stream, record.key, record.value, KAFKA_TIME) is None:
+            assert EVENT_TIME.encode() in record.value, record.note
+            record.value = record.value.replace(EVENT_TIME.encode(), latest.encode())
+    return records
 
 
 def produce(endpoints: Endpoints, records: list[Sent], topics: dict[str, str]) -> None:
@@ -188,3 +230,15 @@ def test_counts_add_up_per_topic(bad_run) -> None:
             f"+ invalid {dead[stream]} + late {late[stream]}"
         )
         assert dead[stream] > 0
+
+
+def test_valid_oddities_are_processed_like_any_valid_record(bad_run) -> None:
+    """A null key, a 200,000-byte key, text after the object, 250,000 characters, ~1 MB of UTF-8:
+    valid, on time, and each gets its online feature row."""
+    records, verdicts, cfg, expected, _ = bad_run
+    oddities = [r for r, v in zip(records, verdicts, strict=True) if r.note != "valid" and v is None]
+    assert len(oddities) == 5
+    assert not any(("transactions", 0, r.offset) in expected.late for r in oddities)
+    assert expected.late, "the generated late records are there too"
+    txn_ids = {row["txn_id"] for row in kafka_rows(cfg, "txn_features")}
+    assert {"bad-t2", "bad-t3", "bad-t4", "bad-t5", "bad-t6"} <= txn_ids
