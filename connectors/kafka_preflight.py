@@ -5,10 +5,10 @@ start, as a ``SaslAuthenticationException`` / ``SSLHandshakeException`` deep ins
 (and on Managed Flink after restarts). :func:`check_kafka_access` connects with exactly the Java
 client properties the connector gets (:func:`connectors.kafka_auth.client_properties`, secret
 references resolved by the Kafka config providers in the JVM, so Python never sees a secret) and asks
-for the cluster's nodes. A rejected login or a failed TLS handshake raises :class:`KafkaAccessError`
-(a :class:`~flink_jobs.config.ConfigError`: ``main.py`` prints it as one line and exits 2); a
-cluster that does not answer within the timeout is only logged, and the job goes on to its own
-retries.
+for the cluster's nodes. A rejected login, a failed TLS handshake or a secret reference whose
+config provider is not in the uber-jar raises :class:`KafkaAccessError` (a
+:class:`~flink_jobs.config.ConfigError`: ``main.py`` prints it as one line and exits 2); a cluster
+that does not answer within the timeout is only logged, and the job goes on to its own retries.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from connectors.kafka_auth import client_properties
+from connectors.kafka_auth import CONFIG_PROVIDER_CLASSES, client_properties
 from flink_jobs.config import GROUP_KAFKA, ConfigError, KafkaConfig
 from flink_jobs.secret_refs import parse_secret_ref
 
@@ -38,12 +38,15 @@ class KafkaAccessError(ConfigError):
 
 
 def classify_java_failure(chain: list[tuple[str, str]]) -> str | None:
-    """``authentication``, ``tls`` or ``None`` for a Java exception chain of (class name, message)."""
+    """``authentication``, ``tls``, ``provider`` (a config provider class cannot be loaded) or ``None``
+    for a Java exception chain of (class name, message)."""
     names = [name.rsplit(".", 1)[-1] for name, _ in chain]
     if any(name in _AUTH_CLASSES for name in names):
         return "authentication"
     if any(name in _TLS_CLASSES for name in names):
         return "tls"
+    if any(name.endswith(".ConfigException") and "config.providers." in message for name, message in chain):
+        return "provider"
     return None
 
 
@@ -53,6 +56,14 @@ def _where(kafka: KafkaConfig) -> str:
 
 def access_error(kafka: KafkaConfig, reason: str, detail: str) -> KafkaAccessError:
     """The :class:`KafkaAccessError` for ``reason`` with the client's ``detail`` (never a secret)."""
+    if reason == "authentication" and kafka.auth == "iam":
+        return KafkaAccessError(
+            "auth",
+            f"{_where(kafka)} rejected the application's IAM identity: authentication failed. "
+            f"Kafka client: {detail}",
+            "a role allowed kafka-cluster:Connect on the cluster (IAM auth enabled on it)",
+            reason,
+        )
     if reason == "authentication":
         source = ""
         ref = parse_secret_ref(kafka.scram_password or "")
@@ -63,6 +74,26 @@ def access_error(kafka: KafkaConfig, reason: str, detail: str) -> KafkaAccessErr
             f"{_where(kafka)} rejected the credentials of user '{kafka.scram_username}': authentication "
             f"failed{source}. Kafka client: {detail}",
             "the SCRAM user's current password (for MSK: the AmazonMSK_ secret associated with the cluster)",
+            reason,
+        )
+    if reason == "provider":
+        key, ref = next(
+            (key, ref)
+            for key, value in (
+                ("sasl.password", kafka.scram_password),
+                ("sasl.username", kafka.scram_username),
+                ("ssl.keystore.password", kafka.keystore_password),
+                ("ssl.key.password", kafka.key_password),
+            )
+            if (ref := parse_secret_ref(value or "")) is not None
+        )
+        return KafkaAccessError(
+            key,
+            f"the Kafka client cannot resolve '{ref}': the config provider for '{ref.provider}' "
+            f"references is not in the uber-jar ({CONFIG_PROVIDER_CLASSES[ref.provider]}; AWS's "
+            f"msk-config-providers jar is not on Maven Central and has to be added to the uber-jar). "
+            f"Kafka client: {detail}",
+            "a reference the uber-jar can resolve, or an uber-jar that includes the provider",
             reason,
         )
     trust = kafka.truststore_location or "the JVM's default CAs"
@@ -87,8 +118,9 @@ def _java_chain(throwable: Any) -> list[tuple[str, str]]:
 def check_kafka_access(kafka: KafkaConfig, timeout_s: float = 30.0) -> None:
     """Connect from the PyFlink gateway JVM (the uber-jar loaded) and list the cluster's nodes.
 
-    Raises :class:`KafkaAccessError` on a rejected login or a failed TLS handshake; returns after a
-    success, and also (with a warning) after any other failure, e.g. no answer within ``timeout_s``.
+    Raises :class:`KafkaAccessError` on a rejected login, a failed TLS handshake or a missing config
+    provider; returns after a success, and also (with a warning) after any other failure, e.g. no
+    answer within ``timeout_s``.
     """
     if kafka.auth == "plaintext":
         return  # nothing to authenticate or trust

@@ -8,6 +8,7 @@ import time
 import pytest
 
 from connectors.kafka_auth import client_properties
+from connectors.kafka_preflight import classify_java_failure
 from connectors.kafka_tables import kafka_connection_options
 from flink_jobs.config import ConfigError, KafkaConfig
 from msk_features.kafka_clients import librdkafka_config, msk_region
@@ -112,6 +113,7 @@ def test_msk_region_needs_a_hint_for_other_host_names(monkeypatch: pytest.Monkey
 # Secret references
 # --------------------------------------------------------------------------------------------------
 
+_ERRORS = "org.apache.kafka.common.errors"
 ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:AmazonMSK_app/flink-AbCdEf"
 
 
@@ -219,3 +221,32 @@ def test_cli_resolves_secretsmanager_references_with_boto3(monkeypatch: pytest.M
             ConfigError, match="cannot read the secret of 'secretsmanager:AmazonMSK_none:password'"
         ):
             librdkafka_config(no_secret)
+
+
+@pytest.mark.parametrize(
+    ("chain", "reason"),
+    [
+        (
+            [
+                ("java.util.concurrent.ExecutionException", "x"),
+                (f"{_ERRORS}.SaslAuthenticationException", "bad"),
+            ],
+            "authentication",
+        ),
+        ([("org.apache.kafka.common.errors.SslAuthenticationException", "SSL handshake failed")], "tls"),
+        ([("javax.net.ssl.SSLHandshakeException", "PKIX path building failed")], "tls"),
+        (
+            [
+                (
+                    "org.apache.kafka.common.config.ConfigException",
+                    "Invalid value X for configuration config.providers.s.class",
+                )
+            ],
+            "provider",
+        ),
+        ([("org.apache.kafka.common.config.ConfigException", "Missing required configuration")], None),
+        ([("org.apache.kafka.common.errors.TimeoutException", "Timed out waiting for a node")], None),
+    ],
+)
+def test_preflight_classifies_java_failures(chain: list[tuple[str, str]], reason: str | None) -> None:
+    assert classify_java_failure(chain) == reason
