@@ -17,6 +17,7 @@ from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import AdminClient
 
 from flink_jobs.config import KafkaConfig
+from flink_jobs.secret_refs import parse_secret_ref
 from msk_features.kafka_clients import librdkafka_config
 
 __all__ = ["FailureReason", "KafkaConnectionError", "check_connection"]
@@ -152,9 +153,18 @@ def _classify(errors: list[KafkaError], lines: list[str]) -> tuple[FailureReason
 
 def _message(where: str, reason: FailureReason, detail: str, kafka: KafkaConfig) -> str:
     if reason == "authentication":
+        refs = [
+            f"{key} is read from '{ref}'"
+            for key, value in (
+                ("sasl.username", kafka.scram_username),
+                ("sasl.password", kafka.scram_password),
+            )
+            if (ref := parse_secret_ref(value or "")) is not None
+        ]
+        source = f" ({'; '.join(refs)})" if refs else ""
         return (
             f"{where}: the credentials were rejected (authentication failed); check "
-            f"kafka sasl.username / sasl.password. librdkafka: {detail}"
+            f"kafka sasl.username / sasl.password{source}. librdkafka: {detail}"
         )
     if reason == "protocol":
         return (

@@ -220,6 +220,7 @@ def test_cli_resolves_env_reference_and_rejects_a_wrong_one(
     code, output, seconds = _cli(path, *command, env={PASSWORD_VARIABLE: wrong})
     assert code == 1, output
     assert "credentials were rejected" in output and local_stack.kafka_scram_bootstrap in output
+    assert f"sasl.password is read from '{PASSWORD_REF}'" in output
     assert seconds < 15, f"{seconds:.0f} s"
     assert wrong not in output and "Traceback" not in output
 
