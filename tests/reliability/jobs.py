@@ -48,7 +48,9 @@ __all__ = [
     "Feeder",
     "JobProcess",
     "PreparedRun",
+    "can_list_children",
     "completed_checkpoints",
+    "descendants",
     "input_topics",
     "latest_checkpoint",
     "open_transaction_records",
@@ -58,6 +60,11 @@ __all__ = [
     "wait_for",
     "write_properties",
 ]
+
+
+def can_list_children() -> bool:
+    """True where a process's children can be listed (Linux ``/proc/<pid>/task/<tid>/children``)."""
+    return Path(f"/proc/{os.getpid()}/task/{os.getpid()}/children").exists()
 
 
 def _children(pid: int) -> list[int]:

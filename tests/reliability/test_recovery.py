@@ -27,6 +27,7 @@ from tests.reliability.exactly_once import assert_exactly_once, uncommitted_extr
 from tests.reliability.jobs import (
     Feeder,
     JobProcess,
+    can_list_children,
     completed_checkpoints,
     latest_checkpoint,
     open_transaction_records,
@@ -68,6 +69,8 @@ def test_crash_after_checkpoint_recovers_exactly_once(
     Negative control: a read_uncommitted reader sees the aborted transactions' rows (more rows than
     the reference, each a copy of a reference row), so the equality below can tell the difference.
     """
+    if not can_list_children():
+        pytest.skip("needs /proc/<pid>/task/<tid>/children (Linux) to find the gateway JVM's pid")
     started = time.monotonic()
     run = prepare_run(local_stack, STREAM_SPEC, "crash-", tmp_path)
     checkpoints = tmp_path / "checkpoints"
