@@ -8,14 +8,19 @@ variables, so the job's properties, its SQL and the Flink job graph hold only th
 Java client resolves it in the JVM when it connects:
 
 - ``env:NAME`` -> ``${env:NAME}`` with Kafka's built-in ``EnvVarConfigProvider`` (kafka-clients 3.5+);
-- ``secretsmanager:<name or ARN>:<key>`` -> ``${secretsmanager:<id>:<key>}`` with AWS's
-  ``SecretsManagerConfigProvider`` (``msk-config-providers``; its jar must be in the uber-jar), its
-  region from the ARN when there is one, else the AWS SDK's default region chain.
+- ``secretsmanager:<name or ARN>:<key>`` -> ``${secretsmanager:<id>:<key>}`` (an ARN
+  percent-encoded) with this project's ``com.mskflinkfeatures.kafka.SecretsManagerConfigProvider``
+  (``src/main/java``, compiled into the uber-jar; AWS SDK v2 Secrets Manager client, default
+  credential chain, i.e. the application's role on Managed Flink). Its region: the ARN's, else the
+  region in the MSK broker host names, else the AWS SDK's default region chain (``$AWS_REGION``).
+  Its endpoint: the SDK's, which ``$AWS_ENDPOINT_URL_SECRETS_MANAGER`` overrides (local test runs
+  against a Secrets Manager API server; boto3 in the CLI honours the same variable).
 """
 
 from __future__ import annotations
 
 import os
+import re
 
 from flink_jobs.config import ConfigError, KafkaConfig
 from flink_jobs.secret_refs import SecretRef, parse_secret_ref
@@ -32,8 +37,13 @@ MSK_IAM_CALLBACK_HANDLER = "software.amazon.msk.auth.iam.IAMClientCallbackHandle
 SCRAM_LOGIN_MODULE = "org.apache.kafka.common.security.scram.ScramLoginModule"
 CONFIG_PROVIDER_CLASSES = {
     "env": "org.apache.kafka.common.config.provider.EnvVarConfigProvider",
-    "secretsmanager": "com.amazonaws.kafka.config.providers.SecretsManagerConfigProvider",
+    "secretsmanager": "com.mskflinkfeatures.kafka.SecretsManagerConfigProvider",
 }
+# The region in MSK broker host names: b-1.<cluster>.<id>.c2.kafka.<region>.amazonaws.com[:port],
+# boot-<id>.c1.kafka-serverless.<region>.amazonaws.com[:port].
+_MSK_HOST_REGION = re.compile(
+    r"\.kafka(?:-serverless)?\.([a-z]{2}(?:-[a-z]+)+-\d)\.amazonaws\.com(?:\.cn)?(?::\d+)?$"
+)
 
 
 class _Secrets:
@@ -59,8 +69,12 @@ class _Secrets:
         self.refs.append(ref)
         return ref.kafka_variable()
 
-    def provider_properties(self) -> dict[str, str]:
-        """``config.providers`` and each provider's class and parameters, for the references used."""
+    def provider_properties(self, bootstrap_servers: str) -> dict[str, str]:
+        """``config.providers`` and each provider's class and parameters, for the references used.
+
+        The Secrets Manager provider's ``region`` parameter: the ARNs' region, else the region of
+        MSK broker host names in ``bootstrap_servers``, else none (the SDK's default region chain).
+        """
         providers = sorted({ref.provider for ref in self.refs})
         if not providers:
             return {}
@@ -70,6 +84,14 @@ class _Secrets:
         regions = sorted({ref.region for ref in self.refs if ref.region})
         if len(regions) > 1:
             raise ConfigError("kafka", None, "secret ARNs from more than one region", "one region")
+        if not regions and "secretsmanager" in providers:
+            regions = sorted(
+                {
+                    m.group(1)
+                    for s in bootstrap_servers.split(",")
+                    if (m := _MSK_HOST_REGION.search(s.strip()))
+                }
+            )[:1]
         if regions:
             props["config.providers.secretsmanager.param.region"] = regions[0]
         return props
@@ -140,4 +162,4 @@ def client_properties(kafka: KafkaConfig) -> dict[str, str]:
         }
     else:  # pragma: no cover - parse_config rejects other values
         raise ConfigError("kafka", "auth", f"unknown auth mode '{kafka.auth}'")
-    return props | secrets.provider_properties()
+    return props | secrets.provider_properties(kafka.bootstrap_servers)

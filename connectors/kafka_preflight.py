@@ -5,8 +5,9 @@ start, as a ``SaslAuthenticationException`` / ``SSLHandshakeException`` deep ins
 (and on Managed Flink after restarts). :func:`check_kafka_access` connects with exactly the Java
 client properties the connector gets (:func:`connectors.kafka_auth.client_properties`, secret
 references resolved by the Kafka config providers in the JVM, so Python never sees a secret) and asks
-for the cluster's nodes. A rejected login, a failed TLS handshake or a secret reference whose
-config provider is not in the uber-jar raises :class:`KafkaAccessError` (a
+for the cluster's nodes. A rejected login, a failed TLS handshake, a secret reference whose
+config provider is not in the uber-jar or a ``secretsmanager:`` reference the provider cannot resolve
+(no such secret or key, not JSON, access denied) raises :class:`KafkaAccessError` (a
 :class:`~flink_jobs.config.ConfigError`: ``main.py`` prints it as one line and exits 2); a cluster
 that does not answer within the timeout is only logged, and the job goes on to its own retries.
 """
@@ -18,7 +19,7 @@ from typing import Any
 
 from connectors.kafka_auth import CONFIG_PROVIDER_CLASSES, client_properties
 from flink_jobs.config import GROUP_KAFKA, ConfigError, KafkaConfig
-from flink_jobs.secret_refs import parse_secret_ref
+from flink_jobs.secret_refs import SecretRef, parse_secret_ref
 
 __all__ = ["KafkaAccessError", "access_error", "check_kafka_access", "classify_java_failure"]
 
@@ -26,6 +27,9 @@ log = logging.getLogger(__name__)
 
 _AUTH_CLASSES = ("SaslAuthenticationException",)
 _TLS_CLASSES = ("SslAuthenticationException", "SSLHandshakeException", "SSLException")
+# What com.mskflinkfeatures.kafka.SecretsManagerConfigProvider throws for a reference it cannot resolve;
+# its message names the reference (secret and key) and why, never a value.
+_SECRET_CLASS = "SecretReferenceException"
 
 
 class KafkaAccessError(ConfigError):
@@ -38,9 +42,12 @@ class KafkaAccessError(ConfigError):
 
 
 def classify_java_failure(chain: list[tuple[str, str]]) -> str | None:
-    """``authentication``, ``tls``, ``provider`` (a config provider class cannot be loaded) or ``None``
-    for a Java exception chain of (class name, message)."""
+    """``authentication``, ``tls``, ``provider`` (a config provider class cannot be loaded), ``secret``
+    (a secret reference the provider cannot resolve) or ``None`` for a Java exception chain of (class
+    name, message)."""
     names = [name.rsplit(".", 1)[-1] for name, _ in chain]
+    if any(name.rsplit("$", 1)[-1] == _SECRET_CLASS for name in names):
+        return "secret"
     if any(name in _AUTH_CLASSES for name in names):
         return "authentication"
     if any(name in _TLS_CLASSES for name in names):
@@ -76,23 +83,26 @@ def access_error(kafka: KafkaConfig, reason: str, detail: str) -> KafkaAccessErr
             "the SCRAM user's current password (for MSK: the AmazonMSK_ secret associated with the cluster)",
             reason,
         )
-    if reason == "provider":
+    if reason == "secret":
+        refs = _secret_refs(kafka)
         key, ref = next(
-            (key, ref)
-            for key, value in (
-                ("sasl.password", kafka.scram_password),
-                ("sasl.username", kafka.scram_username),
-                ("ssl.keystore.password", kafka.keystore_password),
-                ("ssl.key.password", kafka.key_password),
-            )
-            if (ref := parse_secret_ref(value or "")) is not None
+            ((key, ref) for key, ref in refs if f"{ref}" in detail and ref.provider == "secretsmanager"),
+            next(((key, ref) for key, ref in refs if ref.provider == "secretsmanager"), refs[0]),
         )
         return KafkaAccessError(
             key,
+            f"the Kafka client {detail}" if detail.startswith("cannot resolve") else f"'{ref}': {detail}",
+            "a Secrets Manager secret whose value is a JSON object holding that key, readable by the "
+            "application's role (secretsmanager:GetSecretValue)",
+            reason,
+        )
+    if reason == "provider":
+        key, ref = _secret_refs(kafka)[0]
+        return KafkaAccessError(
+            key,
             f"the Kafka client cannot resolve '{ref}': the config provider for '{ref.provider}' "
-            f"references is not in the uber-jar ({CONFIG_PROVIDER_CLASSES[ref.provider]}; AWS's "
-            f"msk-config-providers jar is not on Maven Central and has to be added to the uber-jar). "
-            f"Kafka client: {detail}",
+            f"references is not in the uber-jar ({CONFIG_PROVIDER_CLASSES[ref.provider]}; `make package` "
+            f"builds it into target/lib/pyflink-dependencies.jar). Kafka client: {detail}",
             "a reference the uber-jar can resolve, or an uber-jar that includes the provider",
             reason,
         )
@@ -107,6 +117,20 @@ def access_error(kafka: KafkaConfig, reason: str, detail: str) -> KafkaAccessErr
     )
 
 
+def _secret_refs(kafka: KafkaConfig) -> list[tuple[str, SecretRef]]:
+    """The secret properties given by reference, as (property key, reference)."""
+    return [
+        (key, ref)
+        for key, value in (
+            ("sasl.password", kafka.scram_password),
+            ("sasl.username", kafka.scram_username),
+            ("ssl.keystore.password", kafka.keystore_password),
+            ("ssl.key.password", kafka.key_password),
+        )
+        if (ref := parse_secret_ref(value or "")) is not None
+    ]
+
+
 def _java_chain(throwable: Any) -> list[tuple[str, str]]:
     chain: list[tuple[str, str]] = []
     while throwable is not None and len(chain) < 20:
@@ -118,9 +142,9 @@ def _java_chain(throwable: Any) -> list[tuple[str, str]]:
 def check_kafka_access(kafka: KafkaConfig, timeout_s: float = 30.0) -> None:
     """Connect from the PyFlink gateway JVM (the uber-jar loaded) and list the cluster's nodes.
 
-    Raises :class:`KafkaAccessError` on a rejected login, a failed TLS handshake or a missing config
-    provider; returns after a success, and also (with a warning) after any other failure, e.g. no
-    answer within ``timeout_s``.
+    Raises :class:`KafkaAccessError` on a rejected login, a failed TLS handshake, a missing config
+    provider or an unresolvable secret reference; returns after a success, and also (with a warning)
+    after any other failure, e.g. no answer within ``timeout_s``.
     """
     if kafka.auth == "plaintext":
         return  # nothing to authenticate or trust

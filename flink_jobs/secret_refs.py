@@ -60,8 +60,9 @@ class SecretRef:
 
     def kafka_variable(self) -> str:
         """The Kafka config-provider variable the Java client resolves: ``${env:NAME}`` or
-        ``${secretsmanager:<id>:<key>}``, an ARN URL-encoded (Kafka's variable syntax splits on ``:``;
-        AWS's Secrets Manager config provider decodes it)."""
+        ``${secretsmanager:<id>:<key>}``, an ARN percent-encoded (Kafka's variable syntax splits on
+        ``:``; ``com.mskflinkfeatures.kafka.SecretsManagerConfigProvider`` decodes ``%XX`` only, so a
+        ``+`` in a secret name stays as it is)."""
         if self.provider == "env":
             return "${env:" + self.name + "}"
         return "${secretsmanager:" + quote(self.name, safe="_+=.@-") + ":" + str(self.key) + "}"

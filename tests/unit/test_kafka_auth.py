@@ -8,7 +8,7 @@ import time
 import pytest
 
 from connectors.kafka_auth import client_properties
-from connectors.kafka_preflight import classify_java_failure
+from connectors.kafka_preflight import access_error, classify_java_failure
 from connectors.kafka_tables import kafka_connection_options
 from flink_jobs.config import ConfigError, KafkaConfig
 from msk_features.kafka_clients import librdkafka_config, msk_region
@@ -148,7 +148,8 @@ def test_env_reference_to_an_unset_variable_fails_at_start(monkeypatch: pytest.M
             build(kafka)
 
 
-def test_secretsmanager_references_use_the_aws_config_provider() -> None:
+def test_secretsmanager_references_use_the_projects_config_provider() -> None:
+    """The provider compiled into the uber-jar (src/main/java); the region from the ARN."""
     kafka = KafkaConfig(
         "b-1:9096",
         auth="scram",
@@ -164,9 +165,28 @@ def test_secretsmanager_references_use_the_aws_config_provider() -> None:
     )
     assert props["config.providers"] == "secretsmanager"
     assert props["config.providers.secretsmanager.class"] == (
-        "com.amazonaws.kafka.config.providers.SecretsManagerConfigProvider"
+        "com.mskflinkfeatures.kafka.SecretsManagerConfigProvider"
     )
     assert props["config.providers.secretsmanager.param.region"] == "eu-west-1"
+
+
+@pytest.mark.parametrize(
+    ("bootstrap", "region"),
+    [
+        ("b-1.demo.abc123.c2.kafka.eu-central-1.amazonaws.com:9096", "eu-central-1"),
+        ("boot-abcd1234.c1.kafka-serverless.ap-southeast-2.amazonaws.com:9096", "ap-southeast-2"),
+        ("127.0.0.1:9096", None),  # not MSK: the provider falls back to the SDK's region chain
+    ],
+)
+def test_secret_name_reference_takes_the_region_of_the_msk_brokers(
+    bootstrap: str, region: str | None
+) -> None:
+    kafka = KafkaConfig(
+        bootstrap, auth="scram", scram_username="app", scram_password="secretsmanager:AmazonMSK_app:password"
+    )
+    props = client_properties(kafka)
+    assert props["sasl.jaas.config"].endswith('password="${secretsmanager:AmazonMSK_app:password}";')
+    assert props.get("config.providers.secretsmanager.param.region") == region
 
 
 def test_mtls_passwords_by_reference(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -244,9 +264,40 @@ def test_cli_resolves_secretsmanager_references_with_boto3(monkeypatch: pytest.M
             ],
             "provider",
         ),
+        (
+            [
+                (
+                    "com.mskflinkfeatures.kafka.SecretsManagerConfigProvider$SecretReferenceException",
+                    "cannot resolve secretsmanager:s:k: the secret 's' has no key 'k' (its keys: a, b)",
+                )
+            ],
+            "secret",
+        ),
         ([("org.apache.kafka.common.config.ConfigException", "Missing required configuration")], None),
         ([("org.apache.kafka.common.errors.TimeoutException", "Timed out waiting for a node")], None),
     ],
 )
 def test_preflight_classifies_java_failures(chain: list[tuple[str, str]], reason: str | None) -> None:
     assert classify_java_failure(chain) == reason
+
+
+def test_preflight_names_the_property_of_an_unresolvable_secret_reference() -> None:
+    """One line naming the property, the secret and the key (the provider's message), no value."""
+    kafka = KafkaConfig(
+        "b-1:9096",
+        auth="scram",
+        scram_username="secretsmanager:AmazonMSK_app:username",
+        scram_password="secretsmanager:AmazonMSK_app:pass",
+    )
+    detail = (
+        "cannot resolve secretsmanager:AmazonMSK_app:pass: the secret 'AmazonMSK_app' has no key 'pass' "
+        "(its keys: password, username)"
+    )
+    error = access_error(kafka, "secret", detail)
+    assert error.key == "sasl.password"
+    message = str(error)
+    assert "\n" not in message
+    assert message.startswith(
+        "property group 'kafka', key 'sasl.password': the Kafka client cannot resolve "
+        "secretsmanager:AmazonMSK_app:pass: the secret 'AmazonMSK_app' has no key 'pass'"
+    )
