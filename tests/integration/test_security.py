@@ -302,17 +302,3 @@ def test_repository_commits_no_password(local_stack: Endpoints) -> None:
         if not re.search(TERRAFORM_ALLOWED_VALUE, line)
     ]
     assert tf_literals == []
-
-
-def test_job_with_secretsmanager_reference_says_what_is_missing(
-    local_stack: Endpoints, tmp_path: Path
-) -> None:
-    """The uber-jar has no Secrets Manager config provider (AWS's msk-config-providers is not on Maven
-    Central): a ``secretsmanager:`` reference fails at start, in one line that says so."""
-    failure, seconds, _ = _failing_job(
-        local_stack, tmp_path, "secsm-", {}, scram_password="secretsmanager:AmazonMSK_local:password"
-    )
-    first_line = str(failure).splitlines()[0]
-    print(str(failure)[:3000])
-    assert seconds < FAIL_FAST_S, f"the job took {seconds:.0f} s to fail"
-    assert "SecretsManagerConfigProvider" in first_line and "uber-jar" in first_line, first_line

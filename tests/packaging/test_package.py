@@ -2,7 +2,9 @@
 
 `mvn -q -B package` (root pom.xml) must produce
   * target/lib/pyflink-dependencies.jar: Kafka connector + kafka-clients (unrelocated), the MSK IAM
-    auth library, flink-parquet + the Hadoop classes it needs; no Flink runtime, no logging backend;
+    auth library, the project's Secrets Manager config provider (src/main/java) with the AWS SDK's
+    Secrets Manager client, flink-parquet + the Hadoop classes it needs; no Flink runtime, no logging
+    backend;
   * target/msk-flink-features-<version>.zip: main.py, flink_jobs/**, connectors/** (Python and
     .sql/.json data files only) and lib/pyflink-dependencies.jar, nothing else.
 """
@@ -44,7 +46,19 @@ REQUIRED_CLASSES = {
     "org/apache/hadoop/conf/Configuration.class",
     # ParquetOutputFormat extends this (flink-parquet reads its settings through it).
     "org/apache/hadoop/mapreduce/lib/output/FileOutputFormat.class",
+    # `secretsmanager:` secret references (connectors/kafka_auth.py names this class), its SDK client
+    # and the HTTP client it is built with.
+    "com/mskflinkfeatures/kafka/SecretsManagerConfigProvider.class",
+    "software/amazon/awssdk/services/secretsmanager/SecretsManagerClient.class",
+    "software/amazon/awssdk/http/apache5/Apache5HttpClient.class",
 }
+# SDK HTTP clients the jar must not carry (apache5-client is the one): the size guard for the SDK.
+UNWANTED_PREFIXES = (
+    "software/amazon/awssdk/http/apache/",  # apache-client (4.x)
+    "software/amazon/awssdk/http/nio/netty/",  # netty-nio-client
+    "io/netty/",
+)
+REQUIRED_CLASSES_PROVIDER = "com/mskflinkfeatures/kafka/SecretsManagerConfigProvider.class"
 # Hadoop's Configuration loads its defaults from here; without it every get() fails.
 REQUIRED_RESOURCES = {"core-default.xml"}
 
@@ -180,6 +194,20 @@ def test_table_factories_are_discoverable(build: dict[str, Path], jar_names: lis
 def test_required_classes_are_present(jar_names: list[str]) -> None:
     names = set(jar_names)
     assert sorted((REQUIRED_CLASSES | REQUIRED_RESOURCES) - names) == []
+
+
+def test_config_provider_class_is_the_one_the_connector_names(jar_names: list[str]) -> None:
+    """Every config provider class ``client_properties`` may name is in the jar, and it is a Kafka
+    ConfigProvider (its class file names the interface)."""
+    from connectors.kafka_auth import CONFIG_PROVIDER_CLASSES
+
+    names = set(jar_names)
+    for provider, cls in CONFIG_PROVIDER_CLASSES.items():
+        assert cls.replace(".", "/") + ".class" in names, f"{provider}: {cls} is not in the jar"
+    with zipfile.ZipFile(JAR) as jar:
+        code = jar.read(REQUIRED_CLASSES_PROVIDER)
+    assert b"org/apache/kafka/common/config/provider/ConfigProvider" in code
+    assert [n for n in jar_names if n.startswith(UNWANTED_PREFIXES)][:5] == []
 
 
 def test_kafka_is_not_relocated(jar_names: list[str]) -> None:
