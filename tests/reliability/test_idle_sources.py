@@ -13,8 +13,13 @@ committed every input record (consumer lag 0) and checkpoints keep committing it
   ``txn_1m`` (transactions only) is not held back, which shows the job itself is running.
 
 Rows are compared with the independent reference (:mod:`tests.reference.fraud`) restricted to what
-the watermark allows: the data ends with one "closer" transaction and click 15 minutes after the
-rest, whose own rows cannot be emitted (nothing pushes the watermark past them).
+the watermark allows. Everything is sent before the job starts: 65 s of traffic (10:00:00-10:01:05),
+then one "closer" transaction and click at 10:20 that move the watermark (delay 90 s) past all of
+it; the closers' own rows cannot be emitted. Why the long delay: on a loaded machine a 2 s idle
+timeout can mark a partition that is merely slow as idle, the watermark then moves on without it,
+and its records arrive late for the windows and OVER aggregations, which drop them without a trace
+(a known limit). With a delay longer than the traffic, only a closer can push the watermark past a
+record, and each closer is the last record of its partition.
 """
 
 from __future__ import annotations
@@ -51,14 +56,20 @@ pytestmark = [pytest.mark.integration, pytest.mark.reliability]
 START = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 CLOSER = START + timedelta(minutes=20)
 SHORT_IDLE_S = 2
+WATERMARK_DELAY_S = 90
+"""Larger than the first batch's span (65 s): until the closers come, no record can be late. (At
+most 99: the source DDL writes ``INTERVAL '<n>' SECOND``, whose precision is 2 digits.)"""
 HUGE_IDLE_S = 86_400
 APPEAR_TIMEOUT_S = 240.0  # job start-up on a loaded 2-core machine included
 STALL_WAIT_S = 20.0  # after the job has committed every input offset
 
 
-def events(scenario: str) -> list[tuple[str, int, dict[str, Any]]]:
-    """(stream, partition, event) in send order: 3 users, 5 minutes of traffic, then the closers."""
-    out: list[tuple[str, int, dict[str, Any]]] = []
+Event = tuple[str, int, dict[str, Any]]  # (stream, partition, event)
+
+
+def events(scenario: str) -> list[Event]:
+    """The first batch, in send order: (profiles at 09:00,) then 3 users, 65 s of traffic."""
+    out: list[Event] = []
     if scenario == "profiles":
         for n, user in enumerate(("u1", "u2", "u3")):
             out.append(
@@ -74,13 +85,19 @@ def events(scenario: str) -> list[tuple[str, int, dict[str, Any]]]:
                 )
             )
     for step in range(16):
-        moment = START + timedelta(seconds=20 * step)
+        moment = START + timedelta(seconds=4 * step)
         user = f"u{step % 3 + 1}"
         out.append(("clicks", 0, _click(f"c{step}", user, moment)))
         out.append(("transactions", 0, _txn(f"t{step}", user, moment + timedelta(seconds=5), step)))
-    out.append(("clicks", 0, _click("c-closer", "closer", CLOSER)))
-    out.append(("transactions", 0, _txn("t-closer", "closer", CLOSER, 0)))
     return out
+
+
+def closers() -> list[Event]:
+    """Sent last: they move the watermark past all of the first batch."""
+    return [
+        ("clicks", 0, _click("c-closer", "closer", CLOSER)),
+        ("transactions", 0, _txn("t-closer", "closer", CLOSER, 0)),
+    ]
 
 
 def _txn(txn_id: str, user: str, moment: datetime, n: int) -> dict[str, Any]:
@@ -100,25 +117,36 @@ def _click(click_id: str, user: str, moment: datetime) -> dict[str, Any]:
 
 
 def _json(event: dict[str, Any]) -> bytes:
-    return json.dumps(event, default=str).replace('"amount": "', '"amount": ').encode()
+    """JSON of an event; amounts (two decimals here) as JSON numbers."""
+    return json.dumps({k: float(v) if isinstance(v, Decimal) else v for k, v in event.items()}).encode()
 
 
-def send(endpoints: Endpoints, scenario: str, topics: dict[str, str]) -> list[InputRecord]:
-    """Produce the scenario's events; return them as reference inputs with their positions."""
-    producer = Producer({**librdkafka_config(endpoints.kafka_config("plaintext")), "acks": "all"})
+def send(endpoints: Endpoints, batch: list[Event], topics: dict[str, str]) -> list[InputRecord]:
+    """Produce the scenario's events one at a time (offsets follow the send order); return them as
+    reference inputs with their positions."""
+    producer = Producer(
+        {**librdkafka_config(endpoints.kafka_config("plaintext")), "acks": "all", "enable.idempotence": True}
+    )
     sent: list[InputRecord] = []
-    for stream, partition, event in events(scenario):
-        value = _json(event)
-        assert json.loads(value, parse_float=Decimal)["event_time" if stream != "profiles" else "updated_at"]
+    errors: list[str] = []
+    for stream, partition, event in batch:
 
         def delivered(err: Any, msg: Any, stream: str = stream, event: dict[str, Any] = event) -> None:
-            assert err is None, err
-            sent.append(InputRecord(stream, msg.partition(), msg.offset(), True, event))
+            if err is not None:
+                errors.append(f"{stream}: {err}")
+            else:
+                sent.append(InputRecord(stream, msg.partition(), msg.offset(), True, event))
 
-        producer.produce(topics[stream], value=value, key=event["user_id"].encode(), partition=partition)
-        producer.poll(0)
-        producer.flush(30)  # in order, one at a time: offsets follow the send order
-        assert sent, "not delivered"
+        producer.produce(
+            topics[stream],
+            value=_json(event),
+            key=event["user_id"].encode(),
+            partition=partition,
+            on_delivery=delivered,
+        )
+        assert producer.flush(60) == 0, f"{stream} record not delivered in 60 s"
+        assert not errors, errors
+    assert len(sent) == len(batch)
     return sent
 
 
@@ -208,19 +236,20 @@ def wait_for_zero_lag(
 def setup(
     local_stack: Endpoints, tmp: Path, scenario: str, idle_s: int
 ) -> tuple[AppConfig, list[InputRecord]]:
+    """Topics for one run with the first batch in them, and the unbounded job's config."""
     prefix = f"idle-{scenario}-{idle_s}-"
     topics = unique_topics(prefix, partitions=2 if scenario == "partition" else 1)
     names = {"transactions": topics.transactions, "clicks": topics.clicks, "profiles": topics.profiles}
     ensure_topics(
         local_stack.kafka_plaintext_bootstrap, [s for s in topics.specs() if s.name in names.values()]
     )
-    records = send(local_stack, scenario, names)
+    records = send(local_stack, events(scenario) + closers(), names)
     cfg, _ = job_config(
         local_stack,
         topics,
         f"{prefix}out-",
         tmp,
-        watermark_delay_s=1,
+        watermark_delay_s=WATERMARK_DELAY_S,
         idle_timeout_s=idle_s,
         checkpoint_interval_ms=1000,
     )
@@ -242,14 +271,13 @@ def test_outputs_complete_with_the_idle_timeout_and_stall_without(
     started = time.monotonic()
     # With the idle timeout: every row the watermark allows appears and equals the reference.
     cfg, records = setup(local_stack, tmp_path / "short", scenario, SHORT_IDLE_S)
-    expected = expected_outputs(
-        records, cfg.pipeline.version, timedelta(seconds=cfg.pipeline.watermark_delay_s)
-    )
     readers = {
         name: CommittedReader(cfg, cfg.topics.feature_topic(name)) for name in ("txn_1m", "txn_features")
     }
+    inputs = [cfg.topics.transactions, cfg.topics.clicks, cfg.topics.profiles]
     try:
         with unbounded_job(cfg, tmp_path / "short") as job:
+            expected = expected_outputs(records, cfg.pipeline.version, timedelta(seconds=WATERMARK_DELAY_S))
             for name, reader in readers.items():
                 want = emitted(expected.features[name])
                 assert want, name
@@ -271,8 +299,12 @@ def test_outputs_complete_with_the_idle_timeout_and_stall_without(
         with unbounded_job(cfg, tmp_path / "huge") as job:
             wait_for_zero_lag(job, cfg, inputs, APPEAR_TIMEOUT_S)
             if "txn_1m" not in stalled:  # the job's windows do fire: only the enrichment waits
+                expected = expected_outputs(
+                    records, cfg.pipeline.version, timedelta(seconds=WATERMARK_DELAY_S)
+                )
                 want = emitted(expected.features["txn_1m"])
                 wait_for_rows(job, readers["txn_1m"], len(want), APPEAR_TIMEOUT_S)
+                assert_same_rows(readers["txn_1m"].rows, want, f"{scenario} txn_1m")
             time.sleep(STALL_WAIT_S)
             for name in stalled:
                 assert readers[name].poll(2.0) == [], f"{scenario}: {name} rows without an idle timeout"
