@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -31,7 +32,15 @@ from msk_features.local_properties import local_app_config
 from msk_features.localstack.stack import Endpoints
 from msk_features.runner import REPO_ROOT, JobFailed, flink_log_dir
 
-__all__ = ["CheckpointSizes", "FlinkJob", "FlinkRunResult", "RunSettings", "job_config", "run_bounded"]
+__all__ = [
+    "CheckpointSizes",
+    "FlinkJob",
+    "FlinkRunResult",
+    "RunSettings",
+    "job_config",
+    "run_bounded",
+    "slug",
+]
 
 Guarantee = Literal["exactly-once", "at-least-once"]
 
@@ -42,7 +51,7 @@ class RunSettings:
 
     pipeline: str = "fraud"
     guarantee: Guarantee = "exactly-once"
-    checkpoint_ms: int = 2_000
+    checkpoint_ms: int = 10_000  # PipelineConfig's default (what `msk-features run` uses)
     offline: bool = True
     watermark_delay_s: int = 30
     idle_timeout_s: int = 60
@@ -65,6 +74,11 @@ class FlinkRunResult:
         data = dataclasses.asdict(self)
         data["settings"] = dataclasses.asdict(self.settings)
         return data
+
+
+def slug(label: str) -> str:
+    """``label`` as a topic-name-safe word (Kafka allows ASCII letters, digits, ``.``, ``_``, ``-``)."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", label).strip("-").lower()
 
 
 def job_config(endpoints: Endpoints, inputs: TopicsConfig, settings: RunSettings, run_id: str) -> AppConfig:
@@ -228,7 +242,7 @@ def run_bounded(
     timeout_s: float = 1800.0,
 ) -> tuple[FlinkRunResult, AppConfig]:
     """Run ``settings.pipeline`` over what ``inputs`` hold now, from the earliest offsets, to the end."""
-    run_id = f"bench-{label}-{uuid.uuid4().hex[:6]}"
+    run_id = f"bench-{slug(label)}-{uuid.uuid4().hex[:6]}"
     cfg = job_config(endpoints, inputs, settings, run_id)
     job = FlinkJob(cfg, settings, workdir / run_id, label)
     return job.wait(timeout_s), cfg

@@ -8,8 +8,9 @@ exactly-once topic must) and takes, for each row, the time it was received minus
 transaction was handed to the producer: the latency a model server reading the topic would see,
 producer batching, the job, the sink's commit and the consumer's fetch included.
 
-Only transactions sent after ``warmup_s`` and before the end of ``measure_s`` count; every one of
-them must arrive, or the run reports how many did not.
+Timing starts ``warmup_s`` after the first feature row is visible (the job has started and caught
+up); only transactions sent in the following ``measure_s`` count, and every one of them must
+arrive, or the run reports how many did not.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from pathlib import Path
 from confluent_kafka import Consumer, Producer, TopicPartition
 
 from flink_jobs.config import TopicsConfig
-from msk_features.bench.flink_run import FlinkJob, RunSettings, job_config
+from msk_features.bench.flink_run import FlinkJob, RunSettings, job_config, slug
 from msk_features.generator.events import format_instant
 from msk_features.kafka_topics import ensure_topics
 from msk_features.localstack.stack import Endpoints
@@ -188,9 +189,10 @@ def measure_latency(
     measure_s: float = 40.0,
     users: int = 10_000,
     partitions: int = 3,
+    startup_timeout_s: float = 600.0,
 ) -> LatencyResult:
     """Run the full pipeline unbounded on fresh topics at ``rate`` events/s and time ``txn_features``."""
-    run_id = f"lat-{label}-{uuid.uuid4().hex[:6]}"
+    run_id = f"lat-{slug(label)}-{uuid.uuid4().hex[:6]}"
     inputs = TopicsConfig(
         transactions=f"{run_id}-transactions",
         clicks=f"{run_id}-clicks",
@@ -210,12 +212,20 @@ def measure_latency(
         reader.start()
         producer.start()
         started = time.time()
-        deadline = started + warmup_s + measure_s
-        while time.time() < deadline:
+        # The clock starts when the first feature row is visible (the job is up and consuming),
+        # then ``warmup_s`` more let it settle before the measured window.
+        while not reader.arrived:
+            if not job.running():
+                raise RuntimeError(f"{label}: the job stopped\n{job.failure_details()}")
+            if time.time() - started > startup_timeout_s:
+                raise RuntimeError(f"{label}: no feature row within {startup_timeout_s:.0f} s")
+            time.sleep(0.5)
+        window_start = time.time() + warmup_s
+        window_end = window_start + measure_s
+        while time.time() < window_end:
             if not job.running():
                 raise RuntimeError(f"{label}: the job stopped\n{job.failure_details()}")
             time.sleep(0.5)
-        window_start, window_end = started + warmup_s, deadline
         producer.stop_event.set()
         producer.join()
         achieved = producer.sent / (time.time() - started)
