@@ -170,7 +170,15 @@ class JobProcess:
         )["request-id"]
         deadline = time.monotonic() + timeout_s
         while True:
-            status = self.rest("GET", f"/jobs/{job_id}/savepoints/{trigger}")
+            try:
+                status = self.rest("GET", f"/jobs/{job_id}/savepoints/{trigger}")
+            except OSError:
+                time.sleep(2)
+                if self.alive() and time.monotonic() < deadline:
+                    continue  # a slow or refused answer under load: ask again
+                # The job ended with its savepoint and the process took its mini-cluster (and the
+                # REST API) down before the status was read: the savepoint folder tells.
+                return self._finished_savepoint(target)
             if status["status"]["id"] == "COMPLETED":
                 operation = status["operation"]
                 if "failure-cause" in operation:
@@ -187,6 +195,22 @@ class JobProcess:
                 f"the job process did not exit after the savepoint:\n{self.output_tail()}"
             ) from None
         return Path(location.removeprefix("file:"))
+
+    def _finished_savepoint(self, target: Path) -> Path:
+        """The savepoint in ``target`` once the process has exited cleanly after stopping."""
+        try:
+            self.popen.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            raise AssertionError(
+                f"the REST API is gone but the job still runs:\n{self.output_tail()}"
+            ) from None
+        done = [p.parent for p in target.glob("savepoint-*/_metadata")]
+        if self.popen.returncode != 0 or len(done) != 1:
+            raise AssertionError(
+                f"the job exited ({self.popen.returncode}) with savepoints {done} in {target}:\n"
+                f"{self.output_tail()}"
+            )
+        return done[0]
 
     # -- signals -----------------------------------------------------------------------------------
 
