@@ -18,7 +18,7 @@ from flink_jobs.schemas import INPUTS
 from tests.reference.fraud import Verdict, verdict
 from tests.reliability.bad_corpus import KAFKA_TIME, BadRecord, generated, hand_picked
 
-pytestmark = pytest.mark.flink
+pytestmark = [pytest.mark.flink, pytest.mark.reliability]  # 2-6 min here: not in make test
 
 MAX_LITERAL_BYTES = 16_384
 
