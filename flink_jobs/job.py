@@ -9,15 +9,21 @@ Kafka topic and its Parquet dataset.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flink_jobs.config import AppConfig
 from flink_jobs.features.compiler import CompiledPipeline, compile_pipeline
 from flink_jobs.pipelines import get_pipeline
 
-__all__ = ["JOB_NAME", "build_pipeline", "run"]
+__all__ = ["JOB_NAME", "NET_RUNTIME_PREFIX", "build_pipeline", "run"]
+
+if TYPE_CHECKING:
+    from pyflink.table import TableResult
 
 JOB_NAME = "msk-flink-features"
+log = logging.getLogger(__name__)
 
 
 def build_pipeline(cfg: AppConfig) -> CompiledPipeline:
@@ -35,3 +41,21 @@ def run(cfg: AppConfig, app_root: Path) -> None:
     result = build_pipeline(cfg).statement_set(table_env).execute()
     if is_local() or cfg.kafka.bounded:
         result.wait()
+        _report_net_runtime(result)
+
+
+NET_RUNTIME_PREFIX = "msk-flink-features: job finished, net runtime"
+
+
+def _report_net_runtime(result: TableResult) -> None:
+    """Print the finished job's net runtime (from running to finished, without JVM start and
+    planning) as ``msk-flink-features: job finished, net runtime <ms> ms``: the benchmarks read it."""
+    client = result.get_job_client()
+    if client is None:
+        return
+    try:
+        runtime_ms = client.get_job_execution_result().result().get_net_runtime()
+    except Exception as exc:  # a report, never a reason to fail a finished job
+        log.info("no net runtime for the finished job: %s", exc)
+        return
+    print(f"{NET_RUNTIME_PREFIX} {runtime_ms} ms", flush=True)

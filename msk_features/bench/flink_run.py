@@ -25,6 +25,7 @@ from typing import Literal
 
 from flink_jobs.config import AppConfig, TopicsConfig, to_property_groups
 from flink_jobs.environment import ENV_FLINK_OPTIONS
+from flink_jobs.job import NET_RUNTIME_PREFIX
 from flink_jobs.pipelines import get_pipeline
 from msk_features.bench.procstats import TreeSampler
 from msk_features.kafka_topics import ensure_topics
@@ -69,6 +70,8 @@ class FlinkRunResult:
     peak_rss_java: int
     max_checkpoint_bytes: int
     checkpoints_seen: int
+    net_runtime_s: float | None = None
+    """The job's own running-to-finished time (Flink's net runtime), for a run that ended by itself."""
 
     def to_dict(self) -> dict[str, object]:
         data = dataclasses.asdict(self)
@@ -222,6 +225,10 @@ class FlinkJob:
         self.sizes.stop()
         self.stdout.close()
         self.stderr.close()
+        net_runtime_s = None
+        for line in (self.workdir / "stdout.txt").read_text(errors="replace").splitlines():
+            if line.startswith(NET_RUNTIME_PREFIX):
+                net_runtime_s = int(line.removeprefix(NET_RUNTIME_PREFIX).split()[0]) / 1000
         return FlinkRunResult(
             label=self.label,
             settings=self.settings,
@@ -230,6 +237,7 @@ class FlinkJob:
             peak_rss_java=stats.peak_rss("java"),
             max_checkpoint_bytes=self.sizes.max_bytes,
             checkpoints_seen=len(self.sizes.seen),
+            net_runtime_s=net_runtime_s,
         )
 
 
