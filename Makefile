@@ -64,8 +64,8 @@ package: setup ## Build target/lib/pyflink-dependencies.jar and target/msk-flink
 	$(MVN) $(MVN_FLAGS) package
 	@ls -l target/lib/pyflink-dependencies.jar target/msk-flink-features-*.zip | awk '{print $$5, $$9}'
 
-test: package tools bench-venv ## Run every test suite (unit, Flink mini-cluster, packaging, integration on the local stack, Terraform)
-	$(PY) -m pytest $(PYTEST_ARGS)
+test: package tools bench-venv ## Every test suite except the long reliability runs (unit, Flink, packaging, integration, Terraform, bench smoke)
+	$(PY) -m pytest -m "not reliability" $(PYTEST_ARGS)
 
 test-unit: setup ## Unit tests only (no JVM, no servers)
 	$(PY) -m pytest -m unit $(PYTEST_ARGS)
