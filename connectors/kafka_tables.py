@@ -86,7 +86,7 @@ def raw_source_ddl(
         "  kafka_offset BIGINT METADATA FROM 'offset' VIRTUAL,\n"
         "  kafka_timestamp TIMESTAMP_LTZ(3) METADATA FROM 'timestamp' VIRTUAL,\n"
         f"  rowtime AS {valid_time_sql(schema)},\n"
-        f"  WATERMARK FOR rowtime AS rowtime - INTERVAL '{watermark_delay_s}' SECOND\n"
+        f"  WATERMARK FOR rowtime AS rowtime - {_seconds_interval(watermark_delay_s)}\n"
         f") {with_clause(options)}"
     )
 
@@ -148,3 +148,12 @@ def json_sink_ddl(
     }
     body = ",\n".join(f"  `{name}` {sql_type}" for name, sql_type in columns)
     return f"CREATE TEMPORARY TABLE `{table}` (\n{body}\n) {with_clause(options)}"
+
+
+def _seconds_interval(seconds: int) -> str:
+    """An interval literal of ``seconds``: ``INTERVAL 'n' SECOND`` allows only 2 digits (99 s), so
+    use DAY TO SECOND, e.g. 86400 -> ``INTERVAL '1 00:00:00' DAY TO SECOND``."""
+    days, rest = divmod(seconds, 86_400)
+    hours, rest = divmod(rest, 3_600)
+    minutes, secs = divmod(rest, 60)
+    return f"INTERVAL '{days} {hours:02d}:{minutes:02d}:{secs:02d}' DAY TO SECOND"

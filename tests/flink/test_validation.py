@@ -36,6 +36,7 @@ PROFILE = {
     "risk_tier": "high",
     "updated_at": "2026-01-01T00:00:00.000Z",
 }
+KAFKA_TIME_MS = 1_835_481_600_000  # 2028-03-01T00:00:00.000Z, the Kafka timestamp of every case
 DROP = object()
 _names = itertools.count()
 
@@ -87,6 +88,31 @@ CASES: list[tuple[InputSchema, bytes, str | None]] = [
     (TRANSACTIONS, variant(TXN, user_id=None), "missing field: user_id"),
     (TRANSACTIONS, variant(TXN, user_id=7), "wrong type: user_id must be a JSON string"),
     (TRANSACTIONS, variant(TXN, txn_id=""), "out of domain: txn_id must not be empty"),
+    (TRANSACTIONS, variant(TXN, user_id=["u1"]), "wrong type: user_id must be a JSON string"),
+    (TRANSACTIONS, variant(TXN, amount=[12.5]), "wrong type: amount must be a JSON number"),
+    (TRANSACTIONS, variant(TXN, currency="USD\n"), "out of domain: currency must match ^[A-Z]{3}$"),
+    (
+        TRANSACTIONS,
+        variant(TXN, event_time="1969-12-31T23:59:59.999Z"),
+        "out of domain: event_time must not be before 1970-01-01T00:00:00.000Z",
+    ),
+    (TRANSACTIONS, variant(TXN, event_time="2028-03-02T00:00:00.000Z"), None),  # exactly 1 day ahead
+    (
+        TRANSACTIONS,
+        variant(TXN, event_time="2028-03-02T00:00:00.001Z"),
+        "out of domain: event_time must be at most 1 day after the record's Kafka timestamp",
+    ),
+    (
+        TRANSACTIONS,
+        variant(TXN, event_time="9999-12-31T23:59:59.999Z"),
+        "out of domain: event_time must be at most 1 day after the record's Kafka timestamp",
+    ),
+    (
+        TRANSACTIONS,
+        variant(TXN, pad="x" * 250_000),
+        "too large: the key and value hold more than 250000 characters "
+        "(its key and value are not copied; read them at the source position)",
+    ),
     (TRANSACTIONS, b'{"txn_id": "t', "bad JSON: the value is not a JSON object"),
     (TRANSACTIONS, b"[1, 2]", "bad JSON: the value is not a JSON object"),
     (TRANSACTIONS, b"\xff\xfe{}", "bad JSON: the value is not valid UTF-8"),
@@ -120,11 +146,16 @@ def table_env() -> TableEnvironment:
 
 
 def run_checked(table_env: TableEnvironment, schema: InputSchema, values: list[bytes]) -> list[tuple]:
-    rows = ", ".join(f"({i}, CAST(X'{v.hex()}' AS BYTES))" for i, v in enumerate(values))
+    """Checked rows of ``values`` (null Kafka key, Kafka timestamp :data:`KAFKA_TIME`), by position."""
+    rows = ", ".join(
+        f"({i}, CAST(NULL AS BYTES), CAST(X'{v.hex()}' AS BYTES), TO_TIMESTAMP_LTZ({KAFKA_TIME_MS}, 3))"
+        for i, v in enumerate(values)
+    )
     n = next(_names)
     source, checked = f"src_{schema.name}_{n}", f"chk_{schema.name}_{n}"
     table_env.execute_sql(
-        f"CREATE TEMPORARY VIEW {source} AS SELECT * FROM (VALUES {rows}) AS T(seq, raw_value)"
+        f"CREATE TEMPORARY VIEW {source} AS SELECT * FROM (VALUES {rows}) "
+        "AS T(seq, kafka_key, raw_value, kafka_timestamp)"
     )
     table_env.execute_sql(checked_view_sql(schema, checked, source, passthrough=("seq",)))
     with table_env.execute_sql(f"SELECT * FROM {checked}").collect() as results:

@@ -58,8 +58,7 @@ START = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 CLOSER = START + timedelta(minutes=20)
 SHORT_IDLE_S = 2
 WATERMARK_DELAY_S = 90
-"""Larger than the first batch's span (65 s): until the closers come, no record can be late. (At
-most 99: the source DDL writes ``INTERVAL '<n>' SECOND``, whose precision is 2 digits.)"""
+"""Larger than the first batch's span (65 s): until the closers come, no record can be late."""
 HUGE_IDLE_S = 86_400
 APPEAR_TIMEOUT_S = 240.0  # job start-up on a loaded 2-core machine included
 STALL_WAIT_S = 20.0  # after the job has committed every input offset

@@ -290,7 +290,7 @@ def test_topics_and_sinks_come_from_properties() -> None:
     ]  # fmt: skip
     sql = compiled.sql()
     assert "'scan.watermark.idle-timeout' = '60 s'" in sql
-    assert "WATERMARK FOR rowtime AS rowtime - INTERVAL '30' SECOND" in sql
+    assert "WATERMARK FOR rowtime AS rowtime - INTERVAL '0 00:00:30' DAY TO SECOND" in sql
     assert "'sink.transactional-id-prefix' = 'msk-flink-features-txn_features_kafka'" in sql
 
 
@@ -298,7 +298,10 @@ def test_source_spec_overrides_the_watermark_properties() -> None:
     strict = dataclasses.replace(fraud.transactions, watermark_delay=seconds(5), idle_timeout=seconds(10))
     spec = PipelineSpec("test", (strict,), (dataclasses.replace(fraud.txn_1m, source=strict),))
     sql = compile_pipeline(spec, CFG).sql()
-    assert "rowtime - INTERVAL '5' SECOND" in sql and "'scan.watermark.idle-timeout' = '10 s'" in sql
+    assert (
+        "rowtime - INTERVAL '0 00:00:05' DAY TO SECOND" in sql
+        and "'scan.watermark.idle-timeout' = '10 s'" in sql
+    )
 
 
 def test_related_window_and_filters_compile() -> None:
@@ -340,3 +343,12 @@ def test_printed_sql_redacts_secrets_but_the_job_gets_them() -> None:
     assert "'properties.sasl.mechanism' = 'SCRAM-SHA-512'" in printed
     assert "Pa55" in compiled.sql(redact=False)
     assert any("Pa55" in statement for statement in compiled.setup)
+
+
+def test_a_watermark_delay_over_99_seconds_compiles_to_a_day_to_second_interval() -> None:
+    """``INTERVAL 'n' SECOND`` holds 2 digits: Flink refused 100 s and more at job start."""
+    from connectors.kafka_tables import _seconds_interval
+
+    assert _seconds_interval(30) == "INTERVAL '0 00:00:30' DAY TO SECOND"
+    assert _seconds_interval(100) == "INTERVAL '0 00:01:40' DAY TO SECOND"
+    assert _seconds_interval(86_400) == "INTERVAL '1 00:00:00' DAY TO SECOND"
