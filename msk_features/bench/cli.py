@@ -69,6 +69,11 @@ __all__ = ["bench"]
 @click.option(
     "--smoke", is_flag=True, help="A tiny run of every step, to check the harness (numbers mean nothing)."
 )
+@click.option(
+    "--report-only",
+    is_flag=True,
+    help="Only rewrite README.md and benchmark.png in --out from its results.json (no measurement).",
+)
 def bench(
     out_dir: Path,
     work_dir: Path,
@@ -79,6 +84,7 @@ def bench(
     memory_users: int,
     tune: bool,
     smoke: bool,
+    report_only: bool,
 ) -> None:
     """Measure throughput, latency, memory and state against the consume ceiling and Quix Streams.
 
@@ -92,8 +98,14 @@ def bench(
       msk-features bench --transactions 200000 --tune
       msk-features bench --smoke --out /tmp/bench-smoke
     """
-    from msk_features.bench.suite import Sizes, SuiteOptions, command_line, run_suite
+    from msk_features.bench.suite import Sizes, SuiteOptions, command_line, run_suite, write_report
 
+    if report_only:
+        if not (out_dir / "results.json").is_file():
+            raise click.UsageError(f"{out_dir / 'results.json'} does not exist: run the benchmarks first")
+        write_report(out_dir)
+        click.echo(f"Report: {out_dir / 'README.md'}")
+        return
     sizes = (
         Sizes.smoke()
         if smoke

@@ -19,8 +19,51 @@ def _ratio(value: float | None) -> str:
     return "-" if value is None else f"{value:.3g}x"
 
 
+def _seconds(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"
+
+
 def _mib(value: float | None) -> str:
     return "-" if value is None else f"{value / 2**20:,.1f} MiB"
+
+
+def _verdict(value: float | None, goal: float, higher_is_better: bool = True) -> str:
+    if value is None or value != value:  # None or NaN
+        return "not measured"
+    met = value >= goal if higher_is_better else value <= goal
+    if met:
+        return "met"
+    factor = goal / value if higher_is_better else value / goal
+    return f"missed by {factor:.2g}x"
+
+
+def _goals(results: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(goal, measured value, verdict) of each goal of the issue, from ``results``."""
+    ratios = results["ratios"]
+    rows = [
+        (
+            "windows subset >= 5x Quix Streams events/s",
+            _ratio(ratios.get("subset_vs_quix")),
+            _verdict(ratios.get("subset_vs_quix"), 5.0),
+        ),
+        (
+            "full pipeline >= 30 % of the consume ceiling",
+            f"{100 * ratios['full_vs_ceiling']:.2g} %" if ratios.get("full_vs_ceiling") else "-",
+            _verdict(ratios.get("full_vs_ceiling"), 0.3),
+        ),
+    ]
+    for row in results.get("latency", []):
+        limit = 1000 if row["guarantee"] == "at-least-once" else row["checkpoint_ms"] + 1000
+        rows.append(
+            (
+                f"p99 <= {limit:,} ms, {row['guarantee']}, checkpoints {row['checkpoint_ms']:,} ms, "
+                f"{row['rate']:,.0f} events/s",
+                f"{row['p99_ms']:,.0f} ms" if row["p99_ms"] == row["p99_ms"] else "-",
+                _verdict(row["p99_ms"], limit, higher_is_better=False)
+                + (f" ({row['missing']} rows missing)" if row["missing"] else ""),
+            )
+        )
+    return rows
 
 
 def render_markdown(results: dict[str, Any], chart: str | None) -> str:
@@ -65,6 +108,15 @@ def render_markdown(results: dict[str, Any], chart: str | None) -> str:
     if chart:
         out(f"![events per second and latency]({chart})")
         out("")
+    out("## Goals")
+    out("")
+    out("| goal | measured | verdict |")
+    out("|---|---:|---|")
+    for goal, measured, verdict in _goals(results):
+        out(f"| {goal} | {measured} | {verdict} |")
+    out("")
+    out("Why a goal is missed, and what bounds the numbers, is in the notes at the end.")
+    out("")
     out("## Throughput: catching up on preloaded data")
     out("")
     out(
@@ -79,7 +131,7 @@ def render_markdown(results: dict[str, Any], chart: str | None) -> str:
     out("|---|---:|---:|---:|---:|---:|---:|---:|---|")
     for row in results["throughput"]:
         out(
-            f"| {row['label']} | {row['events']:,} | {row['wall_s']:.1f} | {row['busy_s']:.1f} | "
+            f"| {row['label']} | {row['events']:,} | {row['wall_s']:.1f} | {_seconds(row.get('busy_s'))} | "
             f"{_rate(row['events_per_s'])} | {row['cpu_s']:.1f} | {_rate(row['events_per_cpu_s'])} | "
             f"{_mib(row['peak_rss_java'])} | {row['check']} |"
         )

@@ -45,7 +45,7 @@ from msk_features.localstack.stack import Endpoints, LocalStack
 from msk_features.outputs import read_topic
 from msk_features.runner import REPO_ROOT
 
-__all__ = ["Sizes", "SuiteOptions", "run_suite"]
+__all__ = ["Sizes", "SuiteOptions", "run_suite", "write_report"]
 
 Progress = Callable[[str], None]
 
@@ -441,11 +441,18 @@ def _tune(
 def _write(options: SuiteOptions, results: dict[str, Any]) -> None:
     path = options.out_dir / "results.json"
     path.write_text(json.dumps(results, indent=2, default=str) + "\n", encoding="utf-8")
-    chart = options.out_dir / "benchmark.png"
+    write_report(options.out_dir, options.quix_python)
+
+
+def write_report(out_dir: Path, quix_python: Path = REPO_ROOT / ".venv-bench" / "bin" / "python") -> None:
+    """(Re)write ``README.md`` and ``benchmark.png`` in ``out_dir`` from its ``results.json``."""
+    path = out_dir / "results.json"
+    results = json.loads(path.read_text(encoding="utf-8"))
+    chart = out_dir / "benchmark.png"
     drew = False
-    if options.quix_python.exists():
+    if quix_python.exists():
         proc = subprocess.run(
-            [str(options.quix_python), str(REPO_ROOT / "benchmarks" / "chart.py"), str(path), str(chart)],
+            [str(quix_python), str(REPO_ROOT / "benchmarks" / "chart.py"), str(path), str(chart)],
             capture_output=True,
             text=True,
             check=False,
@@ -453,7 +460,7 @@ def _write(options: SuiteOptions, results: dict[str, Any]) -> None:
         drew = proc.returncode == 0
         if not drew:
             print(f"chart not drawn: {proc.stderr.strip()[-500:]}", file=sys.stderr)
-    (options.out_dir / "README.md").write_text(
+    (out_dir / "README.md").write_text(
         render_markdown(results, chart.name if drew else None), encoding="utf-8"
     )
 
