@@ -301,7 +301,10 @@ def _run(options: SuiteOptions, endpoints: Endpoints, say: Progress, started: fl
         say(f"run {label}: {settings.pipeline}, {settings.guarantee}, {data.total:,} events")
         return run_bounded(endpoints, data.topics, settings, work, label)
 
-    full, windows = RunSettings(pipeline="fraud"), RunSettings(pipeline="fraud_windows", offline=False)
+    # Tiny smoke runs end within seconds: checkpoint every second so that some complete mid-run.
+    checkpoint_ms = 1_000 if options.smoke else RunSettings.checkpoint_ms
+    full = RunSettings(pipeline="fraud", checkpoint_ms=checkpoint_ms)
+    windows = RunSettings(pipeline="fraud_windows", offline=False, checkpoint_ms=checkpoint_ms)
     fixed_full: FlinkRunResult | None = None
     fixed_windows: FlinkRunResult | None = None
     if not options.smoke:  # the fixed cost of a run: the same job on empty topics

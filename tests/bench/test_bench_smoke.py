@@ -42,7 +42,10 @@ def test_every_benchmark_step_runs_and_checks_its_outputs(local_stack: Endpoints
     quix = saved["throughput"][-1]
     assert sum(part["compared"] for part in quix["comparison"].values()) > 0
     (latency,) = saved["latency"]
-    assert latency["measured"] > 0 and latency["missing"] == 0
+    # Timing-independent checks: rows were timed, none of the clean real-time input was late or
+    # invalid. (A row still missing after the settling minute is reported, not failed: it says the
+    # machine was too busy for the rate, which is a measurement, not a harness fault.)
+    assert latency["measured"] > 0 and latency["late_or_invalid"] == 0, latency
     assert latency["p50_ms"] <= latency["p95_ms"] <= latency["p99_ms"] <= latency["max_ms"]
     assert saved["memory"]["max_checkpoint_bytes"] > 0 and saved["memory"]["peak_rss_java"] > 0
     report = (out / "README.md").read_text()
