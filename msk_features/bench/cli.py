@@ -89,8 +89,9 @@ def bench(
     """Measure throughput, latency, memory and state against the consume ceiling and Quix Streams.
 
     Starts a local stack of its own (stopped at the end), preloads clean data and runs every
-    measurement side by side. Takes about 12 minutes with the defaults on 2 cores; --tune adds
-    about 6. Quix Streams runs from .venv-bench (make bench-venv); without it that row is skipped.
+    measurement side by side. Its full duration on a quiet 2-core machine has not been measured
+    yet (the runs so far shared the machine with test suites). Quix Streams runs from .venv-bench
+    (make bench-venv); without it that row is skipped.
 
     \b
     Examples:

@@ -2,7 +2,8 @@
 
 Its numbers mean nothing; what is checked is that every step ran and that the harness's own checks
 held: each run's output row counts equal the counts computed from the generated records, Quix
-Streams' windows equal ours, every timed transaction arrived, and the report and chart are written.
+Streams' windows equal ours, and the report and chart are written. The latency step is not part of
+the smoke variant yet (see ``Sizes.smoke``).
 """
 
 from __future__ import annotations
@@ -41,12 +42,8 @@ def test_every_benchmark_step_runs_and_checks_its_outputs(local_stack: Endpoints
         assert row["events_per_s"] == pytest.approx(row["events"] / row["busy_s"])
     quix = saved["throughput"][-1]
     assert sum(part["compared"] for part in quix["comparison"].values()) > 0
-    (latency,) = saved["latency"]
-    # Timing-independent checks: rows were timed, none of the clean real-time input was late or
-    # invalid. (A row still missing after the settling minute is reported, not failed: it says the
-    # machine was too busy for the rate, which is a measurement, not a harness fault.)
-    assert latency["measured"] > 0 and latency["late_or_invalid"] == 0, latency
-    assert latency["p50_ms"] <= latency["p95_ms"] <= latency["p99_ms"] <= latency["max_ms"]
+    # The smoke variant runs no latency measurement (Sizes.smoke): it is not smoke-tested yet.
+    assert saved["latency"] == []
     assert saved["memory"]["max_checkpoint_bytes"] > 0 and saved["memory"]["peak_rss_java"] > 0
     report = (out / "README.md").read_text()
     assert "## Headline" in report and "Quix Streams" in report
