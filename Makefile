@@ -54,10 +54,10 @@ $(BENCH_STAMP): benchmarks/requirements.txt benchmarks/alternatives/requirements
 
 bench-venv: $(BENCH_STAMP) ## Install Quix Streams and matplotlib (pinned) in .venv-bench, for the benchmarks
 
-bench: package bench-venv ## Benchmarks side by side (~12 min): ceiling, our pipelines, Quix Streams, latency, memory -> docs/benchmarks/
+bench: package bench-venv ## Benchmarks side by side: ceiling, our pipelines, Quix Streams, latency, memory -> docs/benchmarks/
 	$(VENV)/bin/msk-features bench $(BENCH_ARGS)
 
-bench-tune: package bench-venv ## make bench plus the tuning runs, one knob at a time (~20 min)
+bench-tune: package bench-venv ## make bench plus the tuning runs, one knob at a time
 	$(VENV)/bin/msk-features bench --tune $(BENCH_ARGS)
 
 package: setup ## Build target/lib/pyflink-dependencies.jar and target/msk-flink-features-<version>.zip
