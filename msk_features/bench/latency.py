@@ -8,8 +8,9 @@ exactly-once topic must) and takes, for each row, the time it was received minus
 transaction was handed to the producer: the latency a model server reading the topic would see,
 producer batching, the job, the sink's commit and the consumer's fetch included.
 
-Timing starts ``warmup_s`` after the first feature row is visible (the job has started and caught
-up); only transactions sent in the following ``measure_s`` count, and every one of them must
+Until the first feature row is visible the sender sends a trickle (:data:`TRICKLE_RATE`), so the
+job does not start behind; then ``rate``. Timing starts ``warmup_s`` after that first row;
+only transactions sent in the following ``measure_s`` count, and every one of them must
 arrive, or the run reports how many did not.
 """
 
@@ -32,6 +33,9 @@ from msk_features.kafka_topics import ensure_topics
 from msk_features.localstack.stack import Endpoints
 
 __all__ = ["LatencyResult", "measure_latency", "percentile"]
+
+TRICKLE_RATE = 20.0
+"""Events per second sent until the first feature row is visible (the job is up), then ``rate``."""
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,8 @@ class _SteadyProducer(threading.Thread):
         self.sent_at: dict[str, float] = {}
         self.sent = 0
         self.stop_event = threading.Event()
+        self.full_rate = threading.Event()
+        self.ramped_at: float | None = None
         self.last_ms: dict[tuple[str, int], int] = {}
 
     def _time(self, topic: str, partition: int) -> int:
@@ -119,9 +125,14 @@ class _SteadyProducer(threading.Thread):
 
     def run(self) -> None:
         rng = random.Random(11)
-        started = time.monotonic()
+        started, base = time.monotonic(), 0
         while not self.stop_event.is_set():
-            due = int((time.monotonic() - started) * self.rate)
+            if not self.full_rate.is_set():  # a trickle until the job is up: no backlog to catch up
+                due = int((time.monotonic() - started) * TRICKLE_RATE)
+            else:
+                if self.ramped_at is None:
+                    self.ramped_at, base = time.monotonic(), self.sent
+                due = base + int((time.monotonic() - self.ramped_at) * self.rate)
             while self.sent < due:
                 try:
                     self._event(rng, self.sent)
@@ -223,6 +234,7 @@ def measure_latency(
             if time.time() - started > startup_timeout_s:
                 raise RuntimeError(f"{label}: no feature row within {startup_timeout_s:.0f} s")
             time.sleep(0.5)
+        producer.full_rate.set()
         window_start = time.time() + warmup_s
         window_end = window_start + measure_s
         while time.time() < window_end:
