@@ -17,7 +17,7 @@ from msk_features.outputs import (
     read_offline,
     read_topic,
 )
-from tests.reference.fraud import Expected, InputRecord, expected_outputs
+from tests.reference.fraud import Expected, InputRecord, expected_outputs, fmt
 
 
 def reference_for(records: list[PlannedRecord], cfg: AppConfig) -> Expected:
@@ -74,3 +74,23 @@ def positions(records: list[OutputRecord], prefix: str) -> dict[tuple[str, int, 
         topic = headers[f"{prefix}.topic"]
         out[(topic, int(headers[f"{prefix}.partition"]), int(headers[f"{prefix}.offset"]))] = headers
     return out
+
+
+def assert_archives_hold_on_time_events(
+    cfg: AppConfig, expected: Expected
+) -> dict[str, list[dict[str, Any]]]:
+    """The raw-event archives (finished Parquet files) hold each on-time event exactly once, as
+    (partition, offset, event time); returns the archive rows by source."""
+    assert cfg.offline is not None
+    archives: dict[str, list[dict[str, Any]]] = {}
+    for source, time_field in (
+        ("transactions", "event_time"),
+        ("clicks", "event_time"),
+        ("profiles", "updated_at"),
+    ):
+        rows = feature_rows_from_table(read_offline(cfg.offline, f"events/{source}"))
+        got = sorted((r["kafka_partition"], r["kafka_offset"], r[time_field]) for r in rows)
+        want = sorted((e.partition, e.offset, fmt(e.time)) for e in expected.on_time[source])
+        assert got == want, f"archive events/{source}: {len(got)} rows, reference {len(want)}"
+        archives[source] = rows
+    return archives

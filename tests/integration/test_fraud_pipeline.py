@@ -18,10 +18,11 @@ import pytest
 from flink_jobs.config import AppConfig
 from msk_features.generator.plan import GenerateSpec
 from msk_features.kafka_clients import librdkafka_config
-from msk_features.outputs import feature_rows_from_table, read_offline, read_topic
+from msk_features.outputs import read_topic
 from msk_features.runner import run_job
 from tests.integration.edge_cases import planned_records
 from tests.integration.fraud_check import (
+    assert_archives_hold_on_time_events,
     assert_same_rows,
     kafka_rows,
     parquet_rows,
@@ -29,7 +30,7 @@ from tests.integration.fraud_check import (
     reference_for,
 )
 from tests.integration.pipeline_run import FEATURE_SETS, SentData, job_config, send_inputs, send_records
-from tests.reference.fraud import Expected, fmt
+from tests.reference.fraud import Expected
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -122,16 +123,7 @@ def test_edge_cases_archive_holds_exactly_the_on_time_events(
 ) -> None:
     """Late and invalid records reach no output but their own topic: the archives hold the rest."""
     _, cfg, expected = edge
-    assert cfg.offline is not None
-    for source, time_field in (
-        ("transactions", "event_time"),
-        ("clicks", "event_time"),
-        ("profiles", "updated_at"),
-    ):
-        rows = feature_rows_from_table(read_offline(cfg.offline, f"events/{source}"))
-        got = sorted((r["kafka_partition"], r["kafka_offset"], r[time_field]) for r in rows)
-        want = sorted((e.partition, e.offset, fmt(e.time)) for e in expected.on_time[source])
-        assert got == want, source
+    for rows in assert_archives_hold_on_time_events(cfg, expected).values():
         assert {r["pipeline_version"] for r in rows} == {VERSION}
 
 

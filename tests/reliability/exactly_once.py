@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from flink_jobs.config import AppConfig
 from msk_features.generator.plan import PlannedRecord
 from msk_features.kafka_clients import librdkafka_config
-from msk_features.outputs import feature_rows_from_table, feature_rows_from_topic, read_offline, read_topic
+from msk_features.outputs import feature_rows_from_topic, read_topic
 from tests.integration.fraud_check import (
     _canonical,
+    assert_archives_hold_on_time_events,
     assert_same_rows,
     kafka_rows,
     parquet_rows,
@@ -24,7 +25,7 @@ from tests.integration.fraud_check import (
     reference_for,
 )
 from tests.integration.pipeline_run import FEATURE_SETS
-from tests.reference.fraud import Expected, fmt
+from tests.reference.fraud import Expected
 
 __all__ = ["Checked", "assert_exactly_once", "uncommitted_extra"]
 
@@ -60,23 +61,8 @@ def assert_exactly_once(cfg: AppConfig, records: list[PlannedRecord]) -> Checked
     got = [(by_name[t], p, o) for (t, p, o) in positions(dead, "dlq")]
     assert len(got) == len(dead), "a dead-letter record was written twice"
     assert set(got) == expected.invalid, "dead-letter records differ from the invalid records sent"
-    assert offline_archive_ok(cfg, expected)
+    assert_archives_hold_on_time_events(cfg, expected)
     return Checked(expected, {fs: len(expected.features[fs]) for fs in FEATURE_SETS}, len(dead))
-
-
-def offline_archive_ok(cfg: AppConfig, expected: Expected) -> bool:
-    """The raw-event archives (finished Parquet files) hold each on-time event exactly once."""
-    assert cfg.offline is not None
-    for source, time_field in (
-        ("transactions", "event_time"),
-        ("clicks", "event_time"),
-        ("profiles", "updated_at"),
-    ):
-        rows = feature_rows_from_table(read_offline(cfg.offline, f"events/{source}"))
-        got = sorted((r["kafka_partition"], r["kafka_offset"], r[time_field]) for r in rows)
-        want = sorted((e.partition, e.offset, fmt(e.time)) for e in expected.on_time[source])
-        assert got == want, f"archive events/{source}: {len(got)} rows, reference {len(want)}"
-    return True
 
 
 def uncommitted_extra(cfg: AppConfig, expected: Expected) -> dict[str, int]:
