@@ -59,6 +59,7 @@ __all__ = [
     "MAX_AHEAD_OF_KAFKA_TIME",
     "MAX_JSON_DEPTH",
     "MAX_RECORD_CHARS",
+    "REAL_INSTANT_REGEX",
     "TIMESTAMP_FORMAT",
     "TOO_LARGE_REASON",
     "checked_view_sql",
@@ -71,6 +72,21 @@ __all__ = [
 # Flink DATE_FORMAT / TO_TIMESTAMP pattern of the contract's timestamps.
 TIMESTAMP_FORMAT = "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'"
 TIMESTAMP_REGEX = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z$"
+_YEAR_FROM_1970 = "(19[7-9][0-9]|[2-9][0-9]{3})"
+_LEAP_YEAR_FROM_1970 = (  # divisible by 4, and a century only when divisible by 400
+    "(19(7[26]|8[048]|9[26])|[2-9][0-9](0[48]|[2468][048]|[13579][26])|([2468][048]|[3579][26])00)"
+)
+_MONTH_DAY = (
+    "((0[13578]|1[02])-(0[1-9]|[12][0-9]|3[01])|(0[469]|11)-(0[1-9]|[12][0-9]|30)|02-(0[1-9]|1[0-9]|2[0-8]))"
+)
+REAL_INSTANT_REGEX = (
+    f"^({_YEAR_FROM_1970}-{_MONTH_DAY}|{_LEAP_YEAR_FROM_1970}-02-29)"
+    r"T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]\.[0-9]{3}Z$"
+)
+"""The timestamps that are valid apart from the Kafka-time bound: the exact form, a real calendar
+date (proleptic Gregorian, as ``java.time``), a real time of day, from 1970 on. The event-time column
+checks this pattern instead of parsing and formatting back; the checked view does the latter, and
+``tests/flink/test_instant_rules.py`` holds the two (and Python's calendar) equal."""
 DECIMAL_REGEX = r"^(0|[1-9][0-9]{0,13})(\.[0-9]{1,4})?$"
 DECIMAL_TYPE = "DECIMAL(18, 4)"
 MAX_RECORD_CHARS = 250_000
@@ -125,11 +141,14 @@ def _type_ok(field: Field, wrapped: str) -> str:
     return f"REGEXP({wrapped}, '^\\[\"')"
 
 
-def _domain_rules(field: Field, text: str, time_reference: str | None) -> list[tuple[str, str]]:
+def _domain_rules(
+    field: Field, text: str, time_reference: str | None, parsed: str | None = None
+) -> list[tuple[str, str]]:
     """(SQL condition, description) of each domain rule of the field, given its text value.
 
     ``time_reference`` is a ``TIMESTAMP_LTZ(3)`` expression (the Kafka timestamp) that a time field
-    may be at most :data:`MAX_AHEAD_OF_KAFKA_TIME` after; ``None`` skips that rule.
+    may be at most :data:`MAX_AHEAD_OF_KAFKA_TIME` after; ``None`` skips that rule. ``parsed`` is
+    :func:`parsed_time_sql` of ``text`` for a timestamp field, when the caller has it as a column.
     """
     if field.kind == "string":
         return [(f"CHAR_LENGTH({text}) > 0", "must not be empty")]
@@ -151,7 +170,7 @@ def _domain_rules(field: Field, text: str, time_reference: str | None) -> list[t
         choices = ", ".join(sql_string(c) for c in field.choices)
         return [(f"{text} IN ({choices})", "must be one of " + "|".join(field.choices))]
     if field.kind == "timestamp":
-        parsed = parsed_time_sql(text)
+        parsed = parsed or parsed_time_sql(text)
         rules = [
             (f"{parsed} IS NOT NULL", "must be a real UTC instant formatted YYYY-MM-DDTHH:MM:SS.mmmZ"),
             (f"{parsed} >= {EPOCH_SQL}", "must not be before 1970-01-01T00:00:00.000Z"),
@@ -204,9 +223,10 @@ def _reason_sql(
             f"WHEN NOT {_type_ok(field, wrapped)} "
             f"THEN {sql_string(f'wrong type: {field.name} must be {expected}')}",
         ]
+        parsed = f"`p_{field.name}`" if extracted and field.kind == "timestamp" else None
         whens += [
             f"WHEN NOT COALESCE({condition}, FALSE) THEN {sql_string(f'out of domain: {field.name} {rule}')}"
-            for condition, rule in _domain_rules(field, text, time_reference)
+            for condition, rule in _domain_rules(field, text, time_reference, parsed)
         ]
     return "CASE\n      " + "\n      ".join(whens) + "\n    END"
 
@@ -232,12 +252,24 @@ def _extracted_columns(schema: InputSchema, doc: str) -> str:
     return ",\n      ".join(columns)
 
 
+def _parsed_columns(schema: InputSchema) -> str:
+    """``p_<field>``: :func:`parsed_time_sql` of each timestamp field, once per record.
+
+    Parsing a timestamp and formatting it back is the costliest check after the JSON calls, and
+    the rules and the typed column would otherwise each repeat it."""
+    return ",\n      ".join(
+        f"{_materialised(parsed_time_sql(f'`t_{f.name}`'))} AS `p_{f.name}`"
+        for f in schema.fields
+        if f.kind == "timestamp"
+    )
+
+
 def _typed_sql(field: Field, doc: str, extracted: bool = False) -> str:
     text = f"`t_{field.name}`" if extracted else _text(doc, field.name)
     if field.kind == "decimal":
         return f"TRY_CAST({text} AS {DECIMAL_TYPE})"
     if field.kind == "timestamp":
-        return parsed_time_sql(text)
+        return f"`p_{field.name}`" if extracted else parsed_time_sql(text)
     return text
 
 
@@ -303,24 +335,20 @@ def valid_time_sql(
             continue
         wrapped = _wrapped(doc, field.name)
         if field.kind == "timestamp":
-            # The exact form on the canonical JSON, then the instant read from the text inside the
-            # quotes: the same rules as _domain_rules, with one JSON call per use instead of four.
-            form = r'^\["' + TIMESTAMP_REGEX.removeprefix("^").removesuffix("$") + r'"\]$'
+            # A real instant from 1970 on, by pattern (REAL_INSTANT_REGEX) on the canonical JSON:
+            # the rules of _domain_rules without parsing and formatting back. The Kafka-time bound
+            # compares texts (fixed width, so text order is time order): formatting the bound is
+            # cheaper than parsing the field. The instant is parsed once, for the value.
+            form = r'^\["' + REAL_INSTANT_REGEX.removeprefix("^").removesuffix("$") + r'"\]$'
             text = f"SUBSTR({wrapped}, 3, 24)"
-            parsed = f"TRY_CAST(REPLACE(REPLACE({text}, 'T', ' '), 'Z', '') AS TIMESTAMP(3))"
-            conditions += [
-                f"REGEXP({wrapped}, {sql_string(form)})",
-                f"DATE_FORMAT({parsed}, {sql_string(TIMESTAMP_FORMAT)}) = {text}",
-                f"{parsed} >= {EPOCH_SQL}",
-            ]
+            conditions.append(f"REGEXP({wrapped}, {sql_string(form)})")
             if time_reference is not None:
                 days = MAX_AHEAD_OF_KAFKA_TIME.days
-                conditions.append(
-                    f"{time_reference} IS NULL OR "
-                    f"{parsed} <= CAST({time_reference} AS TIMESTAMP(3)) + INTERVAL '{days}' DAY"
-                )
+                limit = f"CAST({time_reference} AS TIMESTAMP(3)) + INTERVAL '{days}' DAY"
+                limit_text = f"DATE_FORMAT({limit}, {sql_string(TIMESTAMP_FORMAT)})"
+                conditions.append(f"{time_reference} IS NULL OR {text} <= {limit_text}")
             if field.name == schema.time_field:
-                value = parsed
+                value = f"TRY_CAST(REPLACE(REPLACE({text}, 'T', ' '), 'Z', '') AS TIMESTAMP(3))"
             continue
         text = _text(doc, field.name)
         conditions.append(_type_ok(field, wrapped))
@@ -357,10 +385,16 @@ def checked_view_sql(
         for f in schema.fields
     )
     keep = "".join(f"`{c}`, " for c in passthrough)
+    extracted = (
+        f"SELECT *,\n      {_extracted_columns(schema, 'doc')}\n"
+        f"    FROM (SELECT *, {_doc(raw_column)} AS doc FROM `{source_table}`)"
+    )
+    parsed = _parsed_columns(schema)
+    if parsed:
+        extracted = f"SELECT *,\n      {parsed}\n    FROM (\n    {extracted}\n    )"
     return (
         f"CREATE TEMPORARY VIEW `{view}` AS\n"
         f"SELECT {keep}\n    {typed},\n    reason AS dlq_reason\n"
         f"FROM (\n  SELECT *,\n    {_materialised(reason)} AS reason\n"
-        f"  FROM (\n    SELECT *,\n      {_extracted_columns(schema, 'doc')}\n"
-        f"    FROM (SELECT *, {_doc(raw_column)} AS doc FROM `{source_table}`)\n  )\n)"
+        f"  FROM (\n    {extracted}\n  )\n)"
     )

@@ -9,25 +9,27 @@ transaction was handed to the producer: the latency a model server reading the t
 producer batching, the job, the sink's commit and the consumer's fetch included.
 
 Until the first feature row is visible the sender sends a trickle (:data:`TRICKLE_RATE`), so the
-job does not start behind; then ``rate``. Timing starts ``warmup_s`` after that first row;
-only transactions sent in the following ``measure_s`` count, and every one of them must
-arrive, or the run reports how many did not.
+job does not start behind; then ``rate``, until the end. Timing starts ``warmup_s`` after that first
+row; only transactions sent in the following ``measure_s`` count, and every one of them must arrive
+(within the settling time, while the sender goes on), or the run reports how many did not.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import random
 import threading
 import time
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from confluent_kafka import Consumer, Producer, TopicPartition
 
 from flink_jobs.config import TopicsConfig
 from msk_features.bench.flink_run import FlinkJob, RunSettings, job_config, slug
+from msk_features.bench.procstats import children_of, read_sample
 from msk_features.generator.events import format_instant
 from msk_features.kafka_topics import ensure_topics
 from msk_features.localstack.stack import Endpoints
@@ -54,6 +56,24 @@ class LatencyResult:
     p99_ms: float
     max_ms: float
     late_or_invalid: int
+    written_p50_ms: float = float("nan")
+    """Median time from sending a transaction to the job's producer creating its feature row (the
+    row's Kafka timestamp): the job's share of the latency; the rest is the sink's commit (for
+    exactly-once) and the consumer's fetch."""
+    written_p99_ms: float = float("nan")
+    cores_used: dict[str, float] = field(default_factory=dict)
+    """CPU in use during the measured window, in cores, per process: ``job`` (the Flink job's
+    process tree), ``broker``, ``s3`` (the local S3 API server) and ``harness`` (this process: the
+    sender and the reader)."""
+
+
+def _cpu_seconds(pids: dict[str, int]) -> dict[str, float]:
+    """CPU seconds so far of each named process (0 for one that is gone); for ``job``, its whole tree."""
+    totals: dict[str, float] = {}
+    for name, pid in pids.items():
+        samples = [read_sample(p) for p in [pid, *(children_of(pid) if name == "job" else [])]]
+        totals[name] = sum(s.cpu_s for s in samples if s is not None)
+    return totals
 
 
 def percentile(sorted_values: list[float], q: float) -> float:
@@ -162,6 +182,8 @@ class _FeatureReader(threading.Thread):
         )
         self.topic = topic
         self.arrived: dict[str, float] = {}
+        self.written: dict[str, float] = {}
+        """When the job's producer created each row (its Kafka timestamp), seconds since the epoch."""
         self.stop_event = threading.Event()
 
     def run(self) -> None:
@@ -175,6 +197,7 @@ class _FeatureReader(threading.Thread):
                 txn_id = json.loads(message.value()).get("txn_id")
                 if txn_id is not None:
                     self.arrived.setdefault(txn_id, now)
+                    self.written.setdefault(txn_id, message.timestamp()[1] / 1000)
         self.consumer.close()
 
 
@@ -237,18 +260,31 @@ def measure_latency(
         producer.full_rate.set()
         window_start = time.time() + warmup_s
         window_end = window_start + measure_s
+        pids = {"job": job.process.pid, "broker": endpoints.kafka_pid, "s3": endpoints.s3_pid}
+        pids["harness"] = os.getpid()
+        cpu_before: dict[str, float] | None = None
         while time.time() < window_end:
             if not job.running():
                 raise RuntimeError(f"{label}: the job stopped\n{job.failure_details()}")
+            if cpu_before is None and time.time() >= window_start:
+                cpu_before, cpu_from = _cpu_seconds(pids), time.monotonic()
             time.sleep(0.5)
-        producer.stop_event.set()
-        producer.join()
+        cores: dict[str, float] = {}
+        if cpu_before is not None:
+            cpu_after, elapsed = _cpu_seconds(pids), time.monotonic() - cpu_from
+            cores = {name: (cpu_after[name] - cpu_before[name]) / elapsed for name in pids}
+        # The sender keeps going while the window's rows come in: a row is emitted when the
+        # watermark passes its event time, which takes later events on every partition (with no
+        # more input, the last rows would wait for the idle timeout).
         # Transactions are every other event (index % 10 < 5): the rate achieved in the window.
-        achieved = 2 * sum(window_start <= at < window_end for at in producer.sent_at.values()) / measure_s
-        wanted = {t for t, at in producer.sent_at.items() if window_start <= at < window_end}
+        sent = list(producer.sent_at.items())  # one copy: the sender thread adds to it meanwhile
+        achieved = 2 * sum(window_start <= at < window_end for _, at in sent) / measure_s
+        wanted = {t for t, at in sent if window_start <= at < window_end}
         settle = time.time() + settings.checkpoint_ms / 1000 * 2 + settle_s
         while time.time() < settle and not wanted <= reader.arrived.keys():
             time.sleep(0.5)
+        producer.stop_event.set()
+        producer.join()
     finally:
         producer.stop_event.set()
         reader.stop_event.set()
@@ -257,6 +293,7 @@ def measure_latency(
     latencies = sorted(
         (reader.arrived[t] - producer.sent_at[t]) * 1000 for t in wanted if t in reader.arrived
     )
+    written = sorted((reader.written[t] - producer.sent_at[t]) * 1000 for t in wanted if t in reader.written)
     late_or_invalid = _count(bootstrap, cfg.topics.late_events) + _count(bootstrap, cfg.topics.dead_letter)
     return LatencyResult(
         label=label,
@@ -271,4 +308,7 @@ def measure_latency(
         p99_ms=percentile(latencies, 0.99),
         max_ms=latencies[-1] if latencies else float("nan"),
         late_or_invalid=late_or_invalid,
+        written_p50_ms=percentile(written, 0.50),
+        written_p99_ms=percentile(written, 0.99),
+        cores_used=cores,
     )

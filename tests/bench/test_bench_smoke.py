@@ -2,8 +2,8 @@
 
 Its numbers mean nothing; what is checked is that every step ran and that the harness's own checks
 held: each run's output row counts equal the counts computed from the generated records, Quix
-Streams' windows equal ours, and the report and chart are written. The latency step is not part of
-the smoke variant yet (see ``Sizes.smoke``).
+Streams' windows equal ours, every transaction sent in the latency window gets its feature row
+(none late or invalid), and the report and chart are written.
 """
 
 from __future__ import annotations
@@ -42,8 +42,13 @@ def test_every_benchmark_step_runs_and_checks_its_outputs(local_stack: Endpoints
         assert row["events_per_s"] == pytest.approx(row["events"] / row["busy_s"])
     quix = saved["throughput"][-1]
     assert sum(part["compared"] for part in quix["comparison"].values()) > 0
-    # The smoke variant runs no latency measurement (Sizes.smoke): it is not smoke-tested yet.
-    assert saved["latency"] == []
+    (latency,) = saved["latency"]  # the smoke variant: at-least-once, one checkpoint interval
+    assert latency["measured"] > 0 and latency["missing"] == 0, latency
+    assert latency["late_or_invalid"] == 0, latency
+    assert 0 < latency["p50_ms"] <= latency["p99_ms"] <= latency["max_ms"], latency
+    assert latency["written_p50_ms"] <= latency["p50_ms"], "a row is written before it is read"
+    assert set(latency["cores_used"]) == {"job", "broker", "s3", "harness"}, latency
+    assert latency["cores_used"]["job"] > 0, latency
     assert saved["memory"]["max_checkpoint_bytes"] > 0 and saved["memory"]["peak_rss_java"] > 0
     report = (out / "README.md").read_text()
     assert "## Headline" in report and "Quix Streams" in report

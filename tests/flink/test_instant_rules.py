@@ -1,0 +1,138 @@
+"""The time rules, three ways: the source's event-time column checks a pattern of real instants
+(:data:`connectors.validation.REAL_INSTANT_REGEX`) and compares texts for the Kafka-time bound; the
+checked view parses and formats back; Python's calendar is the independent reference. On every date
+of chosen years (leap and not, centuries, before and after 1970) and months (real and not), every
+edge of the time of day, and instants around the Kafka-time bound, all three agree on validity and
+the first two on the instant.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from pyflink.table import EnvironmentSettings, TableEnvironment
+
+from connectors.validation import MAX_AHEAD_OF_KAFKA_TIME, checked_view_sql, valid_time_sql
+from flink_jobs.schemas import INPUTS
+
+pytestmark = pytest.mark.flink
+
+KAFKA_TIME = datetime(2026, 11, 25, 6, 0, tzinfo=UTC)
+FORM = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})\.([0-9]{3})Z")
+
+
+def _texts() -> list[str]:
+    years = [
+        "0000",
+        "1900",
+        "1969",
+        "1970",
+        "1971",
+        "1972",
+        "1999",
+        "2000",
+        "2023",
+        "2024",
+        "2100",
+        "2400",
+        "9999",
+    ]
+    months = ["00", "01", "02", "03", "04", "06", "09", "11", "12", "13"]
+    days = ["00", "01", "28", "29", "30", "31", "32"]
+    texts = [f"{y}-{m}-{d}T12:34:56.789Z" for y in years for m in months for d in days]
+    times = ["00:00:00.000", "23:59:59.999", "24:00:00.000", "23:60:00.000", "23:59:60.000", "99:00:00.000"]
+    texts += [f"2024-02-29T{t}Z" for t in times] + [f"1970-01-01T{t}Z" for t in times]
+    texts += [
+        "1969-12-31T23:59:59.999Z",
+        "2024-2-29T00:00:00.000Z",
+        "2024-02-29T00:00:00Z",
+        "2024-02-29 00:00:00.000Z",
+    ]
+    return texts
+
+
+def _expected(text: str, kafka_time: datetime | None) -> datetime | None:
+    """The instant of a valid event time (Python's calendar), None when the time rules reject it."""
+    match = FORM.fullmatch(text)
+    if match is None:
+        return None
+    y, mo, d, h, mi, s, ms = (int(g) for g in match.groups())
+    try:
+        instant = datetime(y, mo, d, h, mi, s, ms * 1000, tzinfo=UTC)
+    except ValueError:
+        return None
+    if y < 1970 or (kafka_time is not None and instant > kafka_time + MAX_AHEAD_OF_KAFKA_TIME):
+        return None
+    return instant
+
+
+def test_event_time_column_view_and_calendar_agree_on_every_instant() -> None:
+    (schema,) = [s for s in INPUTS if s.name == "transactions"]
+    bound = KAFKA_TIME + MAX_AHEAD_OF_KAFKA_TIME
+    cases: list[tuple[str, datetime | None]] = [(t, None) for t in _texts()]
+    near_bound = [
+        bound - timedelta(milliseconds=1),
+        bound,
+        bound + timedelta(milliseconds=1),
+        bound + timedelta(days=400),
+    ]
+    cases += [
+        (t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}Z", KAFKA_TIME) for t in near_bound
+    ]
+    cases += [
+        (t, KAFKA_TIME)
+        for t in ["2024-02-29T00:00:00.000Z", "2023-02-29T00:00:00.000Z", "9999-12-31T23:59:59.999Z"]
+    ]
+    rows = []
+    for i, (text, kafka_time) in enumerate(cases):
+        value = {
+            "txn_id": f"t{i}",
+            "user_id": "u1",
+            "merchant_id": "m1",
+            "amount": 12.5,
+            "currency": "EUR",
+            "country": "DE",
+            "event_time": text,
+        }
+        # Plain literals only (an expression in a row makes the planner build one source per row).
+        millis = "0, TRUE" if kafka_time is None else f"{int(kafka_time.timestamp() * 1000)}, FALSE"
+        rows.append(f"({i}, X'{json.dumps(value).encode().hex()}', {millis})")
+    env = TableEnvironment.create(EnvironmentSettings.in_batch_mode())
+    env.get_config().set("table.local-time-zone", "UTC")
+    env.get_config().set("parallelism.default", "1")
+    env.execute_sql(
+        "CREATE TEMPORARY VIEW instants AS SELECT seq, CAST(NULL AS BYTES) AS kafka_key, "
+        "CAST(v AS BYTES) AS raw_value, "
+        "CASE WHEN ms_null THEN CAST(NULL AS TIMESTAMP_LTZ(3)) ELSE TO_TIMESTAMP_LTZ(ms, 3) END "
+        "AS kafka_timestamp "
+        f"FROM (VALUES {', '.join(rows)}) AS T(seq, v, ms, ms_null)"
+    )
+    env.execute_sql(
+        f"CREATE TEMPORARY VIEW instants_timed AS SELECT *, {valid_time_sql(schema)} AS rowtime FROM instants"
+    )
+    env.execute_sql(
+        checked_view_sql(schema, "instants_checked", "instants_timed", passthrough=("seq", "rowtime"))
+    )
+    disagreements, valid = [], 0
+    # Instants are compared as text: PyFlink's conversion to datetime goes through a float.
+    shown = "DATE_FORMAT({}, 'yyyy-MM-dd HH:mm:ss.SSS')"
+    columns = f"seq, {shown.format('rowtime')}, {shown.format('event_time')}, dlq_reason"
+    query = f"SELECT {columns} FROM instants_checked"
+    with env.execute_sql(query).collect() as results:
+        for seq, rowtime, event_time, reason in results:
+            text, kafka_time = cases[seq]
+            expected = _expected(text, kafka_time)
+            valid += expected is not None
+            want = None if expected is None else expected.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
+            if rowtime != want or event_time != want or (reason is None) != (expected is not None):
+                disagreements.append(
+                    f"{text} (Kafka time {kafka_time}): column {rowtime}, view {event_time} {reason}, "
+                    f"calendar {want}"
+                )
+    assert not disagreements, f"{len(disagreements)} of {len(cases)} disagree:\n" + "\n".join(
+        disagreements[:20]
+    )
+    assert valid > 200, "the valid instants are counted as valid"
