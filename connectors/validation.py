@@ -53,6 +53,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+from connectors.fast_path import fast_pattern, selection_sql, value_sql
 from flink_jobs.schemas import Field, InputSchema
 
 __all__ = [
@@ -243,25 +244,62 @@ def _materialised(expression: str) -> str:
     return f"CASE WHEN RAND() < 2 THEN {expression} END"
 
 
-def _extracted_columns(schema: InputSchema, doc: str) -> str:
-    """``j_<field>`` (the wrapped JSON of the field) and ``t_<field>`` (its text), once per record."""
+def _instant_sql(text: str) -> str:
+    """``TIMESTAMP(3)`` of a text known to match :data:`REAL_INSTANT_REGEX` (one parse, no checks)."""
+    return f"TRY_CAST(REPLACE(REPLACE({text}, 'T', ' '), 'Z', '') AS TIMESTAMP(3))"
+
+
+def _before_limit_sql(text: str, time_reference: str) -> str:
+    """A timestamp text is at most :data:`MAX_AHEAD_OF_KAFKA_TIME` after ``time_reference`` (or it is
+    NULL). Texts of :data:`REAL_INSTANT_REGEX` have a fixed width, so text order is time order, and
+    formatting the limit is cheaper than parsing the text."""
+    limit = f"CAST({time_reference} AS TIMESTAMP(3)) + INTERVAL '{MAX_AHEAD_OF_KAFKA_TIME.days}' DAY"
+    return f"{time_reference} IS NULL OR {text} <= DATE_FORMAT({limit}, {sql_string(TIMESTAMP_FORMAT)})"
+
+
+def _fast_sql(
+    schema: InputSchema,
+    selection: str,
+    record_rules: list[str],
+    time_reference: str | None,
+) -> str | None:
+    """TRUE when the record is valid by the fast path (:mod:`connectors.fast_path`): the record
+    rules hold, the selection matches the pattern and every time is within the Kafka-time bound.
+    FALSE sends the record to the slow path (which may still find it valid). None: no fast path."""
+    pattern = fast_pattern(schema, DECIMAL_REGEX, REAL_INSTANT_REGEX)
+    if pattern is None:
+        return None
+    conditions = [*record_rules, f"REGEXP({selection}, {sql_string(pattern)})"]
+    if time_reference is not None:
+        conditions += [
+            _before_limit_sql(value_sql(f, selection), time_reference)
+            for f in schema.fields
+            if f.kind == "timestamp"
+        ]
+    return "COALESCE(" + "\n        AND ".join(f"({c})" for c in conditions) + ", FALSE)"
+
+
+def _extracted_columns(schema: InputSchema, doc: str, fast: bool) -> str:
+    """Once per record: ``j_<field>`` (the field's wrapped JSON), ``t_<field>`` (its text) and, for a
+    timestamp, ``p_<field>`` (:func:`parsed_time_sql` of the text, the costliest check after the
+    JSON calls, which the rules and the typed column would otherwise each repeat).
+
+    With ``fast`` (the columns ``sel`` and ``fast`` exist), a record valid by the fast path reads
+    its texts from ``sel`` and needs no wrapped JSON (its reason is NULL without the rules);
+    only the other records call the JSON functions per field."""
     columns = []
     for field in schema.fields:
-        columns.append(f"{_materialised(_wrapped(doc, field.name))} AS `j_{field.name}`")
-        columns.append(f"{_materialised(_text(doc, field.name))} AS `t_{field.name}`")
+        wrapped, text = _wrapped(doc, field.name), _text(doc, field.name)
+        parsed = parsed_time_sql(text)
+        if fast:
+            wrapped = f"CASE WHEN fast THEN CAST(NULL AS STRING) ELSE {wrapped} END"
+            text = f"CASE WHEN fast THEN {value_sql(field, 'sel')} ELSE {text} END"
+            parsed = f"CASE WHEN fast THEN {_instant_sql(value_sql(field, 'sel'))} ELSE {parsed} END"
+        columns.append(f"{_materialised(wrapped)} AS `j_{field.name}`")
+        columns.append(f"{_materialised(text)} AS `t_{field.name}`")
+        if field.kind == "timestamp":
+            columns.append(f"{_materialised(parsed)} AS `p_{field.name}`")
     return ",\n      ".join(columns)
-
-
-def _parsed_columns(schema: InputSchema) -> str:
-    """``p_<field>``: :func:`parsed_time_sql` of each timestamp field, once per record.
-
-    Parsing a timestamp and formatting it back is the costliest check after the JSON calls, and
-    the rules and the typed column would otherwise each repeat it."""
-    return ",\n      ".join(
-        f"{_materialised(parsed_time_sql(f'`t_{f.name}`'))} AS `p_{f.name}`"
-        for f in schema.fields
-        if f.kind == "timestamp"
-    )
 
 
 def _typed_sql(field: Field, doc: str, extracted: bool = False) -> str:
@@ -356,7 +394,13 @@ def valid_time_sql(
     if value is None:  # pragma: no cover - every contract's time field is a timestamp
         value = parsed_time_sql(_text(doc, schema.time_field))
     valid = "\n        AND ".join(f"COALESCE({c}, FALSE)" for c in conditions)
-    return f"CASE WHEN {valid}\n    THEN {value} END"
+    selection = selection_sql(schema, doc)
+    fast = _fast_sql(schema, selection, conditions[:3], time_reference)
+    if fast is None:
+        return f"CASE WHEN {valid}\n    THEN {value} END"
+    (time_field,) = [f for f in schema.fields if f.name == schema.time_field]
+    fast_value = _instant_sql(value_sql(time_field, selection))
+    return f"CASE WHEN {fast}\n    THEN {fast_value}\n    WHEN {valid}\n    THEN {value} END"
 
 
 def valid_columns(schema: InputSchema) -> list[str]:
@@ -385,13 +429,21 @@ def checked_view_sql(
         for f in schema.fields
     )
     keep = "".join(f"`{c}`, " for c in passthrough)
-    extracted = (
-        f"SELECT *,\n      {_extracted_columns(schema, 'doc')}\n"
-        f"    FROM (SELECT *, {_doc(raw_column)} AS doc FROM `{source_table}`)"
-    )
-    parsed = _parsed_columns(schema)
-    if parsed:
-        extracted = f"SELECT *,\n      {parsed}\n    FROM (\n    {extracted}\n    )"
+    size = _chars(raw_column) + (f" + {_chars(key_column)}" if key_column else "")
+    record_rules = [
+        f"{raw_column} IS NOT NULL",
+        f"{size} <= {MAX_RECORD_CHARS}",
+        f"ENCODE(doc, 'UTF-8') = {raw_column}",
+    ]
+    fast = _fast_sql(schema, "sel", record_rules, time_reference)
+    source = f"SELECT *, {_doc(raw_column)} AS doc FROM `{source_table}`"
+    if fast is not None:
+        reason = f"CASE WHEN fast THEN CAST(NULL AS STRING) ELSE {reason} END"
+        source = (
+            f"SELECT *, {_materialised(fast)} AS fast FROM (\n"
+            f"      SELECT *, {_materialised(selection_sql(schema, 'doc'))} AS sel FROM ({source})\n    )"
+        )
+    extracted = f"SELECT *,\n      {_extracted_columns(schema, 'doc', fast is not None)}\n    FROM ({source})"
     return (
         f"CREATE TEMPORARY VIEW `{view}` AS\n"
         f"SELECT {keep}\n    {typed},\n    reason AS dlq_reason\n"
