@@ -54,11 +54,11 @@ Progress = Callable[[str], None]
 class Sizes:
     """How much data and time each part gets."""
 
-    transactions: int = 200_000
+    transactions: int = 100_000
     users: int = 10_000
     span_minutes: int = 60
     partitions: int = 3
-    latency_rate: float = 2_000
+    latency_rate: float = 500
     latency_warmup_s: float = 20
     latency_measure_s: float = 30
     latency_checkpoints_ms: tuple[int, ...] = (1_000, 5_000)
