@@ -180,7 +180,8 @@ def render_markdown(results: dict[str, Any], chart: str | None) -> str:
         out(
             f"The full pipeline over {memory['events']:,} events of {memory['users']:,} active users: "
             f"peak JVM resident memory {_mib(memory['peak_rss_java'])}, largest checkpoint "
-            f"{_mib(memory['max_checkpoint_bytes'])} ({memory['checkpoints_seen']} checkpoints seen), "
+            f"{_mib(memory['max_checkpoint_bytes'])} ({memory['checkpoints_seen']} "
+            f"checkpoint{'' if memory['checkpoints_seen'] == 1 else 's'} seen), "
             f"that is **{_mib(memory['checkpoint_bytes_per_100k_users'])} of checkpointed state per 100k "
             f"active users** (heap state backend, full snapshots)."
         )
