@@ -30,10 +30,11 @@ import re
 
 from flink_jobs.schemas import Field, InputSchema
 
-__all__ = ["fast_pattern", "selection_sql", "value_sql"]
+__all__ = ["PLAIN_CHOICE", "PLAIN_PATTERN", "fast_pattern", "selection_sql", "value_sql"]
 
-_NAME = re.compile(r"[A-Za-z0-9_]+")
-_PLAIN_PATTERN = re.compile(r"\^[A-Za-z0-9\[\]{}\-]+\$")
+PLAIN_CHOICE = re.compile(r"[A-Za-z0-9_]+")
+"""Names and enum choices that JSON never escapes and a regex takes literally."""
+PLAIN_PATTERN = re.compile(r"\^[A-Za-z0-9\[\]{}\-]+\$")
 """Code patterns whose matches need no JSON escaping, so they can be matched inside the JSON."""
 
 
@@ -54,9 +55,9 @@ def _value_pattern(field: Field, decimal_regex: str, instant_regex: str) -> str 
     if field.kind == "decimal":
         number = decimal_regex.removeprefix("^").removesuffix("$")
         return r"(?!0(\.0+)?[,}])" + number  # the decimal rule, and not zero
-    if field.kind == "code" and field.pattern and _PLAIN_PATTERN.fullmatch(field.pattern):
+    if field.kind == "code" and field.pattern and PLAIN_PATTERN.fullmatch(field.pattern):
         return '"' + field.pattern.removeprefix("^").removesuffix("$") + '"'
-    if field.kind == "enum" and all(_NAME.fullmatch(c) for c in field.choices):
+    if field.kind == "enum" and all(PLAIN_CHOICE.fullmatch(c) for c in field.choices):
         return '"(' + "|".join(field.choices) + ')"'
     if field.kind == "timestamp":
         return '"' + instant_regex.removeprefix("^").removesuffix("$") + '"'
@@ -73,7 +74,7 @@ def fast_pattern(schema: InputSchema, decimal_regex: str, instant_regex: str) ->
     parts = []
     for field in sorted(schema.fields, key=lambda f: f.name):  # the selection's keys come sorted
         value = _value_pattern(field, decimal_regex, instant_regex)
-        if value is None or not _NAME.fullmatch(field.name):
+        if value is None or not PLAIN_CHOICE.fullmatch(field.name):
             return None
         parts.append(f'"{field.name}":{value}')
     return r"^\[\{" + ",".join(parts) + r"\}\]$"

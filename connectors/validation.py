@@ -50,10 +50,9 @@ Historical (backfill) event times are not limited. The session time zone must be
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
-from connectors.fast_path import fast_pattern, selection_sql, value_sql
+from connectors.fast_path import PLAIN_CHOICE, PLAIN_PATTERN, fast_pattern, selection_sql, value_sql
 from flink_jobs.schemas import Field, InputSchema
 
 __all__ = [
@@ -311,10 +310,6 @@ def _typed_sql(field: Field, doc: str, extracted: bool = False) -> str:
     return text
 
 
-_PLAIN_PATTERN = r"^\^[A-Za-z0-9\[\]{}\-]+\$$"
-"""Code patterns whose matches need no JSON escaping, so they can be checked on the wrapped JSON."""
-
-
 def _field_ok_sql(field: Field, doc: str) -> str | None:
     """One condition with ONE JSON call: the field is present, of its JSON type and in its domain.
 
@@ -329,9 +324,9 @@ def _field_ok_sql(field: Field, doc: str) -> str | None:
     elif field.kind == "decimal":
         number = DECIMAL_REGEX.removeprefix("^").removesuffix("$")
         pattern = r"^\[(?!0(\.0+)?\])" + number + r"\]$"  # the decimal rule, and not zero
-    elif field.kind == "code" and field.pattern and re.fullmatch(_PLAIN_PATTERN, field.pattern):
+    elif field.kind == "code" and field.pattern and PLAIN_PATTERN.fullmatch(field.pattern):
         pattern = open_string + field.pattern.removeprefix("^").removesuffix("$") + close_string
-    elif field.kind == "enum" and all(re.fullmatch(r"[A-Za-z0-9_]+", c) for c in field.choices):
+    elif field.kind == "enum" and all(PLAIN_CHOICE.fullmatch(c) for c in field.choices):
         # A pattern, not IN: the planner expands IN into one comparison (one JSON call) per choice.
         pattern = open_string + "(" + "|".join(field.choices) + ")" + close_string
     else:
@@ -349,11 +344,14 @@ def valid_time_sql(
 
     Used as the event-time column of a source, so that an invalid record (e.g. a far-future time in
     a record missing other fields) never moves the watermark. Flink evaluates it twice per record
-    (in the source, which computes per-partition watermarks, and in the projection after it), so
-    it is written to parse the document as few times as possible: one JSON call per field
-    (:func:`_field_ok_sql`) where the rules allow, instead of one per rule. It accepts exactly the
-    records :func:`checked_view_sql` finds valid (tests/flink/test_validation.py holds the two
-    against each other). It avoids ``DECODE``/``ENCODE``, which fail code generation inside a
+    (in the source, which computes per-partition watermarks, and in the projection after it), and
+    an expression here cannot be computed once into a column, so it is written to parse the
+    document as few times as possible: first the fast path (:mod:`connectors.fast_path`: the
+    selection matched by one pattern, 2 + one per timestamp field JSON calls), else one JSON call
+    per field (:func:`_field_ok_sql`) where the rules allow, instead of one per rule. It accepts
+    exactly the records :func:`checked_view_sql` finds valid (tests/flink/test_watermark_validity.py
+    and tests/flink/test_instant_rules.py hold the two against each other). It avoids
+    ``DECODE``/``ENCODE``, which fail code generation inside a
     watermark generator on Flink 2.2: ``CAST`` decodes and encodes UTF-8 the same way.
     ``key_column`` and ``time_reference`` must be those given to :func:`checked_view_sql`.
     """
@@ -418,6 +416,11 @@ def checked_view_sql(
     time_reference: str | None = "kafka_timestamp",
 ) -> str:
     """``CREATE TEMPORARY VIEW view AS SELECT ...`` validating ``source_table``'s raw values.
+
+    Layers, each computed once per record (:func:`_materialised`): the selection ``sel`` and the
+    fast-path verdict ``fast`` (:mod:`connectors.fast_path`); the field columns (from ``sel`` on
+    the fast path, else one JSON call each); the reason (NULL on the fast path, else the first
+    broken rule, :func:`_reason_sql`); the typed columns.
 
     Columns: ``passthrough`` columns of the source, the typed fields (only set for valid records)
     and ``dlq_reason`` (NULL when valid). ``key_column`` (BYTES) counts towards the record size;
