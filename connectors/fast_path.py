@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import re
 
+from connectors.sql_text import sql_string
 from flink_jobs.schemas import Field, InputSchema
 
 __all__ = ["PLAIN_CHOICE", "PLAIN_PATTERN", "fast_pattern", "selection_sql", "value_sql"]
@@ -38,14 +39,10 @@ PLAIN_PATTERN = re.compile(r"\^[A-Za-z0-9\[\]{}\-]+\$")
 """Code patterns whose matches need no JSON escaping, so they can be matched inside the JSON."""
 
 
-def _sql_string(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
 def selection_sql(schema: InputSchema, doc: str) -> str:
     """One JSON call: the contract's fields of ``doc`` as canonical JSON (see the module doc)."""
     path = "$[" + ",".join(f"'{f.name}'" for f in schema.fields) + "]"
-    return f"JSON_QUERY({doc}, {_sql_string(path)} WITH UNCONDITIONAL ARRAY WRAPPER)"
+    return f"JSON_QUERY({doc}, {sql_string(path)} WITH UNCONDITIONAL ARRAY WRAPPER)"
 
 
 def _value_pattern(field: Field, decimal_regex: str, instant_regex: str) -> str | None:
@@ -84,4 +81,4 @@ def value_sql(field: Field, selection: str) -> str:
     """The text of ``field`` (as ``JSON_VALUE`` reads it) from a selection that matched the pattern."""
     key = '"' + field.name + '":'
     pattern = key + "([^,}]*)" if field.kind == "decimal" else key + '"([^"]*)"'
-    return f"REGEXP_EXTRACT({selection}, {_sql_string(pattern)}, 1)"
+    return f"REGEXP_EXTRACT({selection}, {sql_string(pattern)}, 1)"

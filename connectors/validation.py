@@ -53,6 +53,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from connectors.fast_path import PLAIN_CHOICE, PLAIN_PATTERN, fast_pattern, selection_sql, value_sql
+from connectors.sql_text import sql_string
 from flink_jobs.schemas import Field, InputSchema
 
 __all__ = [
@@ -103,9 +104,20 @@ TOO_LARGE_REASON = (
 )
 
 
-def sql_string(value: str) -> str:
-    """A SQL string literal for ``value`` (single quotes doubled)."""
-    return "'" + value.replace("'", "''") + "'"
+def _record_rules(raw_column: str, key_column: str | None, encoded: str) -> list[str]:
+    """The record rules a valid record passes, as conditions: it has a value, key and value hold
+    at most :data:`MAX_RECORD_CHARS` characters, and ``encoded`` (the decoded value encoded back to
+    UTF-8) equals the raw bytes. The JSON-object rule is the caller's: it costs a parse."""
+    return [
+        f"{raw_column} IS NOT NULL",
+        f"{_size_sql(raw_column, key_column)} <= {MAX_RECORD_CHARS}",
+        f"{encoded} = {raw_column}",
+    ]
+
+
+def _size_sql(raw_column: str, key_column: str | None) -> str:
+    """Characters of the value plus the key (when counted), as :data:`MAX_RECORD_CHARS` counts them."""
+    return _chars(raw_column) + (f" + {_chars(key_column)}" if key_column else "")
 
 
 def _doc(raw_column: str) -> str:
@@ -207,7 +219,7 @@ def _reason_sql(
     ``extracted``: read each field from the columns of :func:`_extracted_columns` instead of
     calling the JSON functions on ``doc`` at every use."""
     encoded = encoded or f"ENCODE({doc}, 'UTF-8')"
-    size = _chars(raw_column) + (f" + {_chars(key_column)}" if key_column else "")
+    size = _size_sql(raw_column, key_column)
     whens = [
         f"WHEN {raw_column} IS NULL THEN 'missing value: the record has no value (tombstone)'",
         f"WHEN {size} > {MAX_RECORD_CHARS} THEN {sql_string(TOO_LARGE_REASON)}",
@@ -289,14 +301,15 @@ def _extracted_columns(schema: InputSchema, doc: str, fast: bool) -> str:
     columns = []
     for field in schema.fields:
         wrapped, text = _wrapped(doc, field.name), _text(doc, field.name)
-        parsed = parsed_time_sql(text)
+        parsed = parsed_time_sql(text) if field.kind == "timestamp" else None
         if fast:
             wrapped = f"CASE WHEN fast THEN CAST(NULL AS STRING) ELSE {wrapped} END"
             text = f"CASE WHEN fast THEN {value_sql(field, 'sel')} ELSE {text} END"
-            parsed = f"CASE WHEN fast THEN {_instant_sql(value_sql(field, 'sel'))} ELSE {parsed} END"
+            if parsed is not None:
+                parsed = f"CASE WHEN fast THEN {_instant_sql(value_sql(field, 'sel'))} ELSE {parsed} END"
         columns.append(f"{_materialised(wrapped)} AS `j_{field.name}`")
         columns.append(f"{_materialised(text)} AS `t_{field.name}`")
-        if field.kind == "timestamp":
+        if parsed is not None:
             columns.append(f"{_materialised(parsed)} AS `p_{field.name}`")
     return ",\n      ".join(columns)
 
@@ -356,13 +369,8 @@ def valid_time_sql(
     ``key_column`` and ``time_reference`` must be those given to :func:`checked_view_sql`.
     """
     doc = f"CAST({raw_column} AS STRING)"
-    size = _chars(raw_column) + (f" + {_chars(key_column)}" if key_column else "")
-    conditions = [
-        f"{raw_column} IS NOT NULL",
-        f"{size} <= {MAX_RECORD_CHARS}",
-        f"CAST({doc} AS BYTES) = {raw_column}",
-        f"{doc} IS JSON OBJECT",
-    ]
+    record_rules = _record_rules(raw_column, key_column, f"CAST({doc} AS BYTES)")
+    conditions = [*record_rules, f"{doc} IS JSON OBJECT"]
     value = None
     for field in schema.fields:
         compact = _field_ok_sql(field, doc)
@@ -393,7 +401,7 @@ def valid_time_sql(
         value = parsed_time_sql(_text(doc, schema.time_field))
     valid = "\n        AND ".join(f"COALESCE({c}, FALSE)" for c in conditions)
     selection = selection_sql(schema, doc)
-    fast = _fast_sql(schema, selection, conditions[:3], time_reference)
+    fast = _fast_sql(schema, selection, record_rules, time_reference)
     if fast is None:
         return f"CASE WHEN {valid}\n    THEN {value} END"
     (time_field,) = [f for f in schema.fields if f.name == schema.time_field]
@@ -432,12 +440,7 @@ def checked_view_sql(
         for f in schema.fields
     )
     keep = "".join(f"`{c}`, " for c in passthrough)
-    size = _chars(raw_column) + (f" + {_chars(key_column)}" if key_column else "")
-    record_rules = [
-        f"{raw_column} IS NOT NULL",
-        f"{size} <= {MAX_RECORD_CHARS}",
-        f"ENCODE(doc, 'UTF-8') = {raw_column}",
-    ]
+    record_rules = _record_rules(raw_column, key_column, "ENCODE(doc, 'UTF-8')")
     fast = _fast_sql(schema, "sel", record_rules, time_reference)
     source = f"SELECT *, {_doc(raw_column)} AS doc FROM `{source_table}`"
     if fast is not None:
