@@ -1,10 +1,13 @@
 """Flink SQL table definitions for Kafka/MSK sources and sinks.
 
-- Raw sources read the record key and value as bytes plus the topic, partition, offset and timestamp
-  metadata, so that validation happens in SQL and an invalid record can be kept byte for byte.
-  Event time is a computed column (NULL for an invalid record); the watermark trails the largest event
-  time seen by ``watermark_delay_s``, is emitted on every event (so which records are late does not
-  depend on a timer) and a partition idle for ``idle_timeout_s`` stops holding it back.
+- Input sources read the record key as bytes and decode the value with the ``contract-json`` format
+  of the uber-jar (:mod:`connectors.contract_format`): the contract's typed fields, the verdict
+  (reason, the value's characters) and the original bytes, so that an invalid record can be kept
+  byte for byte; plus the topic, partition, offset and timestamp metadata. Event time is a computed
+  column of typed columns (NULL for an invalid record, :func:`connectors.validation.valid_time_sql`);
+  the watermark trails the largest event time seen by ``watermark_delay_s``, is emitted on every
+  event (so which records are late does not depend on a timer) and a partition idle for
+  ``idle_timeout_s`` stops holding it back.
 - The dead-letter sink writes the original key and value bytes unchanged and puts the source position,
   the reason and the pipeline version in Kafka headers (``dlq.*``), as Kafka Connect's DLQ does.
 - JSON sinks write one JSON object per row, keyed by an entity column, with the configured delivery
@@ -16,8 +19,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from connectors.contract_format import value_format_options
 from connectors.kafka_auth import client_properties
-from connectors.validation import sql_string, valid_time_sql
+from connectors.validation import source_columns_sql, sql_string, valid_time_sql
 from flink_jobs.config import KafkaConfig, SinkConfig
 from flink_jobs.schemas import InputSchema
 
@@ -52,13 +56,15 @@ def raw_source_ddl(
     watermark_delay_s: int,
     idle_timeout_s: int,
 ) -> str:
-    """``CREATE TABLE`` for a raw Kafka source with metadata columns and an event-time watermark.
+    """``CREATE TABLE`` for a Kafka input source with metadata columns and an event-time watermark.
 
-    Columns: ``kafka_key`` BYTES, ``raw_value`` BYTES, ``kafka_topic``, ``kafka_partition``,
+    Columns: ``kafka_key`` BYTES; the contract's typed fields and the format's verdict,
+    ``contract_reason``, ``raw_value`` (the value's bytes) and ``value_chars``
+    (:func:`connectors.validation.source_columns_sql`); ``kafka_topic``, ``kafka_partition``,
     ``kafka_offset``, ``kafka_timestamp`` (metadata) and ``rowtime`` TIMESTAMP(3), the record's
-    ``schema.time_field`` parsed as UTC when the whole record is valid, else NULL: an invalid record
-    never moves the watermark. Bounded mode (``kafka.bounded``) reads up to the offsets current at
-    start, then ends.
+    ``schema.time_field`` (UTC) when the whole record is valid, else NULL: an invalid record never
+    moves the watermark. Bounded mode (``kafka.bounded``) reads up to the offsets current at start,
+    then ends.
     """
     options = {
         "connector": "kafka",
@@ -70,7 +76,7 @@ def raw_source_ddl(
         "scan.startup.mode": kafka.starting_offsets,
         "key.format": "raw",
         "key.fields": "kafka_key",
-        "value.format": "raw",
+        **value_format_options(schema),
         "value.fields-include": "EXCEPT_KEY",
         "scan.watermark.emit.strategy": "on-event",
         "scan.watermark.idle-timeout": f"{idle_timeout_s} s",
@@ -80,8 +86,8 @@ def raw_source_ddl(
     return (
         f"CREATE TEMPORARY TABLE `{table}` (\n"
         "  kafka_key BYTES,\n"
-        "  raw_value BYTES,\n"
-        "  kafka_topic STRING METADATA FROM 'topic' VIRTUAL,\n"
+        + "".join(f"  {column},\n" for column in source_columns_sql(schema))
+        + "  kafka_topic STRING METADATA FROM 'topic' VIRTUAL,\n"
         "  kafka_partition INT METADATA FROM 'partition' VIRTUAL,\n"
         "  kafka_offset BIGINT METADATA FROM 'offset' VIRTUAL,\n"
         "  kafka_timestamp TIMESTAMP_LTZ(3) METADATA FROM 'timestamp' VIRTUAL,\n"

@@ -4,7 +4,8 @@ The output is plain SQL in one statement set (no Python UDF, so the job never st
 worker), append-only end to end:
 
 - per source: a raw Kafka table (bytes + position, event-time watermark), a validating view
-  (:mod:`connectors.validation`) and a routing view that classifies each record as ``invalid``,
+  (:mod:`connectors.validation`; the record is decoded and checked by the uber-jar's ``contract-json``
+  format, :mod:`connectors.contract_format`) and a routing view that classifies each record as ``invalid``,
   ``late`` (valid, event time at or behind the watermark seen by the source, ``CURRENT_WATERMARK``) or
   ``on_time``. Invalid records go to the dead-letter topic, late ones to the late-events topic, on-time
   ones to the features and to the Parquet archive of the source;
@@ -36,9 +37,11 @@ from connectors.kafka_tables import dead_letter_sink_ddl, json_sink_ddl, raw_sou
 from connectors.parquet_sink import parquet_sink_ddl, partition_values_sql
 from connectors.validation import (
     DECIMAL_TYPE,
+    METADATA_COLUMNS,
     TIMESTAMP_FORMAT,
     TOO_LARGE_REASON,
     checked_view_sql,
+    field_types,
     sql_string,
 )
 from flink_jobs.config import AppConfig
@@ -83,6 +86,7 @@ __all__ = [
     "OutputTable",
     "column_type",
     "compile_pipeline",
+    "source_sql",
     "output_columns",
     "validate",
 ]
@@ -97,13 +101,8 @@ PASSTHROUGH = ("kafka_key", "raw_value", "kafka_topic", "kafka_partition", "kafk
 _IDENTIFIER = re.compile(r"[a-z][a-z0-9_]*")
 # A WITH option whose value is a secret: 'properties.sasl.jaas.config' = '...', '...password' = '...'.
 _SECRET_OPTION = re.compile(r"('[^']*(?:password|jaas\.config|secret)[^']*' = )'(?:[^']|'')*'", re.IGNORECASE)
-_KIND_TYPES = {
-    "string": "STRING",
-    "code": "STRING",
-    "enum": "STRING",
-    "decimal": DECIMAL_TYPE,
-    "timestamp": TIMESTAMP_TYPE,
-}
+# Columns of every source table besides the contract's fields: a field may not take these names.
+RESERVED_COLUMNS = frozenset({*PASSTHROUGH, "rowtime", *(name for name, _, _ in METADATA_COLUMNS)})
 
 
 class FeatureSpecError(ValueError):
@@ -160,7 +159,7 @@ class CompiledPipeline:
 
 def column_type(source: Source, column: str) -> str:
     """The SQL type of ``column`` of ``source`` after validation."""
-    return _KIND_TYPES[_field(source, column).kind]
+    return dict(field_types(source.schema))[_field(source, column).name]
 
 
 def _field(source: Source, column: str) -> Field:
@@ -273,6 +272,14 @@ def _check_source(source: Source) -> None:
             raise FeatureSpecError(where, "idle_timeout", "must be a whole number of seconds")
     if source.watermark_delay is not None and source.watermark_delay % timedelta(seconds=1):
         raise FeatureSpecError(where, "watermark_delay", "must be a whole number of seconds")
+    for i, f in enumerate(source.schema.fields):
+        if f.name in RESERVED_COLUMNS:
+            raise FeatureSpecError(
+                where,
+                f"schema.fields[{i}].name",
+                f"'{f.name}' is a column the job adds to every source ({', '.join(sorted(RESERVED_COLUMNS))}): "
+                "rename the field",
+            )
 
 
 def _check_window_features(fs: WindowFeatures, where: str) -> None:
@@ -526,7 +533,7 @@ def _topic(cfg: AppConfig, source: Source) -> str:
     return str(getattr(cfg.topics, source.topic_name, source.topic_name))
 
 
-def _source_sql(source: Source, cfg: AppConfig) -> list[str]:
+def source_sql(source: Source, cfg: AppConfig) -> list[str]:
     """Raw table, checked view, routed view and on-time view of ``source``."""
     delay = (
         to_millis(source.watermark_delay) // 1000
@@ -809,7 +816,7 @@ def compile_pipeline(spec: PipelineSpec, cfg: AppConfig) -> CompiledPipeline:
     version = cfg.pipeline.version
     out = CompiledPipeline()
     for source in spec.sources:
-        out.setup.extend(_source_sql(source, cfg))
+        out.setup.extend(source_sql(source, cfg))
 
     out.setup.append(dead_letter_sink_ddl("dead_letter", cfg.topics.dead_letter, cfg.kafka, cfg.sink))
     out.outputs.append(OutputTable("dead_letter", "dead-letter", cfg.topics.dead_letter))

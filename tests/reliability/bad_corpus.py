@@ -4,10 +4,22 @@ Each :class:`BadRecord` is what a producer could put on an input topic: the stre
 (``None`` for a null key), the value (``None`` for a tombstone) and the Kafka timestamp. Whether it
 is valid, and why not, is *not* stated here: :func:`tests.reference.fraud.verdict` decides, and the
 tests compare that verdict with the job's. :func:`generated` draws from hypothesis strategies with
-``derandomize=True``, so the same hypothesis version gives the same corpus on every run.
+``derandomize=True``, so the same hypothesis version gives the same corpus on every run (given the
+same imported project modules: hypothesis also draws constants found in local non-test modules).
 
-All timestamps are relative to :data:`KAFKA_TIME`, the Kafka timestamp every record is sent with,
-so that the "at most one day ahead of the Kafka timestamp" rule does not depend on the wall clock.
+Times are relative to the wall clock, never fixed dates: :data:`KAFKA_TIME`, the Kafka timestamp
+every record is sent with, is the start of the current UTC hour minus one hour when this module is
+imported (in the past, at a whole hour), and every time that matters is relative to it. The reason:
+the broker's retention (7 days on the input topics) deletes records by their Kafka timestamp, so
+records stamped with a fixed date vanish, once it is a week old, before or while the job reads them.
+The rule stays testable on any day: an event time more than one day after the Kafka timestamp is
+invalid (exactly one day ahead, :data:`ONE_DAY_AHEAD`, is valid; one day + 1 ms,
+:data:`TOO_FAR_AHEAD`, is not), and so is one before 1970. The valid base event is at
+:data:`EVENT_TIME` (:data:`KAFKA_TIME` - 90 min); texts whose format makes them invalid are built
+from it, and instants invalid on any date (before 1970, year 0, year 9999) stay literal.
+:func:`generated` draws absolute instants (hypothesis ``datetimes``: with this hypothesis version the
+well-formed ones from 1970 on are centuries ahead); callers decide validity with
+:func:`~tests.reference.fraud.verdict` against :data:`KAFKA_TIME`.
 """
 
 from __future__ import annotations
@@ -25,8 +37,11 @@ from tests.reference.fraud import FIELD_RULES, fmt
 
 __all__ = [
     "BROKER_MESSAGE_MAX_BYTES",
+    "EVENT_MOMENT",
     "EVENT_TIME",
     "KAFKA_TIME",
+    "ONE_DAY_AHEAD",
+    "TOO_FAR_AHEAD",
     "BadRecord",
     "base_event",
     "generated",
@@ -34,12 +49,20 @@ __all__ = [
     "near_limit",
 ]
 
-KAFKA_TIME = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
-"""The Kafka timestamp of every corpus record (after every valid event of the tests)."""
+KAFKA_TIME = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
+"""The Kafka timestamp of every corpus record: the start of the current UTC hour minus one hour, at
+import time (recent, so the topics' retention keeps the records; after every valid event of the tests)."""
 BROKER_MESSAGE_MAX_BYTES = 1_048_588
 """The local broker's ``message.max.bytes``: Kafka's default (msk_features/localstack/kafka_broker.py
 does not set it), also MSK's default."""
-EVENT_TIME = "2026-11-24T10:30:00.000Z"
+EVENT_MOMENT = KAFKA_TIME - timedelta(minutes=90)
+"""The event time of :func:`base_event` (90 minutes before :data:`KAFKA_TIME`)."""
+EVENT_TIME = fmt(EVENT_MOMENT)
+""":data:`EVENT_MOMENT` in the contract's form (``…T…:…:….000Z``)."""
+ONE_DAY_AHEAD = fmt(KAFKA_TIME + timedelta(days=1))
+"""The latest valid event time: exactly one day after :data:`KAFKA_TIME`."""
+TOO_FAR_AHEAD = fmt(KAFKA_TIME + timedelta(days=1, milliseconds=1))
+"""The earliest event time too far ahead: one day + 1 ms after :data:`KAFKA_TIME`."""
 
 
 @dataclass(frozen=True)
@@ -113,7 +136,10 @@ def _padded(txn_id: str, chars: int, filler: str = "x") -> bytes:
 def hand_picked() -> list[BadRecord]:
     """The cases named in issue 7 and in connectors/validation.py's docstring, one per line."""
     txn = base_event("transactions")
-    far = (KAFKA_TIME + timedelta(days=1, milliseconds=1)).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    day, clock = EVENT_MOMENT.strftime("%Y-%m-%d"), EVENT_MOMENT.strftime("%H:%M:%S")
+    day_first, epoch_ms = EVENT_MOMENT.strftime("%d/%m/%Y %H:%M"), str(int(EVENT_MOMENT.timestamp() * 1000))
+    ten_years = fmt(EVENT_MOMENT + timedelta(days=3652))  # about 10 years after the Kafka time
+    far = TOO_FAR_AHEAD
     cases: list[tuple[str, bytes | None, bytes | None, str]] = [
         ("transactions", b"bad-u1", b"\xff\xfe\x00garbage", "invalid UTF-8 bytes"),
         ("transactions", b"bad-u1", b'{"txn_id": "\xe9t1"}', "latin-1 byte inside a JSON string"),
@@ -151,18 +177,18 @@ def hand_picked() -> list[BadRecord]:
         ("transactions", b"bad-u1", _with_raw(txn, "amount", "01"), "amount with a leading zero"),
         ("transactions", b"bad-u1", _with_raw(txn, "currency", '"EUR\\n"'), "currency with a newline"),
         ("transactions", b"bad-u1", _with_raw(txn, "country", '"DE\\r"'), "country with a CR"),
-        ("transactions", b"bad-u1", _encode({**txn, "event_time": "2026-11-24T10:30:00Z"}), "no millis"),
-        ("transactions", b"bad-u1", _encode({**txn, "event_time": "2026-11-24 10:30:00.000"}), "SQL form"),
+        ("transactions", b"bad-u1", _encode({**txn, "event_time": f"{day}T{clock}Z"}), "no millis"),
+        ("transactions", b"bad-u1", _encode({**txn, "event_time": f"{day} {clock}.000"}), "SQL form"),
         (
             "transactions",
             b"bad-u1",
-            _encode({**txn, "event_time": "2026-11-24T10:30:00.000+00:00"}),
+            _encode({**txn, "event_time": f"{day}T{clock}.000+00:00"}),
             "offset",
         ),
-        ("transactions", b"bad-u1", _encode({**txn, "event_time": "24/11/2026 10:30"}), "day first"),
-        ("transactions", b"bad-u1", _with_raw(txn, "event_time", "1764000000000"), "epoch millis number"),
+        ("transactions", b"bad-u1", _encode({**txn, "event_time": day_first}), "day first"),
+        ("transactions", b"bad-u1", _with_raw(txn, "event_time", epoch_ms), "epoch millis number"),
         ("transactions", b"bad-u1", _encode({**txn, "event_time": "9999-12-31T23:59:59.999Z"}), "year 9999"),
-        ("transactions", b"bad-u1", _encode({**txn, "event_time": "2036-11-24T10:30:00.000Z"}), "+10 years"),
+        ("transactions", b"bad-u1", _encode({**txn, "event_time": ten_years}), "+10 years"),
         ("transactions", b"bad-u1", _encode({**txn, "event_time": far}), "1 day + 1 ms after the Kafka time"),
         (
             "transactions",
@@ -171,7 +197,7 @@ def hand_picked() -> list[BadRecord]:
             "before 1970",
         ),
         ("transactions", b"bad-u1", _encode({**txn, "event_time": "0000-01-01T00:00:00.000Z"}), "year 0"),
-        ("transactions", b"bad-u1", _encode({**txn, "event_time": "2026-12-31T23:59:60.000Z"}), "second 60"),
+        ("transactions", b"bad-u1", _encode({**txn, "event_time": f"{day}T23:59:60.000Z"}), "second 60"),
         (
             "transactions",
             b"bad-u1",
@@ -231,7 +257,7 @@ def hand_picked() -> list[BadRecord]:
         (
             "profiles",
             b"bad-u1",
-            _encode({**base_event("profiles"), "updated_at": "2036-11-24T10:30:00.000Z"}),
+            _encode({**base_event("profiles"), "updated_at": ten_years}),
             "+10y",
         ),
         ("profiles", b"bad-u1", None, "tombstone on the compacted topic"),

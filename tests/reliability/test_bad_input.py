@@ -11,9 +11,14 @@ What it shows:
 - the features in Kafka equal the reference computed from the valid records only;
 - counts add up per topic: sent = on time (archived) + invalid (dead letter) + late (late topic).
 
-Single-partition topics make lateness exact. Every record carries the same Kafka timestamp
-(:data:`~tests.reliability.bad_corpus.KAFKA_TIME`) so the "at most a day ahead" rule is independent of
-the wall clock.
+Single-partition topics make lateness exact. Every record carries the same Kafka timestamp,
+:data:`~tests.reliability.bad_corpus.KAFKA_TIME` (the start of the current UTC hour minus one hour, at
+import), so the "at most a day ahead" rule has one reference point for all records. All times are
+relative to the wall clock, none is a fixed date: the broker's retention (7 days) deletes records by
+their Kafka timestamp, so records stamped with an old date could be gone before the job reads them.
+The generated valid events span the hour :data:`PLAN_START` to :data:`PLAN_START` + 1 h, which ends
+an hour before :data:`~tests.reliability.bad_corpus.KAFKA_TIME`, and the corpus' valid base event
+(:data:`~tests.reliability.bad_corpus.EVENT_TIME`, 90 minutes before it) lies inside that hour.
 """
 
 from __future__ import annotations
@@ -51,6 +56,10 @@ from tests.reliability.bad_corpus import (
 pytestmark = [pytest.mark.integration, pytest.mark.reliability]
 
 STREAMS = ("transactions", "clicks", "profiles")
+PLAN_SPAN = timedelta(hours=1)
+PLAN_START = KAFKA_TIME - 2 * PLAN_SPAN
+"""The generated valid events are in ``[PLAN_START, PLAN_START + PLAN_SPAN)``: before
+:data:`~tests.reliability.bad_corpus.KAFKA_TIME` (late and out-of-order ones are earlier still)."""
 
 
 @dataclass
@@ -72,6 +81,8 @@ def interleaved(seed: int = 5) -> list[Sent]:
         clicks=300,
         profiles=60,
         users=20,
+        start=PLAN_START,
+        span=PLAN_SPAN,
         out_of_order_fraction=0.02,
         late_fraction=0.02,
     )
