@@ -1,9 +1,8 @@
-"""The time rules, three ways: the source's event-time column checks a pattern of real instants
-(:data:`connectors.validation.REAL_INSTANT_REGEX`) and compares texts for the Kafka-time bound; the
-checked view parses and formats back; Python's calendar is the independent reference. On every date
-of chosen years (leap and not, centuries, before and after 1970) and months (real and not), every
-edge of the time of day, and instants around the Kafka-time bound, all three agree on validity and
-the first two on the instant.
+"""The time rules against Python's calendar, the independent reference: the ``contract-json``
+format reads the instant (its own calendar arithmetic), SQL bounds it by the Kafka timestamp. On
+every date of chosen years (leap and not, centuries, before and after 1970) and months (real and
+not), every edge of the time of day, and instants around the Kafka-time bound, the source's
+event-time column, the checked view's ``event_time`` and its verdict agree with the calendar.
 """
 
 from __future__ import annotations
@@ -13,14 +12,18 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from pyflink.table import EnvironmentSettings, TableEnvironment
 
-from connectors.validation import MAX_AHEAD_OF_KAFKA_TIME, checked_view_sql, valid_time_sql
+from connectors.validation import MAX_AHEAD_OF_KAFKA_TIME
 from flink_jobs.schemas import INPUTS
+from msk_features.localstack.stack import Endpoints
+from tests.flink.contract_run import checked_rows, contract_table_env
 
-pytestmark = pytest.mark.flink
+pytestmark = [pytest.mark.flink, pytest.mark.integration]
 
 KAFKA_TIME = datetime(2026, 11, 25, 6, 0, tzinfo=UTC)
+# The Kafka timestamp of the cases the bound must not touch: every text here is before it + 1 day.
+# (Kafka 3.9 accepts any future timestamp: log.message.timestamp.after.max.ms defaults to the max.)
+NO_BOUND = datetime(9999, 12, 31, tzinfo=UTC)
 FORM = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})\.([0-9]{3})Z")
 
 
@@ -69,10 +72,10 @@ def _expected(text: str, kafka_time: datetime | None) -> datetime | None:
     return instant
 
 
-def test_event_time_column_view_and_calendar_agree_on_every_instant() -> None:
+def test_event_time_column_view_and_calendar_agree_on_every_instant(local_stack: Endpoints) -> None:
     (schema,) = [s for s in INPUTS if s.name == "transactions"]
     bound = KAFKA_TIME + MAX_AHEAD_OF_KAFKA_TIME
-    cases: list[tuple[str, datetime | None]] = [(t, None) for t in _texts()]
+    cases: list[tuple[str, datetime | None]] = [(t, None) for t in _texts()]  # sent at NO_BOUND
     near_bound = [
         bound - timedelta(milliseconds=1),
         bound,
@@ -86,7 +89,7 @@ def test_event_time_column_view_and_calendar_agree_on_every_instant() -> None:
         (t, KAFKA_TIME)
         for t in ["2024-02-29T00:00:00.000Z", "2023-02-29T00:00:00.000Z", "9999-12-31T23:59:59.999Z"]
     ]
-    rows = []
+    records = []
     for i, (text, kafka_time) in enumerate(cases):
         value = {
             "txn_id": f"t{i}",
@@ -97,41 +100,21 @@ def test_event_time_column_view_and_calendar_agree_on_every_instant() -> None:
             "country": "DE",
             "event_time": text,
         }
-        # Plain literals only (an expression in a row makes the planner build one source per row).
-        millis = "0, TRUE" if kafka_time is None else f"{int(kafka_time.timestamp() * 1000)}, FALSE"
-        rows.append(f"({i}, X'{json.dumps(value).encode().hex()}', {millis})")
-    env = TableEnvironment.create(EnvironmentSettings.in_batch_mode())
-    env.get_config().set("table.local-time-zone", "UTC")
-    env.get_config().set("parallelism.default", "1")
-    env.execute_sql(
-        "CREATE TEMPORARY VIEW instants AS SELECT seq, CAST(NULL AS BYTES) AS kafka_key, "
-        "CAST(v AS BYTES) AS raw_value, "
-        "CASE WHEN ms_null THEN CAST(NULL AS TIMESTAMP_LTZ(3)) ELSE TO_TIMESTAMP_LTZ(ms, 3) END "
-        "AS kafka_timestamp "
-        f"FROM (VALUES {', '.join(rows)}) AS T(seq, v, ms, ms_null)"
-    )
-    env.execute_sql(
-        f"CREATE TEMPORARY VIEW instants_timed AS SELECT *, {valid_time_sql(schema)} AS rowtime FROM instants"
-    )
-    env.execute_sql(
-        checked_view_sql(schema, "instants_checked", "instants_timed", passthrough=("seq", "rowtime"))
+        records.append((None, json.dumps(value).encode(), kafka_time or NO_BOUND))
+    rows = checked_rows(
+        local_stack, contract_table_env(), schema, records, text_columns=("rowtime", "event_time")
     )
     disagreements, valid = [], 0
-    # Instants are compared as text: PyFlink's conversion to datetime goes through a float.
-    shown = "DATE_FORMAT({}, 'yyyy-MM-dd HH:mm:ss.SSS')"
-    columns = f"seq, {shown.format('rowtime')}, {shown.format('event_time')}, dlq_reason"
-    query = f"SELECT {columns} FROM instants_checked"
-    with env.execute_sql(query).collect() as results:
-        for seq, rowtime, event_time, reason in results:
-            text, kafka_time = cases[seq]
-            expected = _expected(text, kafka_time)
-            valid += expected is not None
-            want = None if expected is None else expected.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
-            if rowtime != want or event_time != want or (reason is None) != (expected is not None):
-                disagreements.append(
-                    f"{text} (Kafka time {kafka_time}): column {rowtime}, view {event_time} {reason}, "
-                    f"calendar {want}"
-                )
+    for (text, kafka_time), row in zip(cases, rows, strict=True):
+        expected = _expected(text, kafka_time)
+        valid += expected is not None
+        want = None if expected is None else expected.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
+        rowtime, event_time, reason = row["rowtime"], row["event_time"], row["dlq_reason"]
+        if rowtime != want or event_time != want or (reason is None) != (expected is not None):
+            disagreements.append(
+                f"{text} (Kafka time {kafka_time}): column {rowtime}, view {event_time} {reason}, "
+                f"calendar {want}"
+            )
     assert not disagreements, f"{len(disagreements)} of {len(cases)} disagree:\n" + "\n".join(
         disagreements[:20]
     )

@@ -1,18 +1,20 @@
-"""The validation SQL on a Flink mini-cluster: each record gets exactly the expected verdict."""
+"""The input path on a Flink mini-cluster (a real topic, the Kafka source with the ``contract-json``
+format, the checked view): each record gets exactly the expected verdict, reason text included."""
 
 from __future__ import annotations
 
-import itertools
 import json
 from decimal import Decimal
 
 import pytest
-from pyflink.table import EnvironmentSettings, TableEnvironment
+from pyflink.table import TableEnvironment
 
-from connectors.validation import checked_view_sql
+from connectors.validation import valid_columns
 from flink_jobs.schemas import CLICKS, PROFILES, TRANSACTIONS, InputSchema
+from msk_features.localstack.stack import Endpoints
+from tests.flink.contract_run import checked_rows, contract_table_env
 
-pytestmark = pytest.mark.flink
+pytestmark = [pytest.mark.flink, pytest.mark.integration]
 
 TXN = {
     "txn_id": "t1",
@@ -38,7 +40,6 @@ PROFILE = {
 }
 KAFKA_TIME_MS = 1_835_481_600_000  # 2028-03-01T00:00:00.000Z, the Kafka timestamp of every case
 DROP = object()
-_names = itertools.count()
 
 
 def variant(base: dict[str, object], **changes: object) -> bytes:
@@ -139,51 +140,44 @@ CASES: list[tuple[InputSchema, bytes, str | None]] = [
 
 @pytest.fixture(scope="module")
 def table_env() -> TableEnvironment:
-    env = TableEnvironment.create(EnvironmentSettings.in_batch_mode())
-    env.get_config().set("table.local-time-zone", "UTC")
-    env.get_config().set("parallelism.default", "1")
-    return env
+    return contract_table_env()
 
 
-def run_checked(table_env: TableEnvironment, schema: InputSchema, values: list[bytes]) -> list[tuple]:
-    """Checked rows of ``values`` (null Kafka key, Kafka timestamp :data:`KAFKA_TIME`), by position."""
-    rows = ", ".join(
-        f"({i}, CAST(NULL AS BYTES), CAST(X'{v.hex()}' AS BYTES), TO_TIMESTAMP_LTZ({KAFKA_TIME_MS}, 3))"
-        for i, v in enumerate(values)
-    )
-    n = next(_names)
-    source, checked = f"src_{schema.name}_{n}", f"chk_{schema.name}_{n}"
-    table_env.execute_sql(
-        f"CREATE TEMPORARY VIEW {source} AS SELECT * FROM (VALUES {rows}) "
-        "AS T(seq, kafka_key, raw_value, kafka_timestamp)"
-    )
-    table_env.execute_sql(checked_view_sql(schema, checked, source, passthrough=("seq",)))
-    with table_env.execute_sql(f"SELECT * FROM {checked}").collect() as results:
-        return sorted((tuple(r) for r in results), key=lambda r: r[0])
+def run_checked(
+    endpoints: Endpoints, table_env: TableEnvironment, schema: InputSchema, values: list[bytes]
+) -> list[dict[str, object]]:
+    """Checked rows of ``values`` (null Kafka key, Kafka timestamp :data:`KAFKA_TIME_MS`), in order."""
+    return checked_rows(endpoints, table_env, schema, [(None, v, KAFKA_TIME_MS) for v in values])
 
 
 @pytest.mark.parametrize("schema", [TRANSACTIONS, CLICKS, PROFILES], ids=lambda s: s.name)
-def test_each_record_gets_the_expected_verdict(table_env: TableEnvironment, schema: InputSchema) -> None:
+def test_each_record_gets_the_expected_verdict(
+    local_stack: Endpoints, table_env: TableEnvironment, schema: InputSchema
+) -> None:
     cases = [(raw, reason) for s, raw, reason in CASES if s is schema]
-    rows = run_checked(table_env, schema, [raw for raw, _ in cases])
+    rows = run_checked(local_stack, table_env, schema, [raw for raw, _ in cases])
     assert len(rows) == len(cases)
     for (raw, expected), row in zip(cases, rows, strict=True):
-        reason = row[-1]
+        reason = row["dlq_reason"]
         assert reason == expected, raw
-        typed = row[1:-1]
+        assert row["raw_value"] == raw  # the original bytes, for the dead-letter copy
+        assert (row["rowtime"] is None) == (expected is not None), raw  # no watermark from invalid ones
+        typed = [row[c] for c in valid_columns(schema)]
         if expected is None:
             assert all(v is not None for v in typed), raw
         else:
             assert all(v is None for v in typed), raw  # an invalid record carries no typed values
 
 
-def test_valid_values_are_typed_exactly(table_env: TableEnvironment) -> None:
+def test_valid_values_are_typed_exactly(local_stack: Endpoints, table_env: TableEnvironment) -> None:
     raw = (
         b'{"txn_id":"t9","user_id":"u9","merchant_id":"m9","amount":12345678901234.1234,'
         b'"currency":"JPY","country":"JP","event_time":"2026-11-24T23:59:59.999Z"}'
     )
-    (row,) = run_checked(table_env, TRANSACTIONS, [raw])
-    _, txn_id, user_id, merchant_id, amount, currency, country, event_time, reason = row
+    (row,) = run_checked(local_stack, table_env, TRANSACTIONS, [raw])
+    txn_id, user_id, merchant_id, amount, currency, country, event_time, reason = (
+        row[c] for c in [*valid_columns(TRANSACTIONS), "dlq_reason"]
+    )
     assert reason is None
     assert (txn_id, user_id, merchant_id, currency, country) == ("t9", "u9", "m9", "JPY", "JP")
     assert amount == Decimal("12345678901234.1234")  # no float rounding

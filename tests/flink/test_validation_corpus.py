@@ -1,26 +1,24 @@
-"""The validation SQL on the bad-input corpus, on a Flink mini-cluster (no Kafka): for every record
-the job's verdict (valid, or the rule category and field of ``dlq_reason``) equals the independent
-reference's (:func:`tests.reference.fraud.verdict`).
+"""The input path on the bad-input corpus: for every record the job's verdict (valid, or the rule
+category and field of ``dlq_reason``) equals the independent reference's
+(:func:`tests.reference.fraud.verdict`), and the original key and value arrive unchanged.
 
-The corpus is :mod:`tests.reliability.bad_corpus`: the hand-picked cases and 600 hypothesis-generated
-ones (derandomized), each with a Kafka key and the Kafka timestamp the "not more than a day ahead"
-rule compares with. Values over 16 KB (the size-limit cases) are left to the Kafka test, since they
-would make a very long SQL literal.
+The corpus is :mod:`tests.reliability.bad_corpus`: the hand-picked cases (the size-limit ones
+included) and 600 hypothesis-generated ones (derandomized), each with a Kafka key and the Kafka
+timestamp the "not more than a day ahead" rule compares with. Each record goes through a real topic,
+the Kafka source with the ``contract-json`` format and the checked view (:mod:`tests.flink.contract_run`).
 """
 
 from __future__ import annotations
 
 import pytest
-from pyflink.table import EnvironmentSettings, TableEnvironment
 
-from connectors.validation import checked_view_sql
 from flink_jobs.schemas import INPUTS
+from msk_features.localstack.stack import Endpoints
+from tests.flink.contract_run import checked_rows, contract_table_env
 from tests.reference.fraud import Verdict, verdict
-from tests.reliability.bad_corpus import KAFKA_TIME, BadRecord, generated, hand_picked
+from tests.reliability.bad_corpus import BROKER_MESSAGE_MAX_BYTES, KAFKA_TIME, generated, hand_picked
 
-pytestmark = [pytest.mark.flink, pytest.mark.reliability]  # 2-6 min here: not in make test
-
-MAX_LITERAL_BYTES = 16_384
+pytestmark = [pytest.mark.flink, pytest.mark.integration]
 
 
 def job_verdict(reason: str | None) -> Verdict | None:
@@ -33,51 +31,27 @@ def job_verdict(reason: str | None) -> Verdict | None:
     return Verdict(category)
 
 
-def _literal(value: bytes | None) -> str:
-    """A binary literal and whether the value is null: plain literals keep VALUES one operator
-    (with expressions in it, the planner makes one source per row)."""
-    return "X'', TRUE" if value is None else f"X'{value.hex()}', FALSE"
-
-
-def checked(table_env: TableEnvironment, stream: str, records: list[BadRecord]) -> list[str | None]:
-    """``dlq_reason`` of each record, in order, from the checked view of ``stream``'s contract."""
-    (schema,) = [s for s in INPUTS if s.name == stream]
-    millis = int(KAFKA_TIME.timestamp() * 1000)
-    rows = ",\n".join(f"({i}, {_literal(r.key)}, {_literal(r.value)})" for i, r in enumerate(records))
-    table_env.execute_sql(
-        f"CREATE TEMPORARY VIEW corpus_{stream} AS SELECT seq, "
-        "CASE WHEN key_null THEN CAST(NULL AS BYTES) ELSE CAST(k AS BYTES) END AS kafka_key, "
-        "CASE WHEN value_null THEN CAST(NULL AS BYTES) ELSE CAST(v AS BYTES) END AS raw_value, "
-        f"TO_TIMESTAMP_LTZ({millis}, 3) AS kafka_timestamp "
-        f"FROM (VALUES {rows}) AS T(seq, k, key_null, v, value_null)"
-    )
-    table_env.execute_sql(
-        checked_view_sql(
-            schema, f"checked_{stream}", f"corpus_{stream}", passthrough=("seq", "kafka_key", "raw_value")
-        )
-    )
-    query = f"SELECT seq, kafka_key, raw_value, dlq_reason FROM checked_{stream}"
-    with table_env.execute_sql(query).collect() as results:
-        rows = {r[0]: tuple(r)[1:] for r in results}
-    assert sorted(rows) == list(range(len(records)))
-    for i, record in enumerate(records):  # the literals arrive unchanged (no padding, no decoding)
-        key, value, _ = rows[i]
-        assert (key, value) == (record.key, record.value), record.note
-    return [rows[i][2] for i in range(len(records))]
-
-
-def test_job_verdicts_equal_the_reference_on_the_corpus() -> None:
-    corpus = [r for r in hand_picked() + generated() if r.value is None or len(r.value) <= MAX_LITERAL_BYTES]
-    env = TableEnvironment.create(EnvironmentSettings.in_batch_mode())
-    env.get_config().set("table.local-time-zone", "UTC")
-    env.get_config().set("parallelism.default", "1")
+def test_job_verdicts_equal_the_reference_on_the_corpus(local_stack: Endpoints) -> None:
+    corpus = hand_picked() + generated()
+    env = contract_table_env()
     mismatches = []
-    for stream in ("transactions", "clicks", "profiles"):
-        records = [r for r in corpus if r.stream == stream]
-        for record, reason in zip(records, checked(env, stream, records), strict=True):
-            want = verdict(stream, record.key, record.value, KAFKA_TIME)
+    for schema in INPUTS:
+        records = [r for r in corpus if r.stream == schema.name]
+        rows = checked_rows(
+            local_stack,
+            env,
+            schema,
+            [(r.key, r.value, KAFKA_TIME) for r in records],
+            max_message_bytes=BROKER_MESSAGE_MAX_BYTES,
+        )
+        for record, row in zip(records, rows, strict=True):
+            assert (row["kafka_key"], row["raw_value"]) == (record.key, record.value), record.note
+            reason = row["dlq_reason"]
+            want = verdict(schema.name, record.key, record.value, KAFKA_TIME)
             if job_verdict(reason) != want:
                 mismatches.append(f"{record.note}: {record.value!r:.300} job={reason!r} reference={want}")
+            if (row["rowtime"] is None) != (reason is not None):
+                mismatches.append(f"{record.note}: rowtime {row['rowtime']} with reason {reason!r}")
     assert not mismatches, f"{len(mismatches)} of {len(corpus)} differ:\n" + "\n".join(mismatches[:30])
     invalid = sum(verdict(r.stream, r.key, r.value, KAFKA_TIME) is not None for r in corpus)
     assert invalid >= 600, "the corpus is mostly invalid records"
