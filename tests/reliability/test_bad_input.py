@@ -53,7 +53,7 @@ from tests.reliability.bad_corpus import (
     hand_picked,
 )
 
-pytestmark = [pytest.mark.integration, pytest.mark.reliability]
+pytestmark = [pytest.mark.integration]  # about a minute: in make test (it guards the decoder)
 
 STREAMS = ("transactions", "clicks", "profiles")
 PLAN_SPAN = timedelta(hours=1)
