@@ -86,8 +86,8 @@ __all__ = [
     "OutputTable",
     "column_type",
     "compile_pipeline",
-    "source_sql",
     "output_columns",
+    "source_sql",
     "validate",
 ]
 
@@ -277,8 +277,8 @@ def _check_source(source: Source) -> None:
             raise FeatureSpecError(
                 where,
                 f"schema.fields[{i}].name",
-                f"'{f.name}' is a column the job adds to every source ({', '.join(sorted(RESERVED_COLUMNS))}): "
-                "rename the field",
+                f"'{f.name}' is a column the job adds to every source "
+                f"({', '.join(sorted(RESERVED_COLUMNS))}): rename the field",
             )
 
 
@@ -570,12 +570,13 @@ def source_sql(source: Source, cfg: AppConfig) -> list[str]:
     return statements
 
 
-def _dead_letter_select(source: Source, version: str) -> str:
-    """Invalid records: original key and value; reason and source position in ``dlq.*`` headers."""
+def _dead_letter_select(source: Source, topic: str, version: str) -> str:
+    """Invalid records: original key and value; reason and source position in ``dlq.*`` headers.
+    The source reads the one ``topic``: its name is a literal, not a metadata column per record."""
     headers = _headers(
         {
             "dlq.reason": "dlq_reason",
-            "dlq.topic": "kafka_topic",
+            "dlq.topic": sql_string(topic),
             "dlq.partition": "CAST(kafka_partition AS STRING)",
             "dlq.offset": "CAST(kafka_offset AS STRING)",
             "dlq.timestamp": f"DATE_FORMAT(kafka_timestamp, {sql_string(TIMESTAMP_FORMAT)})",
@@ -592,11 +593,11 @@ def _dead_letter_select(source: Source, version: str) -> str:
     )
 
 
-def _late_select(source: Source, version: str) -> str:
+def _late_select(source: Source, topic: str, version: str) -> str:
     """Late records: original key and value; event time, missed watermark and lateness in headers."""
     headers = _headers(
         {
-            "late.topic": "kafka_topic",
+            "late.topic": sql_string(topic),
             "late.partition": "CAST(kafka_partition AS STRING)",
             "late.offset": "CAST(kafka_offset AS STRING)",
             "late.timestamp": f"DATE_FORMAT(kafka_timestamp, {sql_string(TIMESTAMP_FORMAT)})",
@@ -820,12 +821,12 @@ def compile_pipeline(spec: PipelineSpec, cfg: AppConfig) -> CompiledPipeline:
 
     out.setup.append(dead_letter_sink_ddl("dead_letter", cfg.topics.dead_letter, cfg.kafka, cfg.sink))
     out.outputs.append(OutputTable("dead_letter", "dead-letter", cfg.topics.dead_letter))
-    dead_letters = "\nUNION ALL\n".join(_dead_letter_select(s, version) for s in spec.sources)
+    dead_letters = "\nUNION ALL\n".join(_dead_letter_select(s, _topic(cfg, s), version) for s in spec.sources)
     out.inserts.append(f"INSERT INTO dead_letter\n{dead_letters}")
 
     out.setup.append(dead_letter_sink_ddl("late_events", cfg.topics.late_events, cfg.kafka, cfg.sink))
     out.outputs.append(OutputTable("late_events", "late-events", cfg.topics.late_events))
-    late = "\nUNION ALL\n".join(_late_select(s, version) for s in spec.sources)
+    late = "\nUNION ALL\n".join(_late_select(s, _topic(cfg, s), version) for s in spec.sources)
     out.inserts.append(f"INSERT INTO late_events\n{late}")
 
     for fs in spec.feature_sets:

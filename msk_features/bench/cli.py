@@ -35,7 +35,8 @@ __all__ = ["bench"]
     default=100_000,
     show_default=True,
     help="Transactions to preload (clicks are 4/5 and profiles 1/5 of it). On 2 cores the default "
-    "run takes under 15 minutes (14.3 with --tune, measured).",
+    "run took under 15 minutes (14.3 with --tune, measured) before the validation stage, whose 9 "
+    "short jobs add about 4 more (about 25 s each, measured at 15,000 transactions).",
 )
 @click.option(
     "--users",
@@ -67,6 +68,21 @@ __all__ = ["bench"]
     show_default=True,
     help="Active users in the memory and state run.",
 )
+@click.option(
+    "--validation-stage/--no-validation-stage",
+    default=True,
+    show_default=True,
+    help="Measure the validation stage: CPU per event of decoding the transactions alone, raw bytes vs "
+    "Flink's json format vs our contract (3 fixed-cost runs plus 3 per round).",
+)
+@click.option(
+    "--validation-rounds",
+    type=click.IntRange(min=1),
+    default=2,
+    show_default=True,
+    help="Alternating rounds of the validation stage (raw, json, contract, raw, ...); the report gives "
+    "the median. --smoke runs one.",
+)
 @click.option("--tune", is_flag=True, help="Also run the tuning knobs, one at a time (adds ~6 runs).")
 @click.option(
     "--smoke", is_flag=True, help="A tiny run of every step, to check the harness (numbers mean nothing)."
@@ -84,6 +100,8 @@ def bench(
     latency_rate: float,
     latency_seconds: float,
     memory_users: int,
+    validation_stage: bool,
+    validation_rounds: int,
     tune: bool,
     smoke: bool,
     report_only: bool,
@@ -100,6 +118,7 @@ def bench(
       msk-features bench
       msk-features bench --transactions 200000 --tune
       msk-features bench --smoke --out /tmp/bench-smoke
+      msk-features bench --no-validation-stage
     """
     from msk_features.bench.suite import Sizes, SuiteOptions, command_line, run_suite, write_report
 
@@ -119,6 +138,7 @@ def bench(
             latency_measure_s=latency_seconds,
             memory_users=memory_users,
             memory_transactions=max(transactions, memory_users),
+            validation_rounds=validation_rounds,
         )
     )
     started = time.monotonic()
@@ -133,6 +153,7 @@ def bench(
             sizes=sizes,
             smoke=smoke,
             tune=tune,
+            validation_stage=validation_stage,
             command=command_line(sys.argv[2:]),
         )
         results = run_suite(options, say)

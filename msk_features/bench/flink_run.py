@@ -19,6 +19,7 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
@@ -158,7 +159,17 @@ class CheckpointSizes:
 class FlinkJob:
     """A job process started from ``cfg``, measured until it ends or is stopped."""
 
-    def __init__(self, cfg: AppConfig, settings: RunSettings, workdir: Path, label: str) -> None:
+    def __init__(
+        self,
+        cfg: AppConfig,
+        settings: RunSettings,
+        workdir: Path,
+        label: str,
+        argv: Sequence[str] | None = None,
+    ) -> None:
+        """Start the job: ``python main.py`` (the product's entry point), or ``argv`` when given (a
+        benchmark's own job script, e.g. :mod:`msk_features.bench.decode_job`), with the same
+        properties file, Flink options, working directory and measurement."""
         self.cfg, self.settings, self.label = cfg, settings, label
         self.workdir = workdir
         workdir.mkdir(parents=True, exist_ok=True)
@@ -174,7 +185,7 @@ class FlinkJob:
         self.started = time.monotonic()
         self.started_wall = time.time()
         self.process = subprocess.Popen(
-            [sys.executable, str(REPO_ROOT / "main.py")],
+            list(argv) if argv is not None else [sys.executable, str(REPO_ROOT / "main.py")],
             cwd=REPO_ROOT,
             env=env,
             stdout=self.stdout,

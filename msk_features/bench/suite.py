@@ -10,6 +10,10 @@ Steps, in order (sizes from :class:`Sizes`):
    the generated records;
 4. the same window subset with Quix Streams (``benchmarks/alternatives``, its own virtualenv), its
    windows checked equal to ours;
+4b. unless ``validation_stage`` is off, the validation stage (:mod:`msk_features.bench.validation_stage`):
+   CPU per event of decoding the same transactions topic alone, raw bytes vs Flink's json format vs
+   our contract's checked view, ``validation_rounds`` alternating rounds (fixed cost on the empty
+   topic, except in smoke runs);
 5. latency of ``txn_features`` at a steady rate, both sink guarantees, two checkpoint intervals;
 6. memory and state: the full pipeline over ``memory_users`` active users;
 7. optionally (``tune``), the tuning runs: one knob at a time against the same baseline.
@@ -40,6 +44,7 @@ from msk_features.bench.data import Preloaded, expected_window_rows, preload
 from msk_features.bench.flink_run import FlinkRunResult, RunSettings, run_bounded
 from msk_features.bench.latency import measure_latency
 from msk_features.bench.report import render_markdown
+from msk_features.bench.validation_stage import measure_validation_stage
 from msk_features.kafka_clients import librdkafka_config
 from msk_features.localstack.stack import Endpoints, LocalStack
 from msk_features.outputs import read_topic
@@ -64,6 +69,7 @@ class Sizes:
     latency_checkpoints_ms: tuple[int, ...] = (1_000, 5_000)
     memory_users: int = 100_000
     memory_transactions: int = 100_000
+    validation_rounds: int = 2
 
     @property
     def clicks(self) -> int:
@@ -86,6 +92,7 @@ class Sizes:
             latency_checkpoints_ms=(1_000,),
             memory_users=500,
             memory_transactions=1_000,
+            validation_rounds=1,
         )
 
 
@@ -98,6 +105,7 @@ class SuiteOptions:
     sizes: Sizes = field(default_factory=Sizes)
     smoke: bool = False
     tune: bool = False
+    validation_stage: bool = True
     quix_python: Path = REPO_ROOT / ".venv-bench" / "bin" / "python"
     command: str = "msk-features bench"
 
@@ -405,6 +413,12 @@ def _run(options: SuiteOptions, endpoints: Endpoints, say: Progress, started: fl
         say(f"Quix Streams skipped: {options.quix_python} does not exist (make bench-venv creates it)")
     results["throughput"] = rows
 
+    if options.validation_stage:
+        say("validation stage: raw bytes, Flink json and our contract over the transactions topic")
+        results["validation_stage"] = measure_validation_stage(
+            endpoints, pre, None if options.smoke else empty, work, sizes.validation_rounds, say
+        )
+
     results["latency"] = []
     for checkpoint_ms in sizes.latency_checkpoints_ms:
         for guarantee in ("at-least-once", "exactly-once"):
@@ -467,6 +481,9 @@ def _run(options: SuiteOptions, endpoints: Endpoints, say: Progress, started: fl
     ratios["subset_vs_quix_cpu"] = (
         ours["events_per_cpu_s"] / quix_row["events_per_cpu_s"] if quix_row else None
     )
+    if "validation_stage" in results:
+        ratios["validation_vs_json_cpu"] = results["validation_stage"]["ratios"]["contract_vs_json"]
+        ratios["validation_vs_raw_cpu"] = results["validation_stage"]["ratios"]["contract_vs_raw"]
     results["ratios"] = ratios
     results["machine"] = _machine()
     results["versions"] = _versions(quix_version)

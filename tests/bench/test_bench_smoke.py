@@ -3,7 +3,8 @@
 Its numbers mean nothing; what is checked is that every step ran and that the harness's own checks
 held: each run's output row counts equal the counts computed from the generated records, Quix
 Streams' windows equal ours, every transaction sent in the latency window gets its feature row
-(none late or invalid), and the report and chart are written.
+(none late or invalid), the validation stage runs its three variants over the same transactions,
+and the report and chart are written.
 """
 
 from __future__ import annotations
@@ -49,7 +50,14 @@ def test_every_benchmark_step_runs_and_checks_its_outputs(local_stack: Endpoints
     assert latency["written_p50_ms"] <= latency["p50_ms"], "a row is written before it is read"
     assert set(latency["cores_used"]) == {"job", "broker", "s3", "harness"}, latency
     assert latency["cores_used"]["job"] > 0, latency
+    stage = saved["validation_stage"]  # one round, no fixed-cost runs in the smoke variant
+    assert [run["variant"] for run in stage["runs"]] == ["raw", "json", "contract"]
+    assert stage["events"] == saved["sizes"]["transactions"] and not stage["fixed_cost_subtracted"]
+    for run in stage["runs"]:
+        assert run["us_cpu_per_event"] > 0 and 0 < run["net_runtime_s"] < run["wall_s"], run
+    assert saved["ratios"]["validation_vs_json_cpu"] == stage["ratios"]["contract_vs_json"]
     assert saved["memory"]["max_checkpoint_bytes"] > 0 and saved["memory"]["peak_rss_java"] > 0
     report = (out / "README.md").read_text()
     assert "## Headline" in report and "Quix Streams" in report
+    assert "## Validation stage" in report and "validation stage ÷ Flink json" in report
     assert (out / "benchmark.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -75,12 +75,19 @@ def checked_rows(
         millis = _millis(stamp)
         extra = {} if millis is None else {"timestamp": millis}
         producer.produce(
-            topic, key=key, value=value, partition=0, on_delivery=lambda e, _m: e and errors.append(str(e)), **extra
+            topic,
+            key=key,
+            value=value,
+            partition=0,
+            on_delivery=lambda e, _m: e and errors.append(str(e)),
+            **extra,
         )
     assert producer.flush(60) == 0 and not errors, errors
     name = uuid.uuid4().hex[:8]
     source, checked = f"src_{name}", f"chk_{name}"
-    table_env.execute_sql(raw_source_ddl(source, topic, kafka, schema, watermark_delay_s=30, idle_timeout_s=1))
+    table_env.execute_sql(
+        raw_source_ddl(source, topic, kafka, schema, watermark_delay_s=30, idle_timeout_s=1)
+    )
     passthrough = ("kafka_offset", "kafka_key", "raw_value", "rowtime")
     table_env.execute_sql(checked_view_sql(schema, checked, source, passthrough=passthrough))
     columns = [*passthrough, *valid_columns(schema), "dlq_reason"]
@@ -88,6 +95,8 @@ def checked_rows(
         f"DATE_FORMAT(`{c}`, 'yyyy-MM-dd HH:mm:ss.SSS')" if c in text_columns else f"`{c}`" for c in columns
     )
     with table_env.execute_sql(f"SELECT {select} FROM `{checked}`").collect() as results:
-        rows = sorted((dict(zip(columns, tuple(r), strict=True)) for r in results), key=lambda r: r["kafka_offset"])
+        rows = sorted(
+            (dict(zip(columns, tuple(r), strict=True)) for r in results), key=lambda r: r["kafka_offset"]
+        )
     assert [r["kafka_offset"] for r in rows] == list(range(len(records))), "a record is missing or doubled"
     return rows

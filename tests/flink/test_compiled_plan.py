@@ -86,5 +86,13 @@ def test_sql_parses_nothing(plan: str) -> None:
     runs in SQL on any record, and no anti-inlining guard (``RAND()``) is needed: the typed columns
     are physical. The event-time column compares typed columns only."""
     execution = plan.split("== Optimized Execution Plan ==")[1]
-    for function in ("JSON_QUERY(", "JSON_VALUE(", "IS JSON", "REGEXP", "TRY_CAST(", "TO_TIMESTAMP(", "RAND("):
+    for function in (
+        "JSON_QUERY(",
+        "JSON_VALUE(",
+        "IS JSON",
+        "REGEXP",
+        "TRY_CAST(",
+        "TO_TIMESTAMP(",
+        "RAND(",
+    ):
         assert function not in execution, function

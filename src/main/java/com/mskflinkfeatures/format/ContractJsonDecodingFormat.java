@@ -29,7 +29,10 @@ import org.apache.flink.table.types.utils.DataTypeUtils;
  *   <li>{@code reason} STRING: null for a record that passes every rule checked here, else the
  *       first broken rule;
  *   <li>{@code raw} BYTES: the value's original bytes (for the dead-letter and late-events copies);
- *   <li>{@code chars} INT: characters of the value (null for a tombstone).
+ *   <li>{@code chars} INT: characters of the value (null for a tombstone);
+ *   <li>{@code latest-time} TIMESTAMP_LTZ(3): the latest instant among the contract's timestamp
+ *       fields that passed their rules (null if none), so that SQL can bound it by the Kafka
+ *       timestamp (also a TIMESTAMP_LTZ) with one comparison and no time-zone conversion.
  * </ul>
  */
 public final class ContractJsonDecodingFormat implements DecodingFormat<DeserializationSchema<RowData>> {
@@ -38,7 +41,8 @@ public final class ContractJsonDecodingFormat implements DecodingFormat<Deserial
     enum Metadata {
         REASON("reason", DataTypes.STRING()),
         RAW("raw", DataTypes.BYTES()),
-        CHARS("chars", DataTypes.INT());
+        CHARS("chars", DataTypes.INT()),
+        LATEST_TIME("latest-time", DataTypes.TIMESTAMP_LTZ(3));
 
         final String key;
         final DataType type;

@@ -6,6 +6,7 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.table.data.GenericRowData;
 import org.apache.flink.table.data.RowData;
 import org.apache.flink.table.data.StringData;
+import org.apache.flink.table.data.TimestampData;
 import org.apache.flink.util.Collector;
 
 /**
@@ -59,8 +60,11 @@ public final class ContractJsonDeserializationSchema implements DeserializationS
                 case RAW:
                     value = message;
                     break;
-                default:
+                case CHARS:
                     value = verdict.chars;
+                    break;
+                default:
+                    value = verdict.latestMillis == null ? null : TimestampData.fromEpochMillis(verdict.latestMillis);
             }
             row.setField(fieldOfColumn.length + m, value);
         }

@@ -50,11 +50,21 @@ public final class ContractValidator {
          * held), null from there on.
          */
         public final Object[] values;
+        /**
+         * The latest instant (epoch milliseconds) among the timestamp fields whose value is set, or
+         * null: what SQL bounds by the Kafka timestamp, without a time-zone conversion per field.
+         */
+        public final Long latestMillis;
 
-        Verdict(String reason, Integer chars, Object[] values) {
+        Verdict(String reason, Integer chars, Object[] values, Long latestMillis) {
             this.reason = reason;
             this.chars = chars;
             this.values = values;
+            this.latestMillis = latestMillis;
+        }
+
+        Verdict(String reason, Integer chars, Object[] values) {
+            this(reason, chars, values, null);
         }
     }
 
@@ -105,13 +115,18 @@ public final class ContractValidator {
         if (!read(value)) {
             return new Verdict(Contract.NOT_OBJECT, chars, values);
         }
+        Long latest = null;
         for (int i = 0; i < fields.length; i++) {
             String reason = fieldRule(fields[i], tokens[i], texts[i], values, i);
             if (reason != null) {
-                return new Verdict(reason, chars, values);
+                return new Verdict(reason, chars, values, latest);
+            }
+            if (fields[i].kind == Contract.Kind.TIMESTAMP) {
+                long millis = ((TimestampData) values[i]).getMillisecond();
+                latest = latest == null ? millis : Math.max(latest, millis);
             }
         }
-        return new Verdict(null, chars, values);
+        return new Verdict(null, chars, values, latest);
     }
 
     private static boolean isAscii(byte[] bytes) {

@@ -64,6 +64,31 @@ class ContractValidatorTest {
         assertEquals(
                 TimestampData.fromEpochMillis(Instant.parse("2026-11-24T10:15:30.123Z").toEpochMilli()),
                 v.values[4]);
+        assertEquals(Instant.parse("2026-11-24T10:15:30.123Z").toEpochMilli(), v.latestMillis);
+    }
+
+    @Test
+    void latestTimeIsTheLatestTimestampFieldThatPassed() {
+        ContractValidator two =
+                new ContractValidator(
+                        Contract.parse(
+                                "{\"fields\": [{\"name\": \"a\", \"kind\": \"timestamp\"},"
+                                        + "{\"name\": \"b\", \"kind\": \"timestamp\"},"
+                                        + "{\"name\": \"c\", \"kind\": \"string\"}]}",
+                                250_000));
+        String a = "\"a\":\"2026-01-02T00:00:00.000Z\"";
+        String b = "\"b\":\"2026-01-01T00:00:00.000Z\"";
+        assertEquals(
+                Instant.parse("2026-01-02T00:00:00Z").toEpochMilli(),
+                two.check(utf8("{" + a + "," + b + ",\"c\":\"x\"}")).latestMillis);
+        // b breaks a rule: only a is set, and so is the latest time; c missing: both are set.
+        assertEquals(
+                Instant.parse("2026-01-02T00:00:00Z").toEpochMilli(),
+                two.check(utf8("{" + a + ",\"b\":\"x\"}")).latestMillis);
+        assertEquals(
+                Instant.parse("2026-01-02T00:00:00Z").toEpochMilli(), two.check(utf8("{" + a + "," + b + "}")).latestMillis);
+        assertNull(two.check(utf8("{\"a\":1}")).latestMillis);
+        assertNull(two.check(null).latestMillis);
     }
 
     @Test
