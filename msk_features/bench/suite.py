@@ -112,7 +112,7 @@ class SuiteOptions:
 
 # Tuning knobs: one at a time, each against the same fraud_windows exactly-once baseline.
 TUNING: dict[str, dict[str, Any]] = {
-    "object reuse": {"flink_options": {"pipeline.object-reuse": "true"}},
+    "object reuse off (vs on)": {"flink_options": {"pipeline.object-reuse": "false"}},
     "mini-batch + two-phase aggregation": {
         "flink_options": {
             "table.exec.mini-batch.enabled": "true",
