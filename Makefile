@@ -82,7 +82,7 @@ test-packaging: setup ## Build and inspect the jar and the zip
 test-terraform: setup tools ## Terraform: fmt, checkov, hcl2 structure + loader contract, offline validate and mock terraform test
 	$(PY) -m pytest -m terraform $(PYTEST_ARGS)
 
-reliability: package ## Reliability tests too slow for make test: exactly-once under faults, bad input, idle inputs, security
+reliability: package ## Reliability tests too slow for make test: broker restart, savepoints, idle inputs, security
 	$(PY) -m pytest -m reliability $(PYTEST_ARGS)
 
 demo: package ## The reference pipeline end to end on the local stack, with counts per output
