@@ -178,7 +178,13 @@ def run(
         effective.chmod(0o600)
         mode = "bounded" if cfg.kafka.bounded else "unbounded (Ctrl-C stops it)"
         with _console.status(f"Running pipeline {cfg.pipeline.name}, {mode}, on a local Flink mini-cluster…"):
-            result = run_job(effective, app_root or REPO_ROOT, timeout_s=timeout_s, extra_env=extra_env)
+            result = run_job(
+                effective,
+                app_root or REPO_ROOT,
+                timeout_s=timeout_s,
+                extra_env=extra_env,
+                quick_jit=cfg.kafka.bounded,
+            )
     _console.print(f"[green]Pipeline {cfg.pipeline.name} finished[/] in {result.seconds:.1f} s.")
 
 

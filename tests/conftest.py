@@ -4,10 +4,15 @@
 dir with the pipeline's topics (``pipeline_topics()``) and yields their
 :class:`~msk_features.localstack.stack.Endpoints`; it always stops them at the end of the session.
 Only tests that request it (marked ``integration``) pay for it.
+
+Test jobs are short, so their JVMs (the PyFlink gateway of this process and every job process it
+starts) compile with C1 only, as bounded local runs do (:data:`msk_features.runner.QUICK_JIT_JVM_ARGS`),
+unless ``JVM_ARGS`` is set.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -18,6 +23,9 @@ import pytest
 
 from flink_jobs.pipelines import pipeline_topics
 from msk_features.localstack.stack import Endpoints, LocalStack
+from msk_features.runner import ENV_JVM_ARGS, QUICK_JIT_JVM_ARGS
+
+os.environ.setdefault(ENV_JVM_ARGS, QUICK_JIT_JVM_ARGS)
 
 
 @pytest.fixture(scope="session")

@@ -445,8 +445,12 @@ def _epoch_ms(ts: str) -> str:
 
 
 def _seconds_between(earlier: str, later: str) -> str:
-    """``later - earlier`` in seconds as DECIMAL(18, 3) (exact at millisecond precision)."""
-    return f"CAST(CAST({_epoch_ms(later)} - {_epoch_ms(earlier)} AS DECIMAL(18, 0)) / 1000 AS {SPAN_TYPE})"
+    """``later - earlier`` in seconds as DECIMAL(18, 3) (exact at millisecond precision).
+
+    Milliseconds times 0.001 rather than divided by 1000: the product is exact at scale 3, the same
+    value, and a BigDecimal multiplication instead of a division (BigDecimal divisions, these among
+    them, were about 5 % of the samples in a profile of the full pipeline)."""
+    return f"CAST(CAST({_epoch_ms(later)} - {_epoch_ms(earlier)} AS DECIMAL(18, 0)) * 0.001 AS {SPAN_TYPE})"
 
 
 def _order_key(time_column: str) -> str:

@@ -48,7 +48,7 @@ from msk_features.bench.validation_stage import measure_validation_stage
 from msk_features.kafka_clients import librdkafka_config
 from msk_features.localstack.stack import Endpoints, LocalStack
 from msk_features.outputs import read_topic
-from msk_features.runner import REPO_ROOT
+from msk_features.runner import QUICK_JIT_JVM_ARGS, REPO_ROOT
 
 __all__ = ["Sizes", "SuiteOptions", "run_suite", "write_report"]
 
@@ -112,6 +112,7 @@ class SuiteOptions:
 
 # Tuning knobs: one at a time, each against the same fraud_windows exactly-once baseline.
 TUNING: dict[str, dict[str, Any]] = {
+    "JIT: C1 only (the default of bounded local runs)": {"jvm_args": QUICK_JIT_JVM_ARGS},
     "object reuse off (vs on)": {"flink_options": {"pipeline.object-reuse": "false"}},
     "mini-batch + two-phase aggregation": {
         "flink_options": {
@@ -164,14 +165,19 @@ NOTES: dict[str, str] = {
         "nothing with them. The full pipeline does, per event: a UTF-8 and JSON check and parse, "
         "the contract's rules, per-partition watermarks, late routing, two OVER aggregations over "
         "the union of three topics, tumbling, hopping and session windows, and 13 sinks (6 Kafka "
-        "exactly-once, 7 Parquet), at about 3,200 events per CPU-second. 30 % of the ceiling, "
-        "127,000 events/s, would take about 40 cores at that cost: on 2 cores the ratio is bound "
-        "by CPU per event, not by Kafka, and no knob above moves it by more than a few percent. "
-        "Against Quix Streams the subset is 1.91x in events/s and 1.25x in events per CPU-second: "
-        "Quix uses one core, we use two, and per CPU-second we do more work (validation and routing, "
-        "exactly-once sinks). 5x would take about 2x our current work per CPU-second; what is left "
-        "per record is mostly Flink's own (window state lookups, row copies between operators, "
-        "JSON output), measured in the profile above."
+        "exactly-once, 7 Parquet); it writes more rows than it reads (about 390,000 feature rows "
+        "and 200,000 archive rows for 200,000 events). In a run this short the JIT compiler is "
+        "the largest single cost: per-thread CPU of a 200,000-event run on a quiet machine "
+        "(2026-12-02, docs/benchmarks/jit-2026-12-02.md) was 19.1 s in C2/C1 compiler threads of "
+        "38 s net, then the OVER operators 10.0 s, the hopping and tumbling windows 9.8 s, the "
+        "sources 9.3 s, GC 3.2 s and the Kafka producers 2.2 s. With C1 only (the knob above) "
+        "the same run needed 33.1 s net (6,030 events per CPU-s against 5,259), and at 600,000 "
+        "events 8,227 against 6,414: C2's faster code does not pay for its compile time within "
+        "these runs. A long-running job pays it once. Between runs of one configuration the "
+        "figure moves by up to 1.7x (3,065 to 5,259 events per CPU-s within an hour), so only "
+        "ratios within one run count. What is left per record is mostly Flink's own: window "
+        "state lookups, slice merging with COUNT DISTINCT map views, OVER timers and range "
+        "retraction, JSON and Parquet output."
     ),
     "Latency at 5,000 events/s": (
         "The issue's example rate is more than this machine can run. In steady state the full "
