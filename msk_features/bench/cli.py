@@ -36,7 +36,8 @@ __all__ = ["bench"]
     show_default=True,
     help="Transactions to preload (clicks are 4/5 and profiles 1/5 of it). On 2 cores the default "
     "run took under 15 minutes (14.3 with --tune, measured) before the validation stage, whose 9 "
-    "short jobs add about 4 more (about 25 s each, measured at 15,000 transactions).",
+    "short jobs add about 4 more (about 25 s each, measured at 15,000 transactions). The marginal "
+    "run (the full pipeline again on 3x the data) adds about 2 minutes.",
 )
 @click.option(
     "--users",

@@ -7,7 +7,9 @@ Steps, in order (sizes from :class:`Sizes`):
 3. our pipelines in bounded catch-up mode: the job on empty topics first (its fixed cost: JVM start,
    planning, final checkpoint), then ``fraud`` and ``fraud_windows`` with exactly-once and
    at-least-once sinks; each run's output row counts are checked against counts computed here from
-   the generated records;
+   the generated records; then (not in smoke runs) the full exactly-once run again on
+   ``marginal_factor`` times the data, whose CPU less the first run's gives the marginal cost per
+   event, with the JIT compiler's warm-up and the start-up left out;
 4. the same window subset with Quix Streams (``benchmarks/alternatives``, its own virtualenv), its
    windows checked equal to ours;
 4b. unless ``validation_stage`` is off, the validation stage (:mod:`msk_features.bench.validation_stage`):
@@ -70,6 +72,7 @@ class Sizes:
     memory_users: int = 100_000
     memory_transactions: int = 100_000
     validation_rounds: int = 2
+    marginal_factor: int = 3
 
     @property
     def clicks(self) -> int:
@@ -419,6 +422,10 @@ def _run(options: SuiteOptions, endpoints: Endpoints, say: Progress, started: fl
         rows.append(_row(result, events, fixed, _check_outputs(cfg, pre, settings.pipeline)))
         say(f"  {rows[-1]['events_per_s']:,.0f} events/s, {rows[-1]['events_per_cpu_s']:,.0f} per CPU-s")
 
+    if not options.smoke and full_result is not None:
+        rows.append(_marginal_row(bounded, full, full_result, pre, options.sizes, span, endpoints, tag))
+        say(f"  marginal: {rows[-1]['events_per_cpu_s']:,.0f} events per CPU-s")
+
     quix_version = None
     if options.quix_python.exists():
         say("Quix Streams: the same window subset")
@@ -511,6 +518,38 @@ def _run(options: SuiteOptions, endpoints: Endpoints, say: Progress, started: fl
     results["duration_s"] = time.monotonic() - started
     _write(options, results)
     return results
+
+
+def _marginal_row(
+    bounded: Callable[[str, RunSettings, Preloaded], tuple[FlinkRunResult, AppConfig]],
+    settings: RunSettings,
+    first: FlinkRunResult,
+    pre: Preloaded,
+    sizes: Sizes,
+    span: timedelta,
+    endpoints: Endpoints,
+    tag: str,
+) -> dict[str, Any]:
+    """The full pipeline on ``sizes.marginal_factor`` times the data, less the first run: the extra
+    events over the extra CPU time and the extra busy time (what a warmed-up job costs per event)."""
+    factor = sizes.marginal_factor
+    big = preload(
+        endpoints,
+        f"marginal{tag}",
+        sizes.transactions * factor,
+        sizes.clicks * factor,
+        sizes.profiles * factor,
+        sizes.users,
+        span,
+        sizes.partitions,
+    )
+    result, cfg = bounded(f"full exactly-once, {factor}x data", settings, big)
+    extra = big.total - pre.total
+    row = _row(result, extra, first, _check_outputs(cfg, big, settings.pipeline))
+    row["label"] = f"full exactly-once, marginal ({factor}x data less 1x)"
+    row["events_per_s"] = extra / max((result.net_runtime_s or 0.0) - (first.net_runtime_s or 0.0), 1e-9)
+    row["busy_s"] = (result.net_runtime_s or 0.0) - (first.net_runtime_s or 0.0)
+    return row
 
 
 def _tune(
