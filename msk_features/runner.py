@@ -6,8 +6,8 @@ artifact. Flink writes its logs into the ``log/`` folder of the installed ``pyfl
 the console, so a failure shows the tail of the newest log file there as well as the job's stderr.
 
 A bounded local run is short, so its JVM compiles with C1 only (:data:`QUICK_JIT_JVM_ARGS`, unless
-``JVM_ARGS`` is set): on 2 cores, C2 spent 15-19 s of CPU compiling Flink's generated code in a run
-that processed 200,000 events in 38 s of CPU, and the demo's job took 27.1 s instead of 36.5 s
+``JVM_ARGS`` is set): on 2 cores, the JIT compiler threads spent 15-19 s of CPU (the empty run, the
+200,000-event run of 38 s net CPU), and the demo's job took 27.1 s instead of 36.5 s
 (docs/benchmarks/jit-2026-12-02.md). Managed Flink runs its own JVM (full tiered compilation); an
 unbounded local run keeps it too.
 """

@@ -1,0 +1,145 @@
+"""Variants of one pipeline run side by side: the same preloaded data, alternating runs, one stack.
+
+A variant is a name and environment variables for the job process (``JVM_ARGS``, or a switch a
+change under test reads), so two versions of a setting are compared within one session, on one
+machine state: whole runs of one configuration moved by 1.7x within an hour here, so figures from
+different sessions cannot be compared. Each variant gets its own fixed run (the same job on empty
+topics) since a variant can change the start-up too.
+
+    python -m msk_features.bench.side_by_side --rounds 2 \\
+        --variant default= --variant c1=JVM_ARGS=-XX:TieredStopAtLevel=1
+
+Used for docs/benchmarks/jit-2026-12-02.md.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+import click
+
+from msk_features.bench.data import preload
+from msk_features.bench.flink_run import RunSettings, run_bounded
+from msk_features.bench.suite import _check_outputs
+from msk_features.localstack.stack import LocalStack
+
+__all__ = ["Variant", "parse_variant"]
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A name and the environment variables its job process gets."""
+
+    name: str
+    env: Mapping[str, str] = field(default_factory=dict)
+
+
+def parse_variant(text: str) -> Variant:
+    """``NAME=`` or ``NAME=VAR=value;VAR2=value`` (``;`` separates variables; values may hold ``=``
+    and ``,``, as JVM options do)."""
+    name, sep, rest = text.partition("=")
+    if not sep or not name.strip():
+        raise click.BadParameter(f"{text!r}: expected NAME=, or NAME=VAR=value;VAR2=value")
+    env: dict[str, str] = {}
+    for item in filter(None, (part.strip() for part in rest.split(";"))):
+        key, eq, value = item.partition("=")
+        if not eq or not key:
+            raise click.BadParameter(f"{item!r} in variant {name!r}: expected VAR=value")
+        env[key] = value
+    return Variant(name.strip(), env)
+
+
+@contextmanager
+def _environment(env: Mapping[str, str]) -> Iterator[None]:
+    saved = {key: os.environ.get(key) for key in env}
+    os.environ.update(env)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+@click.command()
+@click.option(
+    "--variant", "variants", multiple=True, required=True, help="NAME=VAR=value;VAR2=value (repeat)."
+)
+@click.option("--rounds", type=click.IntRange(min=1), default=2, show_default=True)
+@click.option("--transactions", type=click.IntRange(min=100), default=100_000, show_default=True)
+@click.option("--pipeline", type=click.Choice(["fraud", "fraud_windows"]), default="fraud", show_default=True)
+@click.option(
+    "--work-dir", type=click.Path(path_type=Path), default=Path(".bench/side-by-side"), show_default=True
+)
+@click.option("--output", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def main(
+    variants: tuple[str, ...], rounds: int, transactions: int, pipeline: str, work_dir: Path, output: str
+) -> None:
+    """Run each variant ROUNDS times, alternating, and print events per CPU-second (job CPU less
+    its fixed run) with the median per variant; the first round's outputs are checked."""
+    parsed = [parse_variant(v) for v in variants]
+    work_dir = work_dir.resolve()  # checkpoint folders become file:// URIs
+    stack = LocalStack(work_dir / "stack")
+    endpoints = stack.up(topics=[])
+    runs: dict[str, list[dict[str, float]]] = {v.name: [] for v in parsed}
+    try:
+        tag = time.strftime("%H%M%S")
+        span = timedelta(minutes=60)
+        pre = preload(
+            endpoints, f"sbs{tag}", transactions, transactions * 4 // 5, transactions // 5, 10_000, span
+        )
+        empty = preload(endpoints, f"sbs-empty{tag}", 0, 0, 0, 1, span)
+        settings = RunSettings(pipeline=pipeline, offline=pipeline == "fraud")
+        events = pre.total if pipeline == "fraud" else pre.counts["transactions"]
+        fixed: dict[str, float] = {}
+        for v in parsed:
+            with _environment(v.env):
+                result, _ = run_bounded(
+                    endpoints, empty.topics, settings, work_dir / "runs", f"{v.name}-fixed"
+                )
+            fixed[v.name] = result.cpu_s
+            click.echo(f"{v.name}: fixed run {result.cpu_s:.1f} CPU s", err=True)
+        for round_ in range(rounds):
+            for v in parsed:
+                with _environment(v.env):
+                    result, cfg = run_bounded(
+                        endpoints, pre.topics, settings, work_dir / "runs", f"{v.name}-{round_}"
+                    )
+                check = _check_outputs(cfg, pre, pipeline) if round_ == 0 else ""
+                rate = events / max(result.cpu_s - fixed[v.name], 1e-9)
+                runs[v.name].append(
+                    {"events_per_cpu_s": rate, "cpu_s": result.cpu_s, "busy_s": result.net_runtime_s or 0.0}
+                )
+                click.echo(f"{v.name} round {round_ + 1}: {rate:,.0f} events per CPU-s {check}", err=True)
+    finally:
+        stack.down()
+    summary = {
+        name: {
+            "median_events_per_cpu_s": statistics.median(r["events_per_cpu_s"] for r in rs),
+            "runs": rs,
+            "fixed_cpu_s": fixed.get(name),
+        }
+        for name, rs in runs.items()
+    }
+    if output == "json":
+        click.echo(json.dumps({"events": events, "pipeline": pipeline, "variants": summary}, indent=2))
+    else:
+        for name, s in summary.items():
+            click.echo(
+                f"{name}: median {s['median_events_per_cpu_s']:,.0f} events per CPU-s "
+                f"over {len(s['runs'])} runs"
+            )
+
+
+if __name__ == "__main__":
+    main()
