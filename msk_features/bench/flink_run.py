@@ -32,7 +32,7 @@ from msk_features.bench.procstats import TreeSampler
 from msk_features.kafka_topics import ensure_topics
 from msk_features.local_properties import local_app_config
 from msk_features.localstack.stack import Endpoints
-from msk_features.runner import ENV_JVM_ARGS, REPO_ROOT, JobFailed, flink_log_dir
+from msk_features.runner import REPO_ROOT, JobFailed, flink_log_dir
 
 __all__ = [
     "CheckpointSizes",
@@ -58,9 +58,10 @@ class RunSettings:
     watermark_delay_s: int = 30
     idle_timeout_s: int = 60
     flink_options: dict[str, str] = field(default_factory=dict)
-    # JVM_ARGS of the job's JVM; None: the JVM's own defaults (full tiered JIT, as on Managed Flink),
-    # not the C1-only default of short local runs (msk_features.runner.QUICK_JIT_JVM_ARGS).
-    jvm_args: str | None = None
+    # Environment variables for the job process, over this process's, e.g. JVM_ARGS. Without
+    # JVM_ARGS the JVM keeps its own defaults (full tiered JIT, as on Managed Flink), not the
+    # C1-only default of short local runs (msk_features.runner.QUICK_JIT_JVM_ARGS).
+    env: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -183,8 +184,7 @@ class FlinkJob:
         env = dict(os.environ)
         env["MSK_FEATURES_PROPERTIES"] = str(self.properties)
         env[ENV_FLINK_OPTIONS] = json.dumps(options)
-        if settings.jvm_args is not None:
-            env[ENV_JVM_ARGS] = settings.jvm_args
+        env.update(settings.env)
         self.stdout = (workdir / "stdout.txt").open("w")
         self.stderr = (workdir / "stderr.txt").open("w")
         self.started = time.monotonic()

@@ -56,11 +56,15 @@ SUBSET_QUIX_CPU_GOAL = 3.0
 """Issue 13: the window subset at 3x or more Quix Streams' events per CPU-second."""
 
 
+MARGINAL_LABEL = "full exactly-once, marginal"
+"""The start of the marginal row's label (the suite writes it, the goals read it)."""
+
+
 def _full_exactly_once_cpu(results: dict[str, Any], marginal: bool = False) -> float | None:
     """Events per CPU-s of the full exactly-once run, or (``marginal``) of its marginal row."""
     for row in results.get("throughput", []):
         label = str(row.get("label", ""))
-        if label.startswith("full exactly-once, marginal") if marginal else label == "full exactly-once":
+        if label.startswith(MARGINAL_LABEL) if marginal else label == "full exactly-once":
             return row.get("events_per_cpu_s")
     return None
 

@@ -2,7 +2,8 @@
 
 A variant is a name and environment variables for the job process (``JVM_ARGS``, or a switch a
 change under test reads), so two versions of a setting are compared within one session, on one
-machine state: whole runs of one configuration moved by 1.7x within an hour here, so figures from
+machine state (each variant's environment goes to its job process through
+:attr:`RunSettings.env`): whole runs of one configuration moved by 1.7x within an hour here, so figures from
 different sessions cannot be compared. Each variant gets its own fixed run (the same job on empty
 topics) since a variant can change the start-up too.
 
@@ -15,12 +16,10 @@ Used for docs/benchmarks/jit-2026-12-02.md.
 from __future__ import annotations
 
 import json
-import os
 import statistics
 import time
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -28,7 +27,7 @@ import click
 
 from msk_features.bench.data import preload
 from msk_features.bench.flink_run import RunSettings, run_bounded
-from msk_features.bench.suite import _check_outputs
+from msk_features.bench.suite import check_outputs
 from msk_features.localstack.stack import LocalStack
 
 __all__ = ["Variant", "parse_variant"]
@@ -55,20 +54,6 @@ def parse_variant(text: str) -> Variant:
             raise click.BadParameter(f"{item!r} in variant {name!r}: expected VAR=value")
         env[key] = value
     return Variant(name.strip(), env)
-
-
-@contextmanager
-def _environment(env: Mapping[str, str]) -> Iterator[None]:
-    saved = {key: os.environ.get(key) for key in env}
-    os.environ.update(env)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 @click.command()
@@ -99,23 +84,22 @@ def main(
             endpoints, f"sbs{tag}", transactions, transactions * 4 // 5, transactions // 5, 10_000, span
         )
         empty = preload(endpoints, f"sbs-empty{tag}", 0, 0, 0, 1, span)
-        settings = RunSettings(pipeline=pipeline, offline=pipeline == "fraud")
+        base = RunSettings(pipeline=pipeline, offline=pipeline == "fraud")
+        settings = {v.name: replace(base, env=dict(v.env)) for v in parsed}
         events = pre.total if pipeline == "fraud" else pre.counts["transactions"]
         fixed: dict[str, float] = {}
         for v in parsed:
-            with _environment(v.env):
-                result, _ = run_bounded(
-                    endpoints, empty.topics, settings, work_dir / "runs", f"{v.name}-fixed"
-                )
+            result, _ = run_bounded(
+                endpoints, empty.topics, settings[v.name], work_dir / "runs", f"{v.name}-fixed"
+            )
             fixed[v.name] = result.cpu_s
             click.echo(f"{v.name}: fixed run {result.cpu_s:.1f} CPU s", err=True)
         for round_ in range(rounds):
             for v in parsed:
-                with _environment(v.env):
-                    result, cfg = run_bounded(
-                        endpoints, pre.topics, settings, work_dir / "runs", f"{v.name}-{round_}"
-                    )
-                check = _check_outputs(cfg, pre, pipeline) if round_ == 0 else ""
+                result, cfg = run_bounded(
+                    endpoints, pre.topics, settings[v.name], work_dir / "runs", f"{v.name}-{round_}"
+                )
+                check = check_outputs(cfg, pre, pipeline) if round_ == 0 else ""
                 rate = events / max(result.cpu_s - fixed[v.name], 1e-9)
                 runs[v.name].append(
                     {"events_per_cpu_s": rate, "cpu_s": result.cpu_s, "busy_s": result.net_runtime_s or 0.0}
