@@ -537,13 +537,24 @@ def _topic(cfg: AppConfig, source: Source) -> str:
     return str(getattr(cfg.topics, source.topic_name, source.topic_name))
 
 
+def _watermark_delay_s(source: Source, cfg: AppConfig) -> int:
+    """The source's watermark delay in whole seconds (its own, else the ``pipeline`` property)."""
+    if source.watermark_delay is not None:
+        return to_millis(source.watermark_delay) // 1000
+    return cfg.pipeline.watermark_delay_s
+
+
+def late_reason(delay_s: int) -> str:
+    """The ``late.reason`` header of a late record of a source whose watermark trails by ``delay_s``."""
+    return (
+        "late: event_time is at or before the source's watermark, "
+        f"which trails the latest event time read by {delay_s} s"
+    )
+
+
 def source_sql(source: Source, cfg: AppConfig) -> list[str]:
     """Raw table, checked view, routed view and on-time view of ``source``."""
-    delay = (
-        to_millis(source.watermark_delay) // 1000
-        if source.watermark_delay is not None
-        else cfg.pipeline.watermark_delay_s
-    )
+    delay = _watermark_delay_s(source, cfg)
     idle = (
         to_millis(source.idle_timeout) // 1000
         if source.idle_timeout is not None
@@ -597,10 +608,11 @@ def _dead_letter_select(source: Source, topic: str, version: str) -> str:
     )
 
 
-def _late_select(source: Source, topic: str, version: str) -> str:
-    """Late records: original key and value; event time, missed watermark and lateness in headers."""
+def _late_select(source: Source, topic: str, version: str, delay_s: int) -> str:
+    """Late records: original key and value; reason, event time, missed watermark and lateness in headers."""
     headers = _headers(
         {
+            "late.reason": sql_string(late_reason(delay_s)),
             "late.topic": sql_string(topic),
             "late.partition": "CAST(kafka_partition AS STRING)",
             "late.offset": "CAST(kafka_offset AS STRING)",
@@ -830,7 +842,9 @@ def compile_pipeline(spec: PipelineSpec, cfg: AppConfig) -> CompiledPipeline:
 
     out.setup.append(dead_letter_sink_ddl("late_events", cfg.topics.late_events, cfg.kafka, cfg.sink))
     out.outputs.append(OutputTable("late_events", "late-events", cfg.topics.late_events))
-    late = "\nUNION ALL\n".join(_late_select(s, _topic(cfg, s), version) for s in spec.sources)
+    late = "\nUNION ALL\n".join(
+        _late_select(s, _topic(cfg, s), version, _watermark_delay_s(s, cfg)) for s in spec.sources
+    )
     out.inserts.append(f"INSERT INTO late_events\n{late}")
 
     for fs in spec.feature_sets:

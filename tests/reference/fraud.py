@@ -98,6 +98,10 @@ def classify(records: Iterable[InputRecord], delay: timedelta) -> Expected:
         watermark = max_seen[where] - delay if where in max_seen else None
         if watermark is not None and record.time <= watermark:
             late[position] = {
+                "reason": (
+                    "late: event_time is at or before the source's watermark, which trails the "
+                    f"latest event time read by {delay // timedelta(seconds=1)} s"
+                ),
                 "event_time": fmt(record.time),
                 "watermark": fmt(watermark),
                 "lateness_ms": str((watermark - record.time) // timedelta(milliseconds=1)),
