@@ -1,7 +1,7 @@
 """Options of the ``contract-json`` format: an input contract, written for the uber-jar's decoder.
 
 The format (``src/main/java/com/mskflinkfeatures/format``) decodes each Kafka record value once,
-with Jackson's streaming parser, and checks it against the contract of :mod:`flink_jobs.schemas`:
+with Jackson's streaming parser, and checks it against the contract of :mod:`flink_jobs.features.contracts`:
 the record rules (a value, its size, UTF-8, one JSON object at most :data:`MAX_JSON_DEPTH` deep),
 then per field in declaration order: present and not null, its JSON type, its domain. Its physical
 columns are the contract's fields, typed; its metadata (``value.<key>`` on a Kafka table) is the
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 
-from flink_jobs.schemas import Field, InputSchema
+from flink_jobs.features.contracts import Field, InputSchema
 
 __all__ = ["FORMAT", "MAX_JSON_DEPTH", "MAX_RECORD_CHARS", "contract_json", "value_format_options"]
 

@@ -23,7 +23,7 @@ from connectors.contract_format import value_format_options
 from connectors.kafka_auth import client_properties
 from connectors.validation import source_columns_sql, sql_string, valid_time_sql
 from flink_jobs.config import KafkaConfig, SinkConfig
-from flink_jobs.schemas import InputSchema
+from flink_jobs.features.contracts import InputSchema
 
 __all__ = [
     "DLQ_HEADERS",

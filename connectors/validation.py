@@ -5,7 +5,7 @@ Where each rule runs (``docs/validation.md`` has the full list):
 
 - in the format (:mod:`connectors.contract_format`, Java, one parse per record): missing value,
   too large (the value alone), not UTF-8, not a JSON object, and every field rule of
-  :mod:`flink_jobs.schemas` (present, JSON type, domain);
+  :mod:`flink_jobs.features.contracts` (present, JSON type, domain);
 - here, as comparisons of typed columns, in the same order of reasons:
   1. ``too large`` when the key's characters added to the value's exceed :data:`MAX_RECORD_CHARS`
      (only the SQL has the key);
@@ -29,7 +29,7 @@ from datetime import timedelta
 
 from connectors.contract_format import MAX_JSON_DEPTH, MAX_RECORD_CHARS
 from connectors.sql_text import sql_string
-from flink_jobs.schemas import InputSchema
+from flink_jobs.features.contracts import InputSchema
 
 __all__ = [
     "DECIMAL_TYPE",
@@ -62,6 +62,7 @@ _KIND_TYPES = {
     "code": "STRING",
     "enum": "STRING",
     "decimal": DECIMAL_TYPE,
+    "double": "DOUBLE",
     "timestamp": "TIMESTAMP(3)",
 }
 METADATA_COLUMNS = (

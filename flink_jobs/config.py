@@ -16,7 +16,7 @@ import dataclasses
 import json
 import os
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -29,6 +29,7 @@ __all__ = [
     "MANAGED_FLINK_PROPERTIES",
     "OPEN_GROUPS",
     "PROPERTY_GROUPS",
+    "TOPICS_SOURCE_KEY",
     "AppConfig",
     "ConfigError",
     "KafkaAuth",
@@ -37,6 +38,7 @@ __all__ = [
     "PipelineConfig",
     "RunOptions",
     "SinkConfig",
+    "TopicRole",
     "TopicSpec",
     "TopicsConfig",
     "load_config",
@@ -116,14 +118,22 @@ class KafkaConfig:
     bounded: bool = False
 
 
+TopicRole = Literal["input", "dead_letter", "late_events", "features"]
+
+
 @dataclass(frozen=True)
 class TopicSpec:
-    """A topic the pipeline reads or writes; the local stack and Terraform create exactly these."""
+    """A topic the pipeline reads or writes; the local stack and Terraform create exactly these.
+
+    ``role`` says what it holds and ``owner`` whose it is (the source or feature set name; None for
+    the pipeline's dead-letter and late-events topics)."""
 
     name: str
     partitions: int
     compacted: bool = False
     retention_ms: int | None = None
+    role: TopicRole = "input"
+    owner: str | None = None
 
 
 def default_feature_topic(feature_set: str) -> str:
@@ -135,38 +145,28 @@ def default_feature_topic(feature_set: str) -> str:
 class TopicsConfig:
     """``topics`` and ``feature.topics``: topic names, and how the pipeline's topics are created.
 
-    ``partitions`` and ``retention_ms`` apply to every topic the pipeline creates (``retention_ms`` to
-    the delete-policy ones; ``profiles`` is compacted: the latest value per user is kept forever).
+    ``sources`` maps a source name (a key of the ``topics`` group, e.g. ``transactions``) to its
+    topic; a source not named there reads the topic its spec names (by default its own name).
     ``feature_topics`` maps a feature set name to its output topic; a feature set not named there
-    writes to :func:`default_feature_topic`.
+    writes to :func:`default_feature_topic`. ``partitions`` and ``retention_ms`` apply to every topic
+    the pipeline creates (``retention_ms`` to the delete-policy ones; a versioned source's topic is
+    compacted: the latest value per key is kept forever).
     """
 
-    transactions: str = "transactions"
-    clicks: str = "clicks"
-    profiles: str = "profiles"
+    sources: Mapping[str, str] = field(default_factory=dict)
     dead_letter: str = "dead-letter"
     late_events: str = "late-events"
     partitions: int = 3
     retention_ms: int = 7 * 24 * 3600 * 1000
     feature_topics: Mapping[str, str] = field(default_factory=dict)
 
+    def source_topic(self, source: str, default: str | None = None) -> str:
+        """The input topic of source ``source`` (``default``, else the source's name, if not named)."""
+        return self.sources.get(source) or default or source
+
     def feature_topic(self, feature_set: str) -> str:
         """The output topic of ``feature_set``."""
         return self.feature_topics.get(feature_set) or default_feature_topic(feature_set)
-
-    def specs(self, feature_sets: Iterable[str] = ()) -> list[TopicSpec]:
-        """Every topic of a pipeline with ``feature_sets``, ``profiles`` compacted (latest per user wins)."""
-        names = [
-            self.transactions,
-            self.clicks,
-            self.dead_letter,
-            self.late_events,
-            *(self.feature_topic(name) for name in feature_sets),
-        ]
-        return [
-            TopicSpec(self.profiles, self.partitions, compacted=True),
-            *(TopicSpec(name, self.partitions, retention_ms=self.retention_ms) for name in names),
-        ]
 
 
 @dataclass(frozen=True)
@@ -334,9 +334,6 @@ PROPERTY_GROUPS: dict[str, dict[str, _Key]] = {
         "bounded": _Key("bounded", _bool, "true or false (true: read what is there, then stop)"),
     },
     GROUP_TOPICS: {
-        "transactions": _Key("transactions", _topic, "a Kafka topic name"),
-        "clicks": _Key("clicks", _topic, "a Kafka topic name"),
-        "profiles": _Key("profiles", _topic, "a Kafka topic name"),
         "dead.letter": _Key("dead_letter", _topic, "a Kafka topic name"),
         "late.events": _Key("late_events", _topic, "a Kafka topic name"),
         "partitions": _Key("partitions", _int(1, 10_000), "an integer from 1 to 10000"),
@@ -374,6 +371,13 @@ PROPERTY_GROUPS: dict[str, dict[str, _Key]] = {
         "parallelism": _Key("parallelism", _int(1, 10_000), "an integer from 1 to 10000"),
     },
 }
+
+# Keys of the topics group other than its fixed ones: the topic of the source of that name.
+TOPICS_SOURCE_KEY = (
+    "a source name of the pipeline, e.g. transactions",
+    _topic,
+    "a Kafka topic name (default: the source's own)",
+)
 
 # Groups whose keys are names chosen by the user rather than a fixed set: key -> value form.
 OPEN_GROUPS: dict[str, tuple[str, Callable[[str], Any], str]] = {
@@ -441,6 +445,12 @@ def parse_config(document: Any, source: str = "<properties>") -> AppConfig:
     for group, cls in _GROUP_CLASSES.items():
         if group not in groups:
             continue
+        if group == GROUP_TOPICS:
+            fixed = {k: v for k, v in groups[group].items() if k in PROPERTY_GROUPS[group]}
+            named = {k: v for k, v in groups[group].items() if k not in PROPERTY_GROUPS[group]}
+            sources = _open_keys(group, named, TOPICS_SOURCE_KEY)
+            values[group] = dataclasses.replace(_build_group(group, cls, fixed), sources=sources)
+            continue
         values[group] = _build_group(group, cls, groups[group])
     topics = values.get(GROUP_TOPICS, TopicsConfig())
     if GROUP_FEATURE_TOPICS in groups:
@@ -486,7 +496,13 @@ def _group_maps(document: Any, source: str) -> dict[str, Mapping[str, Any]]:
 
 
 def _open_group(group: str, property_map: Mapping[str, Any]) -> dict[str, str]:
-    key_form, parse, expected = OPEN_GROUPS[group]
+    return _open_keys(group, property_map, OPEN_GROUPS[group])
+
+
+def _open_keys(
+    group: str, property_map: Mapping[str, Any], form: tuple[str, Callable[[str], Any], str]
+) -> dict[str, str]:
+    key_form, parse, expected = form
     result: dict[str, str] = {}
     for key, raw in property_map.items():
         if not re.fullmatch(r"[a-z][a-z0-9_]*", key):
@@ -551,6 +567,8 @@ def to_property_groups(cfg: AppConfig) -> list[dict[str, Any]]:
         if obj is None:
             continue
         property_map: dict[str, str] = {}
+        if group == GROUP_TOPICS:
+            property_map.update(cfg.topics.sources)
         for key, spec in PROPERTY_GROUPS[group].items():
             value = getattr(obj, spec.attr)
             if value is None:

@@ -17,7 +17,15 @@ from flink_jobs.features.aggregations import (
     Span,
     Sum,
 )
-from flink_jobs.features.compiler import CompiledPipeline, FeatureSpecError, compile_pipeline, validate
+from flink_jobs.features.compiler import (
+    CompiledPipeline,
+    FeatureSpecError,
+    compile_pipeline,
+    feature_query,
+    on_time_view,
+    validate,
+)
+from flink_jobs.features.contracts import Field, InputSchema
 from flink_jobs.features.feature_sets import (
     AsOf,
     Compare,
@@ -54,7 +62,9 @@ __all__ = [
     "EventFeatures",
     "FeatureSet",
     "FeatureSpecError",
+    "Field",
     "Hopping",
+    "InputSchema",
     "Last",
     "Max",
     "Min",
@@ -70,9 +80,11 @@ __all__ = [
     "WindowFeatures",
     "compile_pipeline",
     "days",
+    "feature_query",
     "hours",
     "milliseconds",
     "minutes",
+    "on_time_view",
     "seconds",
     "validate",
 ]

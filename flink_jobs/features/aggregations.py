@@ -64,14 +64,17 @@ class Count(Aggregation):
 
 @dataclass(frozen=True)
 class Sum(Aggregation):
-    """Sum of the non-null values of a decimal ``column``. Empty: NULL."""
+    """Sum of the non-null values of a decimal or double ``column`` (``DECIMAL(38, 4)``, exact; or
+    ``DOUBLE``, summed in arrival order). Empty: NULL."""
 
     numeric_only = True
 
 
 @dataclass(frozen=True)
 class Avg(Aggregation):
-    """Mean of the non-null values of a decimal ``column``, rounded half-up to 6 places. Empty: NULL."""
+    """Mean of the non-null values of a decimal ``column``, rounded half-up to 6 places; of a double
+    ``column``, a ``DOUBLE`` (its sum in arrival order over the count, so equal to an exact mean
+    within floating-point rounding). Empty: NULL."""
 
     numeric_only = True
 

@@ -36,7 +36,6 @@ from typing import TYPE_CHECKING
 from connectors.kafka_tables import dead_letter_sink_ddl, json_sink_ddl, raw_source_ddl
 from connectors.parquet_sink import parquet_sink_ddl, partition_values_sql
 from connectors.validation import (
-    DECIMAL_TYPE,
     METADATA_COLUMNS,
     TIMESTAMP_FORMAT,
     TOO_LARGE_REASON,
@@ -58,6 +57,7 @@ from flink_jobs.features.aggregations import (
     Span,
     Sum,
 )
+from flink_jobs.features.contracts import Field
 from flink_jobs.features.feature_sets import (
     EventFeatures,
     FeatureSet,
@@ -75,7 +75,6 @@ from flink_jobs.features.windows import (
     interval_sql,
     to_millis,
 )
-from flink_jobs.schemas import Field
 
 if TYPE_CHECKING:
     from pyflink.table import StatementSet, TableEnvironment
@@ -86,6 +85,8 @@ __all__ = [
     "OutputTable",
     "column_type",
     "compile_pipeline",
+    "feature_query",
+    "on_time_view",
     "output_columns",
     "source_sql",
     "validate",
@@ -209,11 +210,11 @@ def _check_aggregation(where: str, path: str, agg: Aggregation, source: Source, 
         raise FeatureSpecError(where, f"{path}.column", f"{type(agg).__name__} needs a column")
     if agg.column is not None:
         _check_column(where, f"{path}.column", source, agg.column)
-        if agg.numeric_only and _field(source, agg.column).kind != "decimal":
+        if agg.numeric_only and _field(source, agg.column).kind not in ("decimal", "double"):
             raise FeatureSpecError(
                 where,
                 f"{path}.column",
-                f"{type(agg).__name__} needs a decimal column, '{agg.column}' is "
+                f"{type(agg).__name__} needs a decimal or double column, '{agg.column}' is "
                 f"{_field(source, agg.column).kind}",
             )
     if agg.where is not None:
@@ -395,11 +396,11 @@ def validate(spec: PipelineSpec) -> None:
 def _agg_type(agg: Aggregation, source: Source) -> str:
     if isinstance(agg, Count | CountDistinct):
         return "BIGINT"
-    if isinstance(agg, Sum):
+    if isinstance(agg, Sum | Avg):
         assert agg.column is not None
-        return "DECIMAL(38, 4)" if column_type(source, agg.column) == DECIMAL_TYPE else "BIGINT"
-    if isinstance(agg, Avg):
-        return "DECIMAL(38, 6)"
+        if column_type(source, agg.column) == "DOUBLE":
+            return "DOUBLE"
+        return "DECIMAL(38, 4)" if isinstance(agg, Sum) else "DECIMAL(38, 6)"
     if isinstance(agg, Span | SecondsSinceLatest):
         return SPAN_TYPE
     if isinstance(agg, Min | Max | Last):
@@ -484,9 +485,11 @@ def _agg_sql(
     time_column: str,
     kind: str | None,
     over: str = "",
+    in_time_order: bool = False,
 ) -> str:
     """The aggregate expression of ``agg``, cast to its output type; ``over`` (e.g. ``" OVER w"``)
-    follows every aggregate call."""
+    follows every aggregate call. ``in_time_order``: the aggregate sees its rows in event-time order
+    (an unbounded OVER window), so :class:`Last` is Flink's ``LAST_VALUE``."""
     condition = _condition(agg, column_of, kind)
     out_type = _agg_type(agg, source)
     value = column_of[agg.column] if agg.column is not None else None
@@ -509,7 +512,15 @@ def _agg_sql(
         return f"MAX({_when(condition, value)}){over}"
     if isinstance(agg, CountDistinct):
         return f"COUNT(DISTINCT {_when(condition, value)}){over}"
+    if isinstance(agg, Last) and in_time_order:
+        # An unbounded OVER window accumulates its rows sorted by event time, rows of equal time in
+        # arrival order (for one key of one topic: offset order), and LAST_VALUE skips nulls. Not an
+        # event-time temporal join on a ROW_NUMBER versioned view: its deduplication drops a version
+        # that arrives after a later one, though on time (docs/benchmarks/asof-2026-12-02.md).
+        return f"CAST(LAST_VALUE({_when(condition, value)}){over} AS {out_type})"
     if isinstance(agg, Last):
+        # A window aggregation (or a bounded OVER window, whose LAST_VALUE retracts by processing
+        # time) sees rows in arrival order: order by (event time, partition, offset) as text instead.
         not_null = f"{value} IS NOT NULL" + (f" AND {condition}" if condition else "")
         tagged = f"CONCAT({_order_key(time_column)}, CAST({value} AS STRING))"
         latest = f"MAX(CASE WHEN {not_null} THEN {tagged} END){over}"
@@ -534,7 +545,7 @@ def _on_time_view(source: Source) -> str:
 
 
 def _topic(cfg: AppConfig, source: Source) -> str:
-    return str(getattr(cfg.topics, source.topic_name, source.topic_name))
+    return cfg.topics.source_topic(source.name, source.topic)
 
 
 def _watermark_delay_s(source: Source, cfg: AppConfig) -> int:
@@ -657,6 +668,22 @@ def _day_to_second(duration: timedelta) -> str:
     return f"INTERVAL '{days} {hours_:02d}:{minutes_:02d}:{secs:02d}.{millis:03d}' DAY TO SECOND(3)"
 
 
+def feature_query(fs: FeatureSet, version: str) -> str:
+    """The SELECT that computes ``fs``'s rows from the on-time views of its sources (see
+    :func:`on_time_view`), the body of the job's ``<name>_features`` view. Tests run it over bounded
+    tables of hand-written rows registered under those names (``tests/features``)."""
+    if isinstance(fs, WindowFeatures):
+        return _window_features_sql(fs, version)
+    return _event_features_sql(fs, version)
+
+
+def on_time_view(source: Source) -> str:
+    """The name of the view of ``source``'s valid, on-time events that feature queries read: the
+    contract's columns (``event_time`` column a rowtime attribute with its watermark), then
+    ``kafka_partition`` INT and ``kafka_offset`` BIGINT."""
+    return _on_time_view(source)
+
+
 def _window_features_sql(fs: WindowFeatures, version: str) -> str:
     column_of = {c: _q(c) for c in _columns(fs.source)}
     time_column = _q(fs.source.event_time)
@@ -769,7 +796,10 @@ def _event_features_sql(fs: EventFeatures, version: str) -> str:
         columns_of = {c: _q(_related_column(asof.source, c)) for c in _columns(asof.source)}
         for column in asof.columns:
             last = Last(column, column)
-            add(None, column, _agg_sql(last, asof.source, columns_of, _q(time), asof.source.name, OVER))
+            expression = _agg_sql(
+                last, asof.source, columns_of, _q(time), asof.source.name, OVER, in_time_order=True
+            )
+            add(None, column, expression)
 
     def over(range_: timedelta | None) -> str:
         bound = "UNBOUNDED" if range_ is None else interval_sql(range_)
@@ -830,6 +860,7 @@ def _archive_columns(source: Source) -> list[tuple[str, str]]:
 def compile_pipeline(spec: PipelineSpec, cfg: AppConfig) -> CompiledPipeline:
     """Validate ``spec`` and compile it, with ``cfg``'s topics, sinks and paths, into one job's SQL."""
     validate(spec)
+    spec.check_topic_names(cfg.topics)
     version = cfg.pipeline.version
     out = CompiledPipeline()
     for source in spec.sources:

@@ -19,11 +19,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from flink_jobs.config import ConfigError, TopicRole, TopicsConfig, TopicSpec
 from flink_jobs.features.aggregations import Aggregation
 from flink_jobs.features.sources import Source
 from flink_jobs.features.windows import Rolling, Window
 
-__all__ = ["AsOf", "Compare", "EventFeatures", "FeatureSet", "PipelineSpec", "Related", "WindowFeatures"]
+__all__ = [
+    "AsOf",
+    "Compare",
+    "Dataset",
+    "EventFeatures",
+    "FeatureSet",
+    "PipelineSpec",
+    "Related",
+    "WindowFeatures",
+]
 
 
 @dataclass(frozen=True)
@@ -57,7 +67,9 @@ class Related:
 @dataclass(frozen=True)
 class AsOf:
     """As-of enrichment: ``columns`` of the versioned ``source``'s version for the same key with the
-    greatest event time ``<= t`` (ties: the later record in the topic); NULL when there is none."""
+    greatest event time ``<= t`` (ties: the later record in the topic, which for one key is the one at
+    the greater offset; a key written to several partitions breaks ties in arrival order); NULL when
+    there is none. Compiled to ``LAST_VALUE`` over an unbounded OVER window (see the compiler)."""
 
     source: Source
     columns: tuple[str, ...]
@@ -111,3 +123,58 @@ class PipelineSpec:
     def feature_set_names(self) -> list[str]:
         """Names of the feature sets, in declaration order."""
         return [fs.name for fs in self.feature_sets]
+
+    def source_names(self) -> list[str]:
+        """Names of the sources, in declaration order."""
+        return [source.name for source in self.sources]
+
+    def check_topic_names(self, topics: TopicsConfig) -> None:
+        """A :class:`ConfigError` if ``topics`` names a source or feature set this pipeline lacks."""
+        fixed = " (or a fixed key: dead.letter, late.events, partitions, retention.ms)"
+        for group, what, named, known, extra in (
+            ("topics", "source", topics.sources, self.source_names(), fixed),
+            ("feature.topics", "feature set", topics.feature_topics, self.feature_set_names(), ""),
+        ):
+            for name in named:
+                if name not in known:
+                    raise ConfigError(
+                        group,
+                        name,
+                        f"pipeline '{self.name}' has no {what} named '{name}'",
+                        "one of " + ", ".join(known) + extra,
+                    )
+
+    def topics(self, topics: TopicsConfig | None = None) -> list[TopicSpec]:
+        """Every topic the pipeline reads or writes, as ``topics`` names and sizes them: the inputs
+        (a versioned source's compacted), the dead-letter and late-events topics, one per feature set."""
+        cfg = topics or TopicsConfig()
+        self.check_topic_names(cfg)
+
+        def topic(name: str, role: TopicRole, owner: str | None, compacted: bool = False) -> TopicSpec:
+            retention = None if compacted else cfg.retention_ms
+            return TopicSpec(name, cfg.partitions, compacted, retention, role, owner)
+
+        specs = [
+            topic(cfg.source_topic(s.name, s.topic), "input", s.name, compacted=s.versioned)
+            for s in self.sources
+        ]
+        specs.append(topic(cfg.dead_letter, "dead_letter", None))
+        specs.append(topic(cfg.late_events, "late_events", None))
+        specs += [topic(cfg.feature_topic(fs.name), "features", fs.name) for fs in self.feature_sets]
+        return specs
+
+    def datasets(self) -> list[Dataset]:
+        """The Parquet datasets under the offline path: one per feature set, one per archived source."""
+        found = [Dataset(f"features/{fs.name}", "features", fs.name) for fs in self.feature_sets]
+        found += [Dataset(f"events/{s.name}", "archive", s.name) for s in self.sources if s.archive]
+        return found
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A Parquet dataset of the pipeline: ``path`` below the offline path, Hive-style ``dt=``/``hr=``
+    partitions (UTC date and hour); ``kind`` is ``features`` or ``archive`` (a source's on-time events)."""
+
+    path: str
+    kind: Literal["features", "archive"]
+    owner: str

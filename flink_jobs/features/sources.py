@@ -1,7 +1,7 @@
 """Sources: an input topic, its contract, its entity key and its event time.
 
 A source is read once per job. Every record is validated against the contract
-(:mod:`flink_jobs.schemas`); invalid records go to the dead-letter topic, valid records behind the
+(:mod:`flink_jobs.features.contracts`); invalid records go to the dead-letter topic, valid records behind the
 watermark to the late-events topic, and only on-time valid records reach features and the Parquet
 archive. The watermark trails the largest event time seen by ``watermark_delay`` (per partition, the
 minimum across partitions downstream); a partition silent for ``idle_timeout`` stops holding it back.
@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flink_jobs.schemas import InputSchema
+from flink_jobs.features.contracts import InputSchema
 
 __all__ = ["Source"]
 
@@ -22,10 +22,11 @@ __all__ = ["Source"]
 class Source:
     """An input topic.
 
-    ``topic`` is the logical topic name: ``transactions``, ``clicks`` or ``profiles`` resolve through
-    the ``topics`` property group; any other name is used as the topic name itself.
+    ``topic`` is the Kafka topic it reads (default: the source's name); the ``topics`` property group
+    overrides it per deployment, keyed by the source's name.
     ``versioned`` marks a compacted topic of entity versions (latest per key wins), usable for as-of
-    enrichment. ``archive`` writes the on-time valid events to Parquet for training and backfill.
+    enrichment; the pipeline's manifest creates that topic compacted. ``archive`` writes the on-time
+    valid events to Parquet for training and backfill.
     """
 
     schema: InputSchema
@@ -49,8 +50,3 @@ class Source:
     def event_time(self) -> str:
         """The event-time column."""
         return self.schema.time_field
-
-    @property
-    def topic_name(self) -> str:
-        """The logical topic name (defaults to the source name)."""
-        return self.topic or self.schema.name

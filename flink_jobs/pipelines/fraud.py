@@ -1,7 +1,8 @@
 """The reference pipeline: fraud features, exactly as specified in ARCHITECTURE.md.
 
 Inputs ``transactions``, ``clicks`` and ``profiles`` (compacted, latest per user wins), entity
-``user_id``; every valid on-time event is also archived to Parquet.
+``user_id`` (also each record's Kafka key); every valid on-time event is also archived to Parquet.
+The input contracts come first: their rules are those of :mod:`flink_jobs.features.contracts`.
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from flink_jobs.features import (
     CountDistinct,
     Equals,
     EventFeatures,
+    Field,
     Hopping,
+    InputSchema,
     Max,
     PipelineSpec,
     Related,
@@ -29,7 +32,47 @@ from flink_jobs.features import (
     hours,
     minutes,
 )
-from flink_jobs.schemas import CLICKS, PROFILES, TRANSACTIONS
+
+CURRENCY = r"^[A-Z]{3}$"
+COUNTRY = r"^[A-Z]{2}$"
+
+TRANSACTIONS = InputSchema(
+    name="transactions",
+    key="user_id",
+    fields=(
+        Field("txn_id", "string", description="unique transaction id"),
+        Field("user_id", "string"),
+        Field("merchant_id", "string"),
+        Field("amount", "decimal", description="positive amount in the transaction currency"),
+        Field("currency", "code", pattern=CURRENCY, description="ISO 4217 code"),
+        Field("country", "code", pattern=COUNTRY, description="ISO 3166-1 alpha-2 code"),
+        Field("event_time", "timestamp"),
+    ),
+)
+
+CLICKS = InputSchema(
+    name="clicks",
+    key="user_id",
+    fields=(
+        Field("click_id", "string"),
+        Field("user_id", "string"),
+        Field("page", "string"),
+        Field("action", "enum", choices=("view", "add_to_cart", "checkout", "login")),
+        Field("event_time", "timestamp"),
+    ),
+)
+
+PROFILES = InputSchema(
+    name="profiles",
+    key="user_id",
+    fields=(
+        Field("user_id", "string"),
+        Field("home_country", "code", pattern=COUNTRY),
+        Field("risk_tier", "enum", choices=("low", "medium", "high")),
+        Field("updated_at", "timestamp"),
+    ),
+    time_field="updated_at",
+)
 
 transactions = Source(TRANSACTIONS)
 clicks = Source(CLICKS)

@@ -12,7 +12,7 @@ from dataclasses import replace
 
 from flink_jobs.features import PipelineSpec, Source
 from flink_jobs.pipelines import fraud
-from flink_jobs.schemas import TRANSACTIONS
+from flink_jobs.pipelines.fraud import TRANSACTIONS
 
 transactions = Source(TRANSACTIONS, archive=False)
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flink_jobs.config import TopicsConfig
+from flink_jobs.pipelines import input_topics, prefixed_topics
 from msk_features.generator.events import parse_instant
 from msk_features.generator.plan import GenerateSpec, build_plan
 from msk_features.generator.send import send
@@ -49,16 +50,9 @@ def preload(
     seed: int = 7,
 ) -> Preloaded:
     """Create ``prefix``-ed input topics with ``partitions`` each and send the generated records."""
-    topics = TopicsConfig(
-        transactions=f"{prefix}-transactions",
-        clicks=f"{prefix}-clicks",
-        profiles=f"{prefix}-profiles",
-        partitions=partitions,
-    )
-    names = {"transactions": topics.transactions, "clicks": topics.clicks, "profiles": topics.profiles}
-    ensure_topics(
-        endpoints.kafka_plaintext_bootstrap, [s for s in topics.specs() if s.name in names.values()]
-    )
+    topics = prefixed_topics(f"{prefix}-", partitions=partitions)
+    names = dict(topics.sources)
+    ensure_topics(endpoints.kafka_plaintext_bootstrap, input_topics(topics))
     spec = GenerateSpec(
         seed=seed,
         transactions=transactions,

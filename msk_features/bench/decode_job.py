@@ -94,7 +94,7 @@ def _kafka_source_options(cfg: AppConfig) -> dict[str, str]:
     and isolation level, bounded from the earliest offset to the latest at start."""
     return {
         "connector": "kafka",
-        "topic": cfg.topics.transactions,
+        "topic": cfg.topics.source_topic("transactions"),
         **{f"properties.{k}": v for k, v in client_properties(cfg.kafka).items()},
         "properties.group.id": cfg.kafka.consumer_group,
         "properties.isolation.level": "read_committed",

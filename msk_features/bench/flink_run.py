@@ -27,7 +27,7 @@ from typing import Literal
 from flink_jobs.config import AppConfig, TopicsConfig, to_property_groups
 from flink_jobs.environment import ENV_FLINK_OPTIONS
 from flink_jobs.job import NET_RUNTIME_PREFIX
-from flink_jobs.pipelines import get_pipeline
+from flink_jobs.pipelines import get_pipeline, output_topics
 from msk_features.bench.procstats import TreeSampler
 from msk_features.kafka_topics import ensure_topics
 from msk_features.local_properties import local_app_config
@@ -62,6 +62,8 @@ class RunSettings:
     # JVM_ARGS the JVM keeps its own defaults (full tiered JIT, as on Managed Flink), not the
     # C1-only default of short local runs (msk_features.runner.QUICK_JIT_JVM_ARGS).
     env: dict[str, str] = field(default_factory=dict)
+    # The checkout whose main.py runs (None: this one), to compare two commits side by side.
+    app_root: Path | None = None
 
 
 @dataclass
@@ -91,18 +93,16 @@ def slug(label: str) -> str:
 
 def job_config(endpoints: Endpoints, inputs: TopicsConfig, settings: RunSettings, run_id: str) -> AppConfig:
     """A config reading ``inputs``, writing to topics and a Parquet prefix of its own (``run_id``)."""
-    feature_sets = get_pipeline(settings.pipeline).feature_set_names()
+    spec = get_pipeline(settings.pipeline)
     outputs = replace(
         inputs,
+        # The preloaded inputs are the reference pipeline's; a subset pipeline reads some of them.
+        sources={name: topic for name, topic in inputs.sources.items() if name in spec.source_names()},
         dead_letter=f"{run_id}-dead-letter",
         late_events=f"{run_id}-late-events",
-        feature_topics={name: f"{run_id}-features-{name}" for name in feature_sets},
+        feature_topics={name: f"{run_id}-features-{name}" for name in spec.feature_set_names()},
     )
-    input_names = {inputs.transactions, inputs.clicks, inputs.profiles}
-    ensure_topics(
-        endpoints.kafka_plaintext_bootstrap,
-        [spec for spec in outputs.specs(feature_sets) if spec.name not in input_names],
-    )
+    ensure_topics(endpoints.kafka_plaintext_bootstrap, output_topics(outputs, settings.pipeline))
     cfg = local_app_config(
         endpoints,
         topics=outputs,
@@ -189,9 +189,10 @@ class FlinkJob:
         self.stderr = (workdir / "stderr.txt").open("w")
         self.started = time.monotonic()
         self.started_wall = time.time()
+        root = settings.app_root or REPO_ROOT
         self.process = subprocess.Popen(
-            list(argv) if argv is not None else [sys.executable, str(REPO_ROOT / "main.py")],
-            cwd=REPO_ROOT,
+            list(argv) if argv is not None else [sys.executable, str(root / "main.py")],
+            cwd=root,
             env=env,
             stdout=self.stdout,
             stderr=self.stderr,

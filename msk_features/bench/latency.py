@@ -28,6 +28,7 @@ from pathlib import Path
 from confluent_kafka import Consumer, Producer, TopicPartition
 
 from flink_jobs.config import TopicsConfig
+from flink_jobs.pipelines import input_topics, prefixed_topics
 from msk_features.bench.flink_run import FlinkJob, RunSettings, job_config, slug
 from msk_features.bench.procstats import children_of, read_sample
 from msk_features.generator.events import format_instant
@@ -112,7 +113,7 @@ class _SteadyProducer(threading.Thread):
         partitions = self.topics.partitions
         partition = rng.randrange(partitions)
         if roll < 5:
-            topic = self.topics.transactions
+            topic = self.topics.source_topic("transactions")
             txn_id = f"lt-{index}"
             value = {
                 "txn_id": txn_id,
@@ -125,7 +126,7 @@ class _SteadyProducer(threading.Thread):
             }
             self.sent_at[txn_id] = time.time()
         elif roll < 9:
-            topic = self.topics.clicks
+            topic = self.topics.source_topic("clicks")
             value = {
                 "click_id": f"lc-{index}",
                 "user_id": user,
@@ -134,7 +135,7 @@ class _SteadyProducer(threading.Thread):
                 "event_time": format_instant(self._time(topic, partition)),
             }
         else:
-            topic = self.topics.profiles
+            topic = self.topics.source_topic("profiles")
             value = {
                 "user_id": user,
                 "home_country": "DE",
@@ -228,14 +229,8 @@ def measure_latency(
 ) -> LatencyResult:
     """Run the full pipeline unbounded on fresh topics at ``rate`` events/s and time ``txn_features``."""
     run_id = f"lat-{slug(label)}-{uuid.uuid4().hex[:6]}"
-    inputs = TopicsConfig(
-        transactions=f"{run_id}-transactions",
-        clicks=f"{run_id}-clicks",
-        profiles=f"{run_id}-profiles",
-        partitions=partitions,
-    )
-    names = {inputs.transactions, inputs.clicks, inputs.profiles}
-    ensure_topics(endpoints.kafka_plaintext_bootstrap, [s for s in inputs.specs() if s.name in names])
+    inputs = prefixed_topics(f"{run_id}-", partitions=partitions)
+    ensure_topics(endpoints.kafka_plaintext_bootstrap, input_topics(inputs))
     # Every partition is busy, so no idle timeout is needed; a short one misfires when the machine
     # is loaded (a partition read late is marked idle, the watermark passes its records: late).
     settings = replace(settings, watermark_delay_s=0, idle_timeout_s=30)

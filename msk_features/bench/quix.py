@@ -75,8 +75,8 @@ def run_and_compare(
 ) -> tuple[dict[str, Any], str]:
     """Measure Quix on ``pre``'s transactions (fixed cost from ``empty``) and compare with ``ours``."""
     bootstrap = endpoints.kafka_plaintext_bootstrap
-    _, fixed_wall, fixed_cpu = run_quix(python, bootstrap, empty.topics.transactions, workdir)
-    summary, wall, cpu = run_quix(python, bootstrap, pre.topics.transactions, workdir)
+    _, fixed_wall, fixed_cpu = run_quix(python, bootstrap, empty.topics.source_topic("transactions"), workdir)
+    summary, wall, cpu = run_quix(python, bootstrap, pre.topics.source_topic("transactions"), workdir)
     events = pre.counts["transactions"]
     if summary["records"] != events or summary["late_dropped"]:
         raise AssertionError(
@@ -89,7 +89,7 @@ def run_and_compare(
         name: feature_rows_from_topic(read_topic(client, ours.topics.feature_topic(name), timeout_s=120))
         for name in ("txn_1m", "txn_1h")
     }
-    horizons = compare.close_horizons(client, pre.topics.transactions, timeout_s=120)
+    horizons = compare.close_horizons(client, pre.topics.source_topic("transactions"), timeout_s=120)
     result = compare.compare_windows(quix_rows, our_rows, horizons, GRACE_MS)
     compared = sum(part["compared"] for part in result.values())
     after = sum(part["only_ours_after_horizon"] for part in result.values())

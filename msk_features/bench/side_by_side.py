@@ -10,6 +10,9 @@ topics) since a variant can change the start-up too.
     python -m msk_features.bench.side_by_side --rounds 2 \\
         --variant default= --variant c1=JVM_ARGS=-XX:TieredStopAtLevel=1
 
+Two commits: ``git worktree add /tmp/before HEAD~1 && ln -s $PWD/target /tmp/before/target``, then
+``--variant before= --root before=/tmp/before --variant after=``.
+
 Used for docs/benchmarks/jit-2026-12-02.md.
 """
 
@@ -30,7 +33,7 @@ from msk_features.bench.flink_run import RunSettings, run_bounded
 from msk_features.bench.suite import check_outputs
 from msk_features.localstack.stack import LocalStack
 
-__all__ = ["Variant", "parse_variant"]
+__all__ = ["Variant", "parse_roots", "parse_variant"]
 
 
 @dataclass(frozen=True)
@@ -56,9 +59,30 @@ def parse_variant(text: str) -> Variant:
     return Variant(name.strip(), env)
 
 
+def parse_roots(texts: tuple[str, ...], names: set[str]) -> dict[str, Path]:
+    """``NAME=PATH`` items: the checkout each named variant runs; PATH must hold a ``main.py``."""
+    roots: dict[str, Path] = {}
+    for text in texts:
+        name, sep, path = text.partition("=")
+        if not sep or name not in names:
+            raise click.BadParameter(f"{text!r}: expected NAME=PATH with NAME one of {sorted(names)}")
+        root = Path(path).resolve()
+        if not (root / "main.py").is_file():
+            raise click.BadParameter(f"{text!r}: {root} has no main.py")
+        roots[name] = root
+    return roots
+
+
 @click.command()
 @click.option(
     "--variant", "variants", multiple=True, required=True, help="NAME=VAR=value;VAR2=value (repeat)."
+)
+@click.option(
+    "--root",
+    "roots",
+    multiple=True,
+    help="NAME=PATH: variant NAME runs PATH/main.py, another checkout (e.g. a git worktree of the "
+    "commit before a change; it needs target/ of `make package`, a symlink will do).",
 )
 @click.option("--rounds", type=click.IntRange(min=1), default=2, show_default=True)
 @click.option("--transactions", type=click.IntRange(min=100), default=100_000, show_default=True)
@@ -68,11 +92,18 @@ def parse_variant(text: str) -> Variant:
 )
 @click.option("--output", type=click.Choice(["table", "json"]), default="table", show_default=True)
 def main(
-    variants: tuple[str, ...], rounds: int, transactions: int, pipeline: str, work_dir: Path, output: str
+    variants: tuple[str, ...],
+    roots: tuple[str, ...],
+    rounds: int,
+    transactions: int,
+    pipeline: str,
+    work_dir: Path,
+    output: str,
 ) -> None:
     """Run each variant ROUNDS times, alternating, and print events per CPU-second (job CPU less
     its fixed run) with the median per variant; the first round's outputs are checked."""
     parsed = [parse_variant(v) for v in variants]
+    app_roots = parse_roots(roots, {v.name for v in parsed})
     work_dir = work_dir.resolve()  # checkpoint folders become file:// URIs
     stack = LocalStack(work_dir / "stack")
     endpoints = stack.up(topics=[])
@@ -85,7 +116,7 @@ def main(
         )
         empty = preload(endpoints, f"sbs-empty{tag}", 0, 0, 0, 1, span)
         base = RunSettings(pipeline=pipeline, offline=pipeline == "fraud")
-        settings = {v.name: replace(base, env=dict(v.env)) for v in parsed}
+        settings = {v.name: replace(base, env=dict(v.env), app_root=app_roots.get(v.name)) for v in parsed}
         events = pre.total if pipeline == "fraud" else pre.counts["transactions"]
         fixed: dict[str, float] = {}
         for v in parsed:

@@ -385,7 +385,7 @@ def _run(options: SuiteOptions, endpoints: Endpoints, say: Progress, started: fl
 
     say("consume ceiling (Kafka ConsumerPerformance)")
     ceiling = [
-        consume_ceiling(endpoints.kafka_plaintext_bootstrap, getattr(pre.topics, stream), count)
+        consume_ceiling(endpoints.kafka_plaintext_bootstrap, pre.topics.source_topic(stream), count)
         for stream, count in pre.counts.items()
     ]
     ceiling_rate = sum(c.records for c in ceiling) / sum(c.fetch_s for c in ceiling)

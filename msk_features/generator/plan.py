@@ -255,7 +255,7 @@ class GenerateSpec:
 
     def topic(self, stream: Stream) -> str:
         """The Kafka topic of ``stream``."""
-        return str(getattr(self.topics, stream))
+        return self.topics.source_topic(stream)
 
     def kind_counts(self, stream: Stream) -> dict[RecordKind, int]:
         """Exact records per kind on ``stream`` (see the module docstring for the rounding)."""

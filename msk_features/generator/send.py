@@ -110,15 +110,21 @@ class SendSummary:
 
     @classmethod
     def from_records(cls, records: Sequence[PlannedRecord]) -> SendSummary:
-        """The summary of a plan before sending (topics ordered transactions, clicks, profiles)."""
+        """The summary of a plan before sending (the generator's streams in their order, then any
+        other stream's records, e.g. another pipeline's, by stream name)."""
         summary = cls()
-        for record in sorted(records, key=lambda r: STREAMS.index(r.stream)):
+
+        def order(record: PlannedRecord) -> tuple[int, str]:
+            stream = str(record.stream)
+            return (STREAMS.index(stream) if stream in STREAMS else len(STREAMS), stream)
+
+        for record in sorted(records, key=order):
             summary.counts.setdefault(record.topic, Counter())[record.label] += 1
         return summary
 
     @property
     def topics(self) -> list[str]:
-        """Topics in the plan: transactions, clicks, profiles."""
+        """Topics in the plan, in the order of :meth:`from_records`."""
         return list(self.counts)
 
     def count(self, topic: str, kind: str) -> int:

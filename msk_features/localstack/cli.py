@@ -20,7 +20,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from flink_jobs.config import TopicsConfig
-from flink_jobs.pipelines import pipeline_topics
+from flink_jobs.pipelines import pipeline_names, topics_of
 from msk_features.cli_errors import user_errors
 
 __all__ = ["local"]
@@ -85,12 +85,19 @@ def local(verbose: bool) -> None:
     multiple=True,
     help="S3 bucket to create (repeatable) [default: msk-features-local].",
 )
+@click.option(
+    "--pipeline",
+    "pipelines",
+    multiple=True,
+    help="Pipeline whose topics to create (repeatable) [default: every pipeline in flink_jobs/pipelines].",
+)
 @_state_dir_option
-def up(partitions: int, buckets: tuple[str, ...], state_dir: Path | None) -> None:
+def up(partitions: int, buckets: tuple[str, ...], pipelines: tuple[str, ...], state_dir: Path | None) -> None:
     """Start the broker and the S3 server (or reuse running ones); create topics and buckets.
 
-    Idempotent: running, healthy processes of the state dir are reused, missing topics and buckets
-    are created. The processes keep running after this command exits; stop them with `down`.
+    The topics are those of each pipeline's manifest (`msk-features manifest NAME`). Idempotent:
+    running, healthy processes of the state dir are reused, missing topics and buckets are created.
+    The processes keep running after this command exits; stop them with `down`.
     """
     from msk_features.localstack.stack import LocalStack
 
@@ -102,10 +109,9 @@ def up(partitions: int, buckets: tuple[str, ...], state_dir: Path | None) -> Non
             spinner.update(f"{escape(message)}…")
             _console.print(f"[dim]• {escape(message)}[/]")
 
+        specs = topics_of(pipelines or pipeline_names(), TopicsConfig(partitions=partitions))
         stack = LocalStack(directory, progress=progress)
-        endpoints = stack.up(
-            topics=pipeline_topics(TopicsConfig(partitions=partitions)), buckets=list(buckets) or None
-        )
+        endpoints = stack.up(topics=specs, buckets=list(buckets) or None)
     elapsed = time.monotonic() - started_at
     _console.print(f"[green]Local stack is up[/] in {elapsed:.1f} s (state dir {escape(str(directory))}).")
     _print_status(stack.status())

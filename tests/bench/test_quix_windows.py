@@ -126,7 +126,8 @@ def test_quix_windows_match_independent_reference(
     assert len(txns) == TRANSACTIONS and len({t.partition for t in txns}) == 3
 
     options = ["--exactly-once"] if guarantee == "exactly-once" else []
-    summary = _run_quix(local_stack, sent.topics.transactions, prefix, tmp_path / "state", *options)
+    topic = sent.topics.source_topic("transactions")
+    summary = _run_quix(local_stack, topic, prefix, tmp_path / "state", *options)
     assert summary["complete"] and summary["records"] == TRANSACTIONS
     assert summary["late_dropped"] == 0
     assert summary["processing_guarantee"] == guarantee
@@ -151,7 +152,7 @@ def test_quix_windows_match_independent_reference(
     assert max(r["txn_count"] for r in quix["txn_1m"]) > 1
 
     # compare.py: accepts Quix against the full reference (every window, like ours in bounded mode) ...
-    assert close_horizons(client, sent.topics.transactions) == horizons
+    assert close_horizons(client, sent.topics.source_topic("transactions")) == horizons
     result = compare_windows(quix, reference, horizons, GRACE_MS)
     for name, rows in reference.items():
         assert result[name]["compared"] == result[name]["equal"] == len(quix[name])

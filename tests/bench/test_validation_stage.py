@@ -34,7 +34,7 @@ pytestmark = pytest.mark.unit
 CFG = AppConfig(
     run_options=RunOptions(python="main.py", jarfile="lib/pyflink-dependencies.jar"),
     kafka=KafkaConfig(bootstrap_servers="127.0.0.1:9092", consumer_group="g1", bounded=True),
-    topics=TopicsConfig(transactions="bench1-transactions"),
+    topics=TopicsConfig(sources={"transactions": "bench1-transactions"}),
 )
 
 

@@ -21,7 +21,7 @@ from connectors.kafka_tables import raw_source_ddl
 from connectors.validation import checked_view_sql, valid_columns
 from flink_jobs.config import TopicSpec
 from flink_jobs.environment import PLANNER_OPTIONS
-from flink_jobs.schemas import InputSchema
+from flink_jobs.features.contracts import InputSchema
 from msk_features.kafka_clients import librdkafka_config
 from msk_features.kafka_topics import ensure_topics
 from msk_features.localstack.stack import Endpoints

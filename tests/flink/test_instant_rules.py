@@ -14,11 +14,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from connectors.validation import MAX_AHEAD_OF_KAFKA_TIME
-from flink_jobs.schemas import INPUTS
+from flink_jobs.pipelines.fraud import PIPELINE
 from msk_features.localstack.stack import Endpoints
 from tests.flink.contract_run import checked_rows, contract_table_env
 
 pytestmark = [pytest.mark.flink, pytest.mark.integration]
+
+INPUTS = tuple(s.schema for s in PIPELINE.sources)
 
 KAFKA_TIME = datetime(2026, 11, 25, 6, 0, tzinfo=UTC)
 # The Kafka timestamp of the cases the bound must not touch: every text here is before it + 1 day.

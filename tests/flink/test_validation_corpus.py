@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import pytest
 
-from flink_jobs.schemas import INPUTS
+from flink_jobs.pipelines.fraud import PIPELINE
 from msk_features.localstack.stack import Endpoints
 from tests.flink.contract_run import checked_rows, contract_table_env
 from tests.reference.fraud import Verdict, verdict
 from tests.reliability.bad_corpus import BROKER_MESSAGE_MAX_BYTES, KAFKA_TIME, generated, hand_picked
 
 pytestmark = [pytest.mark.flink, pytest.mark.integration]
+
+INPUTS = tuple(s.schema for s in PIPELINE.sources)
 
 
 def job_verdict(reason: str | None) -> Verdict | None:

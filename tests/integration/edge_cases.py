@@ -48,6 +48,8 @@ PROFILES: list[tuple[dict | bytes, bool]] = [
     (profile("u4", t("10:00:00.000"), "GB", "low"), True),  # tie on updated_at with the next one...
     (profile("u4", t("10:00:00.000"), "IE", "high"), True),  # ...the later record in the topic wins
     (profile("u1", t("10:00:00.000"), "DE", "medium"), True),
+    (profile("u8", t("10:05:00.000"), "ES", "low"), True),
+    (profile("u8", t("10:04:45.000"), "PT", "high"), True),  # 15 s out of order: on time, T21 sees it
     (
         b'{"user_id": "u1", "home_country": "de", "risk_tier": "low", '
         b'"updated_at": "2030-01-01T00:00:00.000Z"}',
@@ -83,8 +85,10 @@ TRANSACTIONS: list[tuple[dict | bytes, bool]] = [
     (txn("T1", "u1", "10:00:00.000", "10.00", "m1"), True),  # on a 1 min and a 5 min boundary
     (txn("T2", "u1", "10:00:59.999", "5.5", "m2"), True),  # last instant of [10:00, 10:01)
     (txn("T3", "u1", "10:01:00.000", "1.25", "m1", "FR"), True),  # first instant of [10:01, 10:02)
+    (txn("T21", "u8", "10:04:50.000", "21", "m1", "PT"), True),  # PT (10:04:45), not ES (10:05)
     (txn("T4", "u1", "10:05:00.000", "2", "m3"), True),  # equal timestamps with T5
     (txn("T5", "u1", "10:05:00.000", "3", "m3"), True),
+    (txn("T22", "u8", "10:05:10.000", "22", "m1", "PT"), True),  # ES: the greatest updated_at <= t
     (txn("T6", "u1", "10:10:00.000", "4", "m4"), True),  # T1 is exactly 10 min before: included
     (txn("T7", "u1", "10:09:40.000", "0.0001", "m5"), True),  # 20 s out of order: on time
     (txn("T8", "u1", "10:09:29.000", "9", "m1"), True),  # 31 s behind: late

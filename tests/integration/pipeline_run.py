@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from flink_jobs.config import AppConfig, TopicsConfig, to_property_groups
-from flink_jobs.pipelines import get_pipeline
+from flink_jobs.pipelines import get_pipeline, input_topics, output_topics, prefixed_topics
 from msk_features.generator.plan import GenerateSpec, PlannedRecord, build_plan
 from msk_features.generator.send import send
 from msk_features.kafka_clients import librdkafka_config
@@ -27,28 +27,19 @@ class SentData:
     records: list[PlannedRecord]
 
 
-def unique_topics(prefix: str, partitions: int = 3) -> TopicsConfig:
-    """Topic names no other test uses (the broker is shared by the session)."""
-    return TopicsConfig(
-        transactions=f"{prefix}transactions",
-        clicks=f"{prefix}clicks",
-        profiles=f"{prefix}profiles",
-        dead_letter=f"{prefix}dead-letter",
-        late_events=f"{prefix}late-events",
-        partitions=partitions,
-        feature_topics={name: f"{prefix}features-{name}" for name in FEATURE_SETS},
-    )
+def unique_topics(prefix: str, partitions: int = 3, name: str = "fraud") -> TopicsConfig:
+    """Topic names of pipeline ``name`` that no other test uses (the broker is shared by the session)."""
+    return prefixed_topics(prefix, name, partitions)
 
 
 def send_records(
-    endpoints: Endpoints, records: list[PlannedRecord], prefix: str, partitions: int = 3
+    endpoints: Endpoints, records: list[PlannedRecord], prefix: str, partitions: int = 3, name: str = "fraud"
 ) -> SentData:
-    """Create ``prefix``-ed input topics and send ``records`` (their ``topic`` is the stream name)."""
-    topics = unique_topics(prefix, partitions)
-    input_names = {topics.transactions, topics.clicks, topics.profiles}
-    ensure_topics(endpoints.kafka_plaintext_bootstrap, [s for s in topics.specs() if s.name in input_names])
-    names = {"transactions": topics.transactions, "clicks": topics.clicks, "profiles": topics.profiles}
-    records = [replace(r, topic=names[r.stream]) for r in records]
+    """Create ``prefix``-ed input topics of pipeline ``name`` and send ``records`` (their ``stream``
+    is the source name; ``key``, ``value`` and ``headers`` are sent as they are)."""
+    topics = unique_topics(prefix, partitions, name)
+    ensure_topics(endpoints.kafka_plaintext_bootstrap, input_topics(topics, name))
+    records = [replace(r, topic=topics.source_topic(r.stream)) for r in records]
     send(records, librdkafka_config(endpoints.kafka_config("plaintext")), progress=False)
     return SentData(topics, records)
 
@@ -68,14 +59,12 @@ def job_config(
 ) -> tuple[AppConfig, Path]:
     """A config reading ``inputs`` and writing to ``output_prefix``-ed outputs; its properties file.
 
-    ``pipeline`` overrides fields of the ``pipeline`` property group (e.g. ``version``).
+    ``pipeline`` overrides fields of the ``pipeline`` property group (e.g. ``version``, or ``name``
+    for another pipeline than the reference one).
     """
-    outputs = unique_topics(output_prefix)
-    input_names = {outputs.transactions, outputs.clicks, outputs.profiles}
-    ensure_topics(
-        endpoints.kafka_plaintext_bootstrap,
-        [s for s in outputs.specs(FEATURE_SETS) if s.name not in input_names],
-    )
+    name = str(pipeline.get("name", "fraud"))
+    outputs = unique_topics(output_prefix, name=name)
+    ensure_topics(endpoints.kafka_plaintext_bootstrap, output_topics(outputs, name))
     topics = replace(
         inputs,
         dead_letter=outputs.dead_letter,

@@ -46,7 +46,7 @@ def test_lag_rises_with_a_burst_and_returns_to_zero(
     cfg = replace(cfg, kafka=replace(cfg.kafka, bounded=False))
     properties = tmp_path / "unbounded.json"
     properties.write_text(json.dumps(to_property_groups(cfg)))
-    inputs = [warmup.topics.transactions, warmup.topics.clicks, warmup.topics.profiles]
+    inputs = list(warmup.topics.sources.values())
     client = librdkafka_config(cfg.kafka)
     group = cfg.kafka.consumer_group
 

@@ -255,7 +255,7 @@ def txn_features(
 
 # --------------------------------------------------------------------------------------------------
 # Validity: which raw records are valid, written from ARCHITECTURE.md and the rule lists in
-# connectors/validation.py and flink_jobs/schemas.py (not from the SQL).
+# connectors/validation.py and flink_jobs/features/contracts.py (not from the SQL).
 # --------------------------------------------------------------------------------------------------
 
 MAX_RECORD_CHARS = 250_000

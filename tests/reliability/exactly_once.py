@@ -54,9 +54,7 @@ def assert_exactly_once(cfg: AppConfig, records: list[PlannedRecord]) -> Checked
         assert_same_rows(parquet_rows(cfg, feature_set), want, f"Parquet {feature_set}")
     dead = read_topic(librdkafka_config(cfg.kafka), cfg.topics.dead_letter)
     by_name = {
-        cfg.topics.transactions: "transactions",
-        cfg.topics.clicks: "clicks",
-        cfg.topics.profiles: "profiles",
+        **{topic: source for source, topic in cfg.topics.sources.items()},
     }
     got = [(by_name[t], p, o) for (t, p, o) in positions(dead, "dlq")]
     assert len(got) == len(dead), "a dead-letter record was written twice"

@@ -34,6 +34,7 @@ from confluent_kafka.admin import AdminClient, OffsetSpec
 
 from flink_jobs.config import ENV_PROPERTIES, AppConfig, to_property_groups
 from flink_jobs.environment import ENV_FLINK_OPTIONS
+from flink_jobs.pipelines import input_topics
 from msk_features.generator.plan import GenerateSpec, PlannedRecord, build_plan
 from msk_features.generator.send import send
 from msk_features.kafka_clients import librdkafka_config
@@ -316,8 +317,8 @@ def open_transaction_records(cfg: AppConfig, topics: Sequence[str]) -> int:
     return sum(end[key] - stable[key] for key in end)
 
 
-def input_topics(cfg: AppConfig) -> list[str]:
-    return [cfg.topics.transactions, cfg.topics.clicks, cfg.topics.profiles]
+def input_topic_names(cfg: AppConfig) -> list[str]:
+    return list(cfg.topics.sources.values())
 
 
 def wait_caught_up(cfg: AppConfig, job: JobProcess, timeout_s: float = 300.0) -> None:
@@ -331,7 +332,7 @@ def wait_caught_up(cfg: AppConfig, job: JobProcess, timeout_s: float = 300.0) ->
         if not job.alive():
             raise AssertionError(f"the job stopped ({job.popen.returncode}):\n{job.output_tail()}")
         try:
-            rows = consumer_lag(client, cfg.kafka.consumer_group, input_topics(cfg), timeout_s=10)
+            rows = consumer_lag(client, cfg.kafka.consumer_group, input_topic_names(cfg), timeout_s=10)
             if rows and all(row.lag == 0 for row in rows):
                 return
         except Exception:
@@ -410,9 +411,8 @@ def prepare_run(
     checkpoint plus a restart, far below the broker's maximum (15 min).
     """
     topics = unique_topics(prefix)
-    inputs = {topics.transactions, topics.clicks, topics.profiles}
-    ensure_topics(endpoints.kafka_plaintext_bootstrap, [s for s in topics.specs() if s.name in inputs])
-    names = {"transactions": topics.transactions, "clicks": topics.clicks, "profiles": topics.profiles}
+    ensure_topics(endpoints.kafka_plaintext_bootstrap, input_topics(topics))
+    names = dict(topics.sources)
     records = [replace(r, topic=names[r.stream]) for r in build_plan(spec)]
     cfg, _ = job_config(
         endpoints, topics, f"{prefix}out-", tmp, checkpoint_interval_ms=checkpoint_interval_ms

@@ -35,6 +35,7 @@ from typing import Any
 import pytest
 from confluent_kafka import Producer
 
+from flink_jobs.pipelines import input_topics
 from msk_features.generator.plan import GenerateSpec, build_plan
 from msk_features.kafka_clients import librdkafka_config
 from msk_features.kafka_topics import ensure_topics
@@ -172,10 +173,8 @@ def _event(value: bytes) -> dict[str, Any]:
 def bad_run(local_stack: Endpoints, built_package: Path, tmp_path_factory: pytest.TempPathFactory):
     records = interleaved()
     topics = unique_topics("bad-", partitions=1)
-    names = {"transactions": topics.transactions, "clicks": topics.clicks, "profiles": topics.profiles}
-    ensure_topics(
-        local_stack.kafka_plaintext_bootstrap, [s for s in topics.specs() if s.name in names.values()]
-    )
+    names = dict(topics.sources)
+    ensure_topics(local_stack.kafka_plaintext_bootstrap, input_topics(topics))
     produce(local_stack, records, names)
     cfg, properties = job_config(local_stack, topics, "bad-out-", tmp_path_factory.mktemp("bad"))
     run = run_job(properties, timeout_s=900)

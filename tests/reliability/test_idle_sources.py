@@ -43,6 +43,7 @@ import pytest
 from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer, TopicPartition
 
 from flink_jobs.config import ENV_PROPERTIES, AppConfig, to_property_groups
+from flink_jobs.pipelines import input_topics
 from msk_features.kafka_clients import librdkafka_config
 from msk_features.kafka_topics import ensure_topics
 from msk_features.lag import consumer_lag
@@ -239,10 +240,8 @@ def setup(
     """Topics for one run with the first batch in them, and the unbounded job's config."""
     prefix = f"idle-{scenario}-{idle_s}-"
     topics = unique_topics(prefix, partitions=2 if scenario == "partition" else 1)
-    names = {"transactions": topics.transactions, "clicks": topics.clicks, "profiles": topics.profiles}
-    ensure_topics(
-        local_stack.kafka_plaintext_bootstrap, [s for s in topics.specs() if s.name in names.values()]
-    )
+    names = dict(topics.sources)
+    ensure_topics(local_stack.kafka_plaintext_bootstrap, input_topics(topics))
     records = send(local_stack, events(scenario) + closers(), names)
     cfg, _ = job_config(
         local_stack,
@@ -274,7 +273,7 @@ def test_outputs_complete_with_the_idle_timeout_and_stall_without(
     readers = {
         name: CommittedReader(cfg, cfg.topics.feature_topic(name)) for name in ("txn_1m", "txn_features")
     }
-    inputs = [cfg.topics.transactions, cfg.topics.clicks, cfg.topics.profiles]
+    inputs = list(cfg.topics.sources.values())
     try:
         with unbounded_job(cfg, tmp_path / "short") as job:
             expected = expected_outputs(records, cfg.pipeline.version, timedelta(seconds=WATERMARK_DELAY_S))
@@ -294,7 +293,7 @@ def test_outputs_complete_with_the_idle_timeout_and_stall_without(
     readers = {
         name: CommittedReader(cfg, cfg.topics.feature_topic(name)) for name in ("txn_1m", "txn_features")
     }
-    inputs = [cfg.topics.transactions, cfg.topics.clicks, cfg.topics.profiles]
+    inputs = list(cfg.topics.sources.values())
     try:
         with unbounded_job(cfg, tmp_path / "huge") as job:
             wait_for_zero_lag(job, cfg, inputs, APPEAR_TIMEOUT_S)

@@ -63,6 +63,8 @@ def property_table() -> str:
     for attr, spec in unquote(local_values["property_keys"]).items():
         for key_attr, key in spec["keys"].items():
             lines.append(f"| `{attr}.{key_attr}` | `{spec['group']}` | `{key}` |")
+    for attr, group in unquote(local_values["open_keys"]).items():
+        lines.append(f"| `{attr}` (map: source -> topic) | `{group}` | the source name |")
     for attr, group in unquote(local_values["open_groups"]).items():
         lines.append(f"| `{attr}` (map: feature set -> topic) | `{group}` | the feature set name |")
     return "\n".join(lines) + "\n"

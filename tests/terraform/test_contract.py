@@ -1,16 +1,21 @@
-"""The contract between the Terraform flink_app module and the Python properties loader.
+"""The contract between the Terraform flink_app module and the Python properties loader and specs.
 
-flink_jobs/config.py declares the property groups and keys it reads (``PROPERTY_GROUPS``, plus the
-open group ``feature.topics`` in ``OPEN_GROUPS``). The Terraform side is one typed variable,
-``application_properties`` (modules/flink_app/modules/properties/variables.tf, mirrored verbatim in
-modules/flink_app/variables.tf), and the table ``local.property_keys`` that maps its attributes to
-group ids and keys. These tests fail when either side changes alone:
+flink_jobs/config.py declares the property groups and keys it reads (``PROPERTY_GROUPS``, the open
+group ``feature.topics`` in ``OPEN_GROUPS``, and the open keys of the ``topics`` group, one per
+source, ``TOPICS_SOURCE_KEY``). The Terraform side is one typed variable, ``application_properties``
+(modules/flink_app/modules/properties/variables.tf, mirrored verbatim in modules/flink_app/variables.tf),
+the tables ``local.property_keys`` / ``open_groups`` / ``open_keys`` that map its attributes to group
+ids and keys, and the pipeline's manifest (``msk-features manifest``), which gives the sources and
+feature sets. These tests fail when either side changes alone:
 
 * static (python-hcl2, always): variable attributes == table entries == loader groups/keys, minus the
   offline ``s3.*`` keys that only local S3 servers use (and that must still exist in the loader);
+* manifests: every committed ``terraform/**/<pipeline>.manifest.json`` equals
+  ``flink_jobs.features.manifest.manifest(get_pipeline(<pipeline>))``;
 * rendered (Terraform CLI, no provider needed: the properties module is pure): the property groups
   Terraform writes for several inputs parse with ``flink_jobs.config.parse_config`` and carry the
-  values put in, and the topics Terraform derives equal ``TopicsConfig.specs(feature_sets)``.
+  values put in, and the topics Terraform derives equal
+  ``flink_jobs.pipelines.pipeline_topics(cfg.topics, cfg.pipeline.name)``.
 """
 
 from __future__ import annotations
@@ -22,10 +27,27 @@ from pathlib import Path
 
 import pytest
 
-from flink_jobs.config import OPEN_GROUPS, PROPERTY_GROUPS, TopicsConfig, parse_config
-from flink_jobs.pipelines import get_pipeline
+from flink_jobs.config import (
+    GROUP_TOPICS,
+    OPEN_GROUPS,
+    PROPERTY_GROUPS,
+    TOPICS_SOURCE_KEY,
+    TopicsConfig,
+    parse_config,
+)
+from flink_jobs.features.manifest import manifest
+from flink_jobs.pipelines import get_pipeline, pipeline_topics
 
-from .hcl import MODULES, PROPERTIES_MODULE, TfType, blocks, module_locals, unquote, variable_type
+from .hcl import (
+    EXAMPLES,
+    MODULES,
+    PROPERTIES_MODULE,
+    TERRAFORM,
+    TfType,
+    module_locals,
+    unquote,
+    variable_type,
+)
 
 pytestmark = pytest.mark.terraform
 
@@ -39,27 +61,37 @@ TERRAFORM_EXCLUDED = {
 }
 
 
-def terraform_side() -> tuple[TfType, dict, dict]:
+def terraform_side() -> tuple[TfType, dict, dict, dict]:
     var_type = variable_type(PROPERTIES_MODULE / "variables.tf", "application_properties")
     local_values = module_locals(PROPERTIES_MODULE / "main.tf")
-    return var_type, unquote(local_values["property_keys"]), unquote(local_values["open_groups"])
+    return (
+        var_type,
+        unquote(local_values["property_keys"]),
+        unquote(local_values["open_groups"]),
+        unquote(local_values["open_keys"]),
+    )
 
 
-def loader_side() -> tuple[set[tuple[str, str]], set[str]]:
+def loader_side() -> tuple[set[tuple[str, str]], set[str], set[str]]:
+    """The loader's fixed (group, key) pairs, its open groups, and the fixed groups with open keys
+    (only ``topics``: a key that is not fixed there names a source, ``TOPICS_SOURCE_KEY``)."""
     keys = {(group, key) for group, spec in PROPERTY_GROUPS.items() for key in spec}
-    return keys, set(OPEN_GROUPS)
+    open_keys = {GROUP_TOPICS} if TOPICS_SOURCE_KEY else set()
+    return keys, set(OPEN_GROUPS), open_keys
 
 
 def contract_problems(
     var_type: TfType,
     property_keys: dict,
     open_groups: dict,
+    open_keys: dict,
     loader_keys: set[tuple[str, str]],
     loader_open: set[str],
+    loader_open_keys: set[str],
 ) -> list[str]:
-    """Every mismatch between the Terraform variable, its mapping table and the loader."""
+    """Every mismatch between the Terraform variable, its mapping tables and the loader."""
     problems = []
-    mapped = set(property_keys) | set(open_groups)
+    mapped = set(property_keys) | set(open_groups) | set(open_keys)
     if var_type.attr_names != mapped:
         problems.append(f"variable groups {sorted(var_type.attr_names)} != mapped groups {sorted(mapped)}")
     for attr, spec in property_keys.items():
@@ -70,7 +102,7 @@ def contract_problems(
                     f"group {attr}: variable keys {sorted(group_type.attr_names)} "
                     f"!= mapped keys {sorted(spec['keys'])}"
                 )
-    for attr in open_groups:
+    for attr in [*open_groups, *open_keys]:
         if attr in var_type.attr_names and (var_type.attr(attr).kind, var_type.attr(attr).element) != (
             "map",
             TfType("string"),
@@ -92,6 +124,10 @@ def contract_problems(
         )
     if set(open_groups.values()) != loader_open:
         problems.append(f"open groups {sorted(open_groups.values())} != loader's {sorted(loader_open)}")
+    if set(open_keys.values()) != loader_open_keys:
+        problems.append(
+            f"groups with open keys {sorted(open_keys.values())} != loader's {sorted(loader_open_keys)}"
+        )
     return problems
 
 
@@ -109,20 +145,28 @@ def test_flink_app_variable_is_the_properties_variable():
 
 def test_contract_check_fails_when_one_side_changes():
     """The comparison above is not vacuous: a key added or dropped on either side is reported."""
-    var_type, property_keys, open_groups = terraform_side()
-    loader_keys, loader_open = loader_side()
-    assert not contract_problems(var_type, property_keys, open_groups, loader_keys, loader_open)
+    var_type, property_keys, open_groups, open_keys = terraform_side()
+    loader_keys, loader_open, loader_open_keys = loader_side()
 
-    loader_plus = loader_keys | {("kafka", "client.rack")}
+    def problems_with(**changes) -> list[str]:
+        args = {
+            "var_type": var_type,
+            "property_keys": property_keys,
+            "open_groups": open_groups,
+            "open_keys": open_keys,
+            "loader_keys": loader_keys,
+            "loader_open": loader_open,
+            "loader_open_keys": loader_open_keys,
+        }
+        return contract_problems(**{**args, **changes})
+
+    assert not problems_with()
     assert any(
-        "kafka/client.rack" in p
-        for p in contract_problems(var_type, property_keys, open_groups, loader_plus, loader_open)
+        "kafka/client.rack" in p for p in problems_with(loader_keys=loader_keys | {("kafka", "client.rack")})
     )
-
-    loader_minus = loader_keys - {("pipeline", "parallelism")}
     assert any(
         "pipeline/parallelism" in p
-        for p in contract_problems(var_type, property_keys, open_groups, loader_minus, loader_open)
+        for p in problems_with(loader_keys=loader_keys - {("pipeline", "parallelism")})
     )
 
     table_minus = {
@@ -130,10 +174,49 @@ def test_contract_check_fails_when_one_side_changes():
         "kafka": {**property_keys["kafka"], "keys": dict(property_keys["kafka"]["keys"])},
     }
     del table_minus["kafka"]["keys"]["group_id"]
-    problems = contract_problems(var_type, table_minus, open_groups, loader_keys, loader_open)
+    problems = problems_with(property_keys=table_minus)
     assert any("kafka/group.id" in p for p in problems) and any("group kafka" in p for p in problems)
 
-    assert contract_problems(var_type, property_keys, open_groups, loader_keys, loader_open | {"extra.open"})
+    assert problems_with(loader_open=loader_open | {"extra.open"})
+    # The topics group's source keys: the loader dropping them, or the table losing source_topics.
+    assert any("open keys" in p for p in problems_with(loader_open_keys=set()))
+    assert any("source_topics" in p for p in problems_with(open_keys={}))
+    # The old fixed source keys would be reported as keys the loader does not read.
+    table_plus = {
+        **property_keys,
+        "topics": {
+            **property_keys["topics"],
+            "keys": {**property_keys["topics"]["keys"], "profiles": "profiles"},
+        },
+    }
+    assert any("topics/profiles" in p for p in problems_with(property_keys=table_plus))
+
+
+# --------------------------------------------------------------------------------------------------
+# The committed manifests
+# --------------------------------------------------------------------------------------------------
+
+MANIFEST_FILES = sorted(p for p in TERRAFORM.rglob("*.manifest.json") if ".terraform" not in p.parts)
+
+
+def test_every_example_reads_a_committed_manifest():
+    for example in ("provisioned", "serverless"):
+        main = (EXAMPLES / example / "main.tf").read_text()
+        assert 'manifest = jsondecode(file("${path.module}/fraud.manifest.json"))' in main, example
+        assert (EXAMPLES / example / "fraud.manifest.json") in MANIFEST_FILES
+
+
+@pytest.mark.parametrize("path", MANIFEST_FILES, ids=lambda p: str(p.relative_to(TERRAFORM)))
+def test_committed_manifest_is_current(path: Path):
+    """A spec change without regenerating the file Terraform reads fails here."""
+    pipeline = path.name.removesuffix(".manifest.json")
+    expected = json.loads(json.dumps(manifest(get_pipeline(pipeline))))
+    committed = json.loads(path.read_text(encoding="utf-8"))
+    rel = path.relative_to(TERRAFORM.parent)
+    assert committed == expected, (
+        f"{rel} is not the manifest of pipeline '{pipeline}': run "
+        f"`msk-features manifest {pipeline} -o {rel}` and commit the result"
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -157,7 +240,8 @@ CASES = {
         "scram_secret_arn": SCRAM_SECRET_ARN,
         "application_properties": {
             "kafka": {"auth": "scram", "group_id": "g1"},
-            "topics": {"transactions": "txns", "partitions": 6, "retention_ms": -1},
+            "topics": {"partitions": 6, "retention_ms": -1},
+            "source_topics": {"transactions": "txns"},
             "kafka_sink": {"delivery_guarantee": "at-least-once"},
             "feature_topics": {"txn_1m": "online-txn-1m", "session": "online-sessions"},
         },
@@ -186,9 +270,6 @@ CASES = {
                 "bounded": True,
             },
             "topics": {
-                "transactions": "t",
-                "clicks": "c",
-                "profiles": "p",
                 "dead_letter": "dl",
                 "late_events": "le",
                 "partitions": 12,
@@ -208,25 +289,39 @@ CASES = {
                 "checkpoint_interval_ms": 30000,
                 "parallelism": 4,
             },
+            "source_topics": {"transactions": "t", "clicks": "c", "profiles": "p"},
             "feature_topics": {"txn_features": "scoring-vector"},
         },
     },
+    # One source's topic renamed (the versioned one), nothing else.
+    "source_override": {
+        "bootstrap_servers": "b-1.example:9098",
+        "application_properties": {"source_topics": {"profiles": "user-profiles"}},
+    },
 }
-# The reference pipeline's feature sets, as the Python side declares them.
-FEATURE_SETS = get_pipeline("fraud").feature_set_names()
+# The reference pipeline, as the Python side declares it, and its manifest (what Terraform reads).
+PIPELINE = get_pipeline("fraud")
+MANIFEST = json.loads(json.dumps(manifest(PIPELINE)))
+
+
+def write_manifest(directory: Path, document: dict | None = None) -> str:
+    """Write ``document`` (the fraud manifest by default) into ``directory``; the HCL that reads it."""
+    (directory / "fraud.manifest.json").write_text(json.dumps(document or MANIFEST))
+    return 'jsondecode(file("${path.module}/fraud.manifest.json"))'
 
 
 @pytest.fixture(scope="module")
 def rendered(tf_no_provider, tmp_path_factory) -> dict[str, dict]:
     """Apply a root module that instantiates the properties module once per case; return the outputs."""
     work = tmp_path_factory.mktemp("properties-contract")
+    manifest_hcl = write_manifest(work)
     lines = []
     for name, args in CASES.items():
         lines.append(f'module "{name}" {{')
         lines.append(f'  source = "{PROPERTIES_MODULE}"')
         for key, value in args.items():
             lines.append(f"  {key} = jsondecode({json.dumps(json.dumps(value))})")
-        lines.append(f"  feature_sets = {json.dumps(FEATURE_SETS)}")
+        lines.append(f"  manifest = {manifest_hcl}")
         lines.append("}")
         lines.append(f'output "{name}" {{')
         lines.append(f"  value = module.{name}")
@@ -260,12 +355,21 @@ def test_rendered_properties_parse_with_the_loader(rendered, case):
     assert out["consumer_group"] == cfg.kafka.consumer_group
     assert out["transactional_id_prefix"] == cfg.sink.transactional_id_prefix
     assert out["kafka_auth"] == cfg.kafka.auth
-    assert out["input_topics"] == [cfg.topics.transactions, cfg.topics.clicks, cfg.topics.profiles]
-    specs = cfg.topics.specs(FEATURE_SETS)
-    assert [(t["name"], t["partitions"], t["compacted"], t["retention_ms"]) for t in out["topics"]] == [
-        (s.name, s.partitions, s.compacted, s.retention_ms) for s in specs
-    ]
-    assert sorted(out["output_topics"] + out["input_topics"]) == sorted(s.name for s in specs)
+    # The topics the job will use (Python, from the rendered properties) are Terraform's, in order.
+    assert cfg.pipeline.name == out["pipeline"] == MANIFEST["pipeline"]
+    specs = pipeline_topics(cfg.topics, cfg.pipeline.name)
+    assert [
+        (t["name"], t["partitions"], t["compacted"], t["retention_ms"], t["role"], t["owner"])
+        for t in out["topics"]
+    ] == [(s.name, s.partitions, s.compacted, s.retention_ms, s.role, s.owner) for s in specs]
+    assert out["input_topics"] == [s.name for s in specs if s.role == "input"]
+    assert out["output_topics"] == [s.name for s in specs if s.role != "input"]
+    assert out["source_topics"] == {
+        s.name: cfg.topics.source_topic(s.name, s.topic) for s in PIPELINE.sources
+    }
+    assert out["feature_topics"] == {
+        name: cfg.topics.feature_topic(name) for name in PIPELINE.feature_set_names()
+    }
     assert out["checkpoint_interval_ms"] == cfg.pipeline.checkpoint_interval_ms
     assert out["parallelism"] == cfg.pipeline.parallelism
 
@@ -281,7 +385,11 @@ def test_rendered_defaults(rendered):
     assert cfg.offline is not None and cfg.offline.path == "s3a://lake-bucket/msk-flink-features"
     assert cfg.offline.s3_endpoint is None and cfg.offline.s3_access_key is None
     assert cfg.pipeline.checkpoint_interval_ms == 60_000 and cfg.pipeline.parallelism == 1
-    assert cfg.topics == TopicsConfig()
+    # Every source's topic is written explicitly (the manifest's); nothing else differs from the defaults.
+    assert cfg.topics == TopicsConfig(sources={s["name"]: s["topic"] for s in MANIFEST["sources"]})
+    assert pipeline_topics(cfg.topics, "fraud") == pipeline_topics(TopicsConfig(), "fraud")
+    # With default topic properties Terraform's topics are the manifest's, value for value.
+    assert rendered["defaults"]["topics"] == MANIFEST["topics"]
     assert rendered["defaults"]["offline_bucket"] == "lake-bucket"
     assert rendered["defaults"]["offline_prefix"] == "msk-flink-features"
 
@@ -297,16 +405,39 @@ def test_rendered_scram_and_feature_topics(rendered):
     assert cfg.topics.feature_topic("txn_1m") == "online-txn-1m"
     assert cfg.topics.feature_topic("txn_1h") == "features-txn-1h"
     assert cfg.topics.retention_ms == -1 and cfg.topics.partitions == 6
+    assert cfg.topics.source_topic("transactions") == "txns" and out["input_topics"][0] == "txns"
     assert cfg.sink.delivery_guarantee == "at-least-once"
+
+
+def test_rendered_source_topic_override(rendered):
+    """source_topics renames a source's topic: the topics group names it, the loader reads it, and
+    the job's topics, IAM's input list and topic creation all use it instead of the manifest's."""
+    out = rendered["source_override"]
+    assert out["property_groups"]["topics"]["profiles"] == "user-profiles"
+    cfg = parse_config(json.loads(out["application_properties_json"]), source="source_override")
+    assert cfg.topics.sources["profiles"] == "user-profiles"
+    assert cfg.topics.source_topic("profiles") == "user-profiles"
+    specs = pipeline_topics(cfg.topics, "fraud")
+    (profiles,) = [s for s in specs if s.owner == "profiles"]
+    assert (profiles.name, profiles.compacted, profiles.retention_ms) == ("user-profiles", True, None)
+    assert out["input_topics"] == ["transactions", "clicks", "user-profiles"]
+    assert "profiles" not in {t["name"] for t in out["topics"]}
+    assert out["source_topics"] == {
+        "transactions": "transactions",
+        "clicks": "clicks",
+        "profiles": "user-profiles",
+    }
 
 
 def test_rendered_every_key_covers_the_whole_table(rendered):
     """With every attribute set, Terraform writes every (group, key) of its mapping table."""
-    _, property_keys, open_groups = terraform_side()
+    _, property_keys, open_groups, open_keys = terraform_side()
     groups = rendered["every_key"]["property_groups"]
     written = {(g, k) for g, m in groups.items() for k in m}
     table = {(spec["group"], key) for spec in property_keys.values() for key in spec["keys"].values()}
-    assert written - {(g, k) for g, k in written if g in open_groups.values()} == table
+    sources = {(group, s.name) for group in open_keys.values() for s in PIPELINE.sources}
+    assert sources <= written
+    assert written - {(g, k) for g, k in written if g in open_groups.values()} - sources == table
     cfg = parse_config(rendered["every_key"]["application_properties"])
     assert cfg.run_options.py_files == "extra.zip"
     assert cfg.kafka.bounded is True and cfg.kafka.starting_offsets == "group-offsets"
@@ -314,38 +445,92 @@ def test_rendered_every_key_covers_the_whole_table(rendered):
     assert rendered["every_key"]["offline_prefix"] == "prefix/sub"
 
 
+def plan_properties_module(tf_no_provider, directory: Path, body: str, document: dict | None = None):
+    """``terraform plan`` of a root module holding one instance of the properties module, with
+    ``body`` as its arguments and ``document`` (the fraud manifest by default) as its manifest."""
+    manifest_hcl = write_manifest(directory, document)
+    (directory / "main.tf").write_text(
+        f'module "p" {{\n  source   = "{PROPERTIES_MODULE}"\n  manifest = {manifest_hcl}\n'
+        + textwrap.indent(textwrap.dedent(body).strip(), "  ")
+        + "\n}\n"
+    )
+    data_dir: Path = directory / ".tf-data"
+    init = tf_no_provider.run(["init", "-input=false", "-no-color"], cwd=directory, data_dir=data_dir)
+    assert init.returncode == 0, init.stderr
+    return tf_no_provider.run(["plan", "-input=false", "-no-color"], cwd=directory, data_dir=data_dir)
+
+
 def test_invalid_properties_are_refused_by_terraform(tf_no_provider, tmp_path):
     """The variable's validations reject what the loader would reject at start."""
-    (tmp_path / "main.tf").write_text(
-        textwrap.dedent(
-            f"""
-            module "p" {{
-              source            = "{PROPERTIES_MODULE}"
-              bootstrap_servers = "b:9098"
-              application_properties = {{
-                kafka_sink = {{ transaction_timeout_ms = 3600000 }}
-              }}
-            }}
-            """
-        )
-    )
-    data_dir: Path = tmp_path / ".tf-data"
-    tf_no_provider.run(["init", "-input=false", "-no-color"], cwd=tmp_path, data_dir=data_dir)
-    proc: subprocess.CompletedProcess = tf_no_provider.run(
-        ["plan", "-input=false", "-no-color"], cwd=tmp_path, data_dir=data_dir
+    proc: subprocess.CompletedProcess = plan_properties_module(
+        tf_no_provider,
+        tmp_path,
+        """
+        bootstrap_servers = "b:9098"
+        application_properties = {
+          kafka_sink = { transaction_timeout_ms = 3600000 }
+        }
+        """,
     )
     assert proc.returncode != 0
     assert "transaction_timeout_ms must be from 1000 to 900000" in proc.stderr
 
 
-def test_flink_app_feature_sets_default_is_the_reference_pipeline() -> None:
-    """The module's default feature sets (topics the role may write) are the fraud pipeline's."""
-    (block,) = [
-        body
-        for name, body in blocks(MODULES / "flink_app" / "variables.tf", "variable")
-        if name == "feature_sets"
-    ]
-    assert unquote(block["default"]) == FEATURE_SETS
+def test_the_manifest_is_enough(tf_no_provider, tmp_path):
+    """The manifest is the only pipeline input: the module plans with it and defaults elsewhere."""
+    proc = plan_properties_module(tf_no_provider, tmp_path, 'bootstrap_servers = "b:9098"')
+    assert proc.returncode == 0, proc.stderr
+
+
+MANIFEST_OTHER_FORMAT = {**MANIFEST, "format": 2}
+MANIFEST_RENAMED_FEATURE_TOPIC = {
+    **MANIFEST,
+    "feature_sets": [
+        {**MANIFEST["feature_sets"][0], "topic": "online-txn-1m"},
+        *MANIFEST["feature_sets"][1:],
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("properties", "document", "message"),
+    [
+        ("{}", MANIFEST_OTHER_FORMAT, "The manifest's format is not 1"),
+        ("{}", {"format": 1}, "must be the decoded output of `msk-features manifest`"),
+        ("{}", MANIFEST_RENAMED_FEATURE_TOPIC, "feature set topics are not the defaults"),
+        (
+            '{ source_topics = { payments = "payments" } }',
+            None,
+            "source_topics keys must be source names of the manifest's pipeline",
+        ),
+        (
+            '{ feature_topics = { txn_1d = "features-1d" } }',
+            None,
+            "feature_topics keys must be feature set names of the manifest's pipeline",
+        ),
+        ('{ source_topics = { profiles = "bad topic!" } }', None, "must be Kafka topic names"),
+        ('{ pipeline = { name = "other" } }', None, "pipeline.name must be null or the manifest's pipeline"),
+    ],
+    ids=[
+        "format-2",
+        "not-a-manifest",
+        "renamed-feature-topic-in-file",
+        "unknown-source",
+        "unknown-feature-set",
+        "bad-topic-name",
+        "other-pipeline",
+    ],
+)
+def test_manifest_mismatches_are_refused(tf_no_provider, tmp_path, properties, document, message):
+    """What the job would refuse at start (or what would make IAM disagree with it) fails the plan."""
+    proc = plan_properties_module(
+        tf_no_provider,
+        tmp_path,
+        f'bootstrap_servers = "b:9098"\napplication_properties = {properties}',
+        document,
+    )
+    assert proc.returncode != 0
+    assert message in " ".join(proc.stderr.split()), proc.stderr
 
 
 @pytest.mark.parametrize(
@@ -357,22 +542,11 @@ def test_flink_app_feature_sets_default_is_the_reference_pipeline() -> None:
 )
 def test_literal_passwords_are_refused(tf_no_provider, tmp_path, kafka):
     """Terraform state and the properties are readable: a password must be a secret reference."""
-    (tmp_path / "main.tf").write_text(
-        textwrap.dedent(
-            f"""
-            module "p" {{
-              source = "{PROPERTIES_MODULE}"
-              application_properties = jsondecode({json.dumps(json.dumps({"kafka": kafka}))})
-            }}
-            """
-        )
+    proc = plan_properties_module(
+        tf_no_provider,
+        tmp_path,
+        f"application_properties = jsondecode({json.dumps(json.dumps({'kafka': kafka}))})",
     )
-    data_dir = tmp_path / ".tf-data"
-    assert (
-        tf_no_provider.run(["init", "-input=false", "-no-color"], cwd=tmp_path, data_dir=data_dir).returncode
-        == 0
-    )
-    proc = tf_no_provider.run(["plan", "-input=false", "-no-color"], cwd=tmp_path, data_dir=data_dir)
     assert proc.returncode != 0
     assert "take a secret reference" in " ".join(proc.stderr.split())
     # (Terraform's diagnostic echoes the refused value: it is in the caller's configuration anyway.)

@@ -107,7 +107,7 @@ def test_flink_2_2_users_require_aws_6_40(path):
 @pytest.mark.parametrize("name", EXAMPLE_NAMES)
 def test_examples_require_terraform_with_mock_providers(name):
     terraform_block = load(EXAMPLES / name / "versions.tf")["terraform"][0]
-    assert unquote(terraform_block["required_version"]) == ">= 1.7"
+    assert unquote(terraform_block["required_version"]) == ">= 1.9"
 
 
 def test_examples_share_one_vpc_definition():

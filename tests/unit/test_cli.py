@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from flink_jobs.config import parse_config
 from flink_jobs.job import build_pipeline
+from flink_jobs.pipelines import pipeline_names
 from msk_features.cli import EXAMPLE_PROPERTIES, main
 
 pytestmark = pytest.mark.unit
@@ -48,7 +49,7 @@ def test_sql_uses_the_properties_given(runner: CliRunner, tmp_path: Path) -> Non
         (
             ["sql", "frod"],
             "property group 'pipeline', key 'name': unknown pipeline 'frod' "
-            "(expected one of fraud, fraud_windows)",
+            f"(expected one of {', '.join(pipeline_names())})",
         ),
         (["run", "fraud", "--properties", "missing.json"], "no properties file at missing.json"),
     ],

@@ -51,6 +51,8 @@ CFG = parse_config(
         {"PropertyGroupId": "feature.topics", "PropertyMap": {"txn_1m": "online.txn-1m"}},
     ]
 )
+# The same without the fraud pipeline's feature topic override: for the small test pipelines below.
+CFG_PLAIN = dataclasses.replace(CFG, topics=dataclasses.replace(CFG.topics, feature_topics={}))
 
 
 def pipeline_with(*feature_sets: object) -> PipelineSpec:
@@ -130,7 +132,7 @@ INVALID: list[tuple[str, PipelineSpec, str]] = [
     (
         "sum of a string",
         pipeline_with(window(aggregations=(Sum("s", "merchant_id"),))),
-        "feature set 'txn_1h', field 'aggregations[0].column': Sum needs a decimal column, "
+        "feature set 'txn_1h', field 'aggregations[0].column': Sum needs a decimal or double column, "
         "'merchant_id' is string",
     ),
     (
@@ -244,7 +246,7 @@ def test_cumulate_and_a_new_feature_set_in_a_few_lines() -> None:
         window=Cumulate(size=minutes(10), step=minutes(2)),
         aggregations=(Count("clicks"), Last("last_page", "page")),
     )
-    compiled = compile_pipeline(pipeline_with(clicks_10m), CFG)
+    compiled = compile_pipeline(pipeline_with(clicks_10m), CFG_PLAIN)
     sql = compiled.sql()
     assert (
         "CUMULATE(TABLE `clicks_on_time`, DESCRIPTOR(`event_time`), "
@@ -283,10 +285,12 @@ def test_topics_and_sinks_come_from_properties() -> None:
         "session": "features-session",
         "txn_features": "features-txn-features",
     }
-    names = [spec.name for spec in pipeline_topics(CFG.topics)]
+    names = [(spec.name, spec.role, spec.compacted) for spec in pipeline_topics(CFG.topics)]
     assert names == [
-        "profiles", "transactions", "clicks", "dead-letter", "late-events",
-        "online.txn-1m", "features-txn-1h", "features-session", "features-txn-features",
+        ("transactions", "input", False), ("clicks", "input", False), ("profiles", "input", True),
+        ("dead-letter", "dead_letter", False), ("late-events", "late_events", False),
+        ("online.txn-1m", "features", False), ("features-txn-1h", "features", False),
+        ("features-session", "features", False), ("features-txn-features", "features", False),
     ]  # fmt: skip
     sql = compiled.sql()
     assert "'scan.watermark.idle-timeout' = '60 s'" in sql
@@ -297,7 +301,7 @@ def test_topics_and_sinks_come_from_properties() -> None:
 def test_source_spec_overrides_the_watermark_properties() -> None:
     strict = dataclasses.replace(fraud.transactions, watermark_delay=seconds(5), idle_timeout=seconds(10))
     spec = PipelineSpec("test", (strict,), (dataclasses.replace(fraud.txn_1m, source=strict),))
-    sql = compile_pipeline(spec, CFG).sql()
+    sql = compile_pipeline(spec, CFG_PLAIN).sql()
     assert (
         "rowtime - INTERVAL '0 00:00:05' DAY TO SECOND" in sql
         and "'scan.watermark.idle-timeout' = '10 s'" in sql
@@ -309,7 +313,7 @@ def test_related_window_and_filters_compile() -> None:
         fraud.clicks, Rolling(hours(1)), (Count("checkouts_1h", where=Equals("action", "checkout")),)
     )
     fs = dataclasses.replace(fraud.txn_features, related=(*fraud.txn_features.related, checkouts))
-    sql = compile_pipeline(pipeline_with(fs), CFG).sql()
+    sql = compile_pipeline(pipeline_with(fs), CFG_PLAIN).sql()
     assert "COUNT(CASE WHEN event_kind = 'clicks' AND `clicks__action` = 'checkout' THEN 1 END) OVER w" in sql
     assert "RANGE BETWEEN INTERVAL '1' HOUR PRECEDING AND CURRENT ROW" in sql
 

@@ -241,7 +241,7 @@ def test_counts_exactly_as_asked(spec: GenerateSpec, expected: dict[str, dict[st
 
 
 def test_topic_names_come_from_the_topics_config() -> None:
-    topics = TopicsConfig(transactions="tx-in", clicks="clicks-in", profiles="profiles-in")
+    topics = TopicsConfig(sources={"transactions": "tx-in", "clicks": "clicks-in", "profiles": "profiles-in"})
     records = build_plan(GenerateSpec.from_total(50, topics=topics))
     assert {r.topic for r in records} == {"tx-in", "clicks-in", "profiles-in"}
     assert {(r.topic, r.stream) for r in records} == {
@@ -728,7 +728,9 @@ def test_cli_dry_run_uses_properties_and_writes_jsonl(runner: CliRunner, tmp_pat
             span=timedelta(seconds=90),
             start=datetime(2026, 1, 1, tzinfo=UTC),
             watermark_delay=timedelta(seconds=10),
-            topics=TopicsConfig(transactions="tx-in", clicks="clicks-in", profiles="profiles-in"),
+            topics=TopicsConfig(
+                sources={"transactions": "tx-in", "clicks": "clicks-in", "profiles": "profiles-in"}
+            ),
         )
     )
     assert [line["value"] for line in lines] == [r.value.decode() for r in expected]

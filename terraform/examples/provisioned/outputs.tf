@@ -34,7 +34,7 @@ output "lake_bucket_name" {
 }
 
 output "topics" {
-  description = "The topics `msk-features topics apply` creates (name, partitions, compacted, retention_ms)."
+  description = "The topics `msk-features topics apply` creates (name, partitions, compacted, retention_ms, role, owner): fraud.manifest.json's, as the application properties name them."
   value       = module.flink_app.topics
 }
 

@@ -60,6 +60,10 @@ module "flink_app" {
   msk_cluster_arn   = module.msk.cluster_arn
   bootstrap_servers = module.msk.bootstrap_brokers_by_auth["iam"]
 
+  # The pipeline's sources and feature sets, hence its topics: `msk-features manifest fraud -o
+  # fraud.manifest.json` writes this file (tests/terraform fails when it is stale).
+  manifest = jsondecode(file("${path.module}/fraud.manifest.json"))
+
   application_properties = {
     kafka    = { auth = "iam" }
     pipeline = { parallelism = var.parallelism }

@@ -1,6 +1,6 @@
 terraform {
-  # mock_provider in tests/*.tftest.hcl needs 1.7.
-  required_version = ">= 1.7"
+  # mock_provider in tests/*.tftest.hcl needs 1.7; flink_app's cross-variable validations need 1.9.
+  required_version = ">= 1.9"
 
   required_providers {
     aws = {

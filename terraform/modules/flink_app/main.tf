@@ -5,7 +5,7 @@ module "properties" {
   bootstrap_servers       = var.bootstrap_servers
   offline_path            = var.lake_bucket_name == null ? null : "s3a://${var.lake_bucket_name}/${trim(var.lake_prefix, "/")}"
   transactional_id_prefix = var.name
-  feature_sets            = var.feature_sets
+  manifest                = var.manifest
   scram_secret_arn        = try(var.scram_secret.arn, null)
 }
 

@@ -43,19 +43,34 @@ output "application_properties_json" {
   value       = module.properties.application_properties_json
 }
 
+output "pipeline" {
+  description = "The pipeline the application runs (the manifest's)."
+  value       = module.properties.pipeline
+}
+
 output "topics" {
-  description = "Every topic the pipeline needs (name, partitions, compacted, retention_ms)."
+  description = "Every topic the pipeline needs (name, partitions, compacted, retention_ms, role, owner), in the order of flink_jobs.pipelines.pipeline_topics."
   value       = module.properties.topics
 }
 
 output "input_topics" {
-  description = "Topics the job reads (the consumer-lag alarms watch these)."
+  description = "Topics the job reads, one per source of the manifest (the consumer-lag alarms watch these)."
   value       = module.properties.input_topics
 }
 
 output "output_topics" {
-  description = "Topics the job writes."
+  description = "Topics the job writes: dead-letter, late-events and one per feature set of the manifest."
   value       = module.properties.output_topics
+}
+
+output "source_topics" {
+  description = "Source name -> the topic the job reads for it."
+  value       = module.properties.source_topics
+}
+
+output "feature_topics" {
+  description = "Feature set name -> the topic the job writes its features to."
+  value       = module.properties.feature_topics
 }
 
 output "consumer_group" {

@@ -6,8 +6,9 @@ variable "application_properties" {
     deployment defaults here (IAM auth, a 60 s checkpoint interval, parallelism 1). The offline
     group's s3.* keys exist only for local S3 servers and are deliberately absent.
     null bootstrap_servers, offline.path and kafka_sink.transactional_id_prefix take the cluster's
-    endpoint, s3a://<lake bucket>/<lake prefix> and the application name. Validated in
-    modules/properties.
+    endpoint, s3a://<lake bucket>/<lake prefix> and the application name. source_topics (source
+    name -> topic) and feature_topics (feature set name -> topic) rename the manifest's topics;
+    null pipeline.name is the manifest's pipeline. Validated in modules/properties.
   EOT
   type = object({
     run_options = optional(object({
@@ -31,9 +32,6 @@ variable "application_properties" {
       bounded                 = optional(bool, false)
     }), {})
     topics = optional(object({
-      transactions = optional(string, "transactions")
-      clicks       = optional(string, "clicks")
-      profiles     = optional(string, "profiles")
       dead_letter  = optional(string, "dead-letter")
       late_events  = optional(string, "late-events")
       partitions   = optional(number, 3)
@@ -48,13 +46,14 @@ variable "application_properties" {
       path = optional(string)
     }), {})
     pipeline = optional(object({
-      name                    = optional(string, "fraud")
+      name                    = optional(string)
       version                 = optional(string)
       watermark_delay_seconds = optional(number)
       idle_timeout_seconds    = optional(number)
       checkpoint_interval_ms  = optional(number, 60000)
       parallelism             = optional(number, 1)
     }), {})
+    source_topics  = optional(map(string), {})
     feature_topics = optional(map(string), {})
   })
   default = {}
@@ -144,10 +143,14 @@ variable "bootstrap_servers" {
   type        = string
 }
 
-variable "feature_sets" {
-  description = "Feature sets of the pipeline; each writes to a topic the role may write to."
-  type        = list(string)
-  default     = ["txn_1m", "txn_1h", "session", "txn_features"]
+variable "manifest" {
+  description = "The pipeline's manifest, decoded: jsondecode(file(\"<pipeline>.manifest.json\")), written by `msk-features manifest <pipeline> -o FILE`. Its sources and feature sets give the topics the role may read and write, the topics output and the topics property group; format 1 only. Validated in modules/properties."
+  type        = any
+
+  validation {
+    condition     = try(var.manifest.format, null) == 1
+    error_message = "The manifest's format is not 1 (the only format this module reads): regenerate it with `msk-features manifest <pipeline> -o FILE` from the checkout whose zip is deployed, or update the module."
+  }
 }
 
 variable "parallelism_per_kpu" {

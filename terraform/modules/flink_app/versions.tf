@@ -1,5 +1,6 @@
 terraform {
-  required_version = ">= 1.5"
+  # modules/properties validates variables against each other (1.9).
+  required_version = ">= 1.9"
 
   required_providers {
     aws = {

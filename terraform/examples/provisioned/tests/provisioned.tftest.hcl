@@ -119,6 +119,17 @@ run "provisioned_stack" {
     error_message = "Broker logs must go to the module's CloudWatch log group."
   }
 
+  # Topics and permissions come from fraud.manifest.json (tests/terraform holds it equal to the
+  # Python spec): with the default topic properties, Terraform's topics are exactly the manifest's.
+  assert {
+    condition     = jsonencode(output.topics) == jsonencode(jsondecode(file("fraud.manifest.json")).topics)
+    error_message = "The topics output must equal the manifest's topics (names, order, partitions, compaction, retention, role, owner)."
+  }
+  assert {
+    condition     = module.flink_app.input_topics == [for s in jsondecode(file("fraud.manifest.json")).sources : s.topic] && module.flink_app.pipeline == "fraud"
+    error_message = "The application reads the manifest's sources' topics, in order (and the consumer-lag alarms watch them)."
+  }
+
   # The application.
   assert {
     condition     = output.runtime_environment == var.flink_runtime_environment
@@ -143,7 +154,7 @@ run "provisioned_stack" {
 
   # Alarms.
   assert {
-    condition     = length(module.monitoring.consumer_lag_alarm_names) == 6 && length(module.monitoring.flink_alarm_names) == 5
-    error_message = "Expected 6 consumer-lag alarms (3 input topics x 2 metrics) and 5 Flink alarms."
+    condition     = length(module.monitoring.consumer_lag_alarm_names) == 2 * length(jsondecode(file("fraud.manifest.json")).sources) && length(module.monitoring.flink_alarm_names) == 5
+    error_message = "Expected 2 consumer-lag alarms per input topic of the manifest (6 for fraud's 3 sources) and 5 Flink alarms."
   }
 }

@@ -39,6 +39,8 @@ variables {
   subnet_ids               = ["subnet-0aaaaaaaaaaaaaaaa", "subnet-0bbbbbbbbbbbbbbbb"]
   broker_security_group_id = "sg-0bbbbbbbbbbbbbbbb"
   egress_https_cidr_blocks = ["10.42.0.0/16"]
+  # The reference pipeline's manifest (tests/terraform holds it equal to the Python spec).
+  manifest = jsondecode(file("../../examples/serverless/fraud.manifest.json"))
 }
 
 run "iam_defaults" {
@@ -81,6 +83,20 @@ run "iam_defaults" {
     error_message = "IAM auth: egress to the brokers' security group on 9098 only."
   }
 
+  # The topics: with the default topics properties, exactly the manifest's list (same order, sizes).
+  assert {
+    condition     = jsonencode(output.topics) == jsonencode(var.manifest.topics)
+    error_message = "With default topic properties the module's topics must equal the manifest's topics."
+  }
+  assert {
+    condition     = output.input_topics == [for s in var.manifest.sources : s.topic] && output.pipeline == "fraud"
+    error_message = "The input topics are the manifest's sources' topics, in order; the pipeline is the manifest's."
+  }
+  assert {
+    condition     = module.properties.property_groups["topics"] == { "transactions" = "transactions", "clicks" = "clicks", "profiles" = "profiles", "dead.letter" = "dead-letter", "late.events" = "late-events", "partitions" = "3", "retention.ms" = "604800000" }
+    error_message = "The topics group names every source's topic and the fixed keys."
+  }
+
   # Least privilege: kafka-cluster actions on exactly the cluster, topics, group and transactional ids.
   assert {
     condition = toset(flatten([for s in data.aws_iam_policy_document.this.statement : s.resources if s.sid == "KafkaReadInputTopics"])) == toset([
@@ -121,6 +137,89 @@ run "iam_defaults" {
     condition     = [for s in data.aws_iam_policy_document.this.statement : s.sid if contains(s.resources, "*")] == ["VpcNetworkInterfaces"]
     error_message = "Only the EC2 network-interface statement of VPC mode may have a * resource."
   }
+}
+
+run "source_topic_override" {
+  command = plan
+
+  variables {
+    application_properties = {
+      source_topics  = { profiles = "user-profiles" }
+      feature_topics = { txn_1m = "online-txn-1m" }
+    }
+  }
+
+  assert {
+    condition     = module.properties.property_groups["topics"]["profiles"] == "user-profiles" && module.properties.property_groups["feature.topics"] == tomap({ txn_1m = "online-txn-1m" })
+    error_message = "source_topics goes into the topics group under the source name, feature_topics into feature.topics."
+  }
+  assert {
+    condition     = output.input_topics == ["transactions", "clicks", "user-profiles"] && output.source_topics["profiles"] == "user-profiles"
+    error_message = "The renamed source topic replaces the manifest's, in the same position."
+  }
+  assert {
+    condition     = output.topics[2].name == "user-profiles" && output.topics[2].compacted == true && output.topics[2].retention_ms == null && output.topics[2].owner == "profiles"
+    error_message = "The versioned source's renamed topic stays compacted, without retention."
+  }
+  assert {
+    condition = toset(flatten([for s in data.aws_iam_policy_document.this.statement : s.resources if s.sid == "KafkaReadInputTopics"])) == toset([
+      "arn:aws:kafka:us-east-1:123456789012:topic/features/uuid-1/transactions",
+      "arn:aws:kafka:us-east-1:123456789012:topic/features/uuid-1/clicks",
+      "arn:aws:kafka:us-east-1:123456789012:topic/features/uuid-1/user-profiles",
+    ])
+    error_message = "The role may read the renamed topic instead of the manifest's."
+  }
+  assert {
+    condition     = contains(flatten([for s in data.aws_iam_policy_document.this.statement : s.resources if s.sid == "KafkaWriteOutputTopics"]), "arn:aws:kafka:us-east-1:123456789012:topic/features/uuid-1/online-txn-1m")
+    error_message = "The role may write the renamed feature topic."
+  }
+}
+
+run "another_pipeline" {
+  command = plan
+
+  # The module is not tied to the fraud pipeline: any manifest gives its own topics and permissions.
+  variables {
+    manifest = {
+      format   = 1
+      pipeline = "orders"
+      sources = [
+        { name = "orders", topic = "orders-v2", versioned = false },
+        { name = "customers", topic = "customers", versioned = true },
+      ]
+      feature_sets = [{ name = "order_1m", topic = "features-order-1m" }]
+    }
+  }
+
+  assert {
+    condition     = output.input_topics == ["orders-v2", "customers"] && output.output_topics == ["dead-letter", "late-events", "features-order-1m"]
+    error_message = "Inputs are the manifest's sources' topics; outputs the dead letter, late events and one per feature set."
+  }
+  assert {
+    condition     = [for t in output.topics : t.compacted] == [false, true, false, false, false] && output.topics[1].retention_ms == null
+    error_message = "Only the versioned source's topic is compacted."
+  }
+  assert {
+    condition     = module.properties.property_groups["pipeline"]["name"] == "orders" && module.properties.property_groups["topics"]["orders"] == "orders-v2" && module.properties.property_groups["topics"]["customers"] == "customers"
+    error_message = "The pipeline name and the source topics come from the manifest."
+  }
+  assert {
+    condition = toset(flatten([for s in data.aws_iam_policy_document.this.statement : s.resources if s.sid == "KafkaReadInputTopics"])) == toset([
+      "arn:aws:kafka:us-east-1:123456789012:topic/features/uuid-1/orders-v2",
+      "arn:aws:kafka:us-east-1:123456789012:topic/features/uuid-1/customers",
+    ])
+    error_message = "The role may read exactly the manifest's input topics."
+  }
+}
+
+run "manifest_format_must_be_1" {
+  command = plan
+
+  variables {
+    manifest = { format = 2, pipeline = "fraud", sources = [], feature_sets = [] }
+  }
+
+  expect_failures = [var.manifest]
 }
 
 run "scram_auth_no_kafka_cluster_iam" {

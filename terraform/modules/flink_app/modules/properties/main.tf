@@ -1,5 +1,6 @@
-# Pure module (no resources, no provider): turns the typed variable into the property groups that
-# flink_jobs/config.py reads, and derives from them what IAM, monitoring and topic creation need.
+# Pure module (no resources, no provider): turns the typed variable and the pipeline's manifest into
+# the property groups that flink_jobs/config.py reads, and derives from them what IAM, monitoring and
+# topic creation need (the topics, as flink_jobs.pipelines.pipeline_topics computes them).
 
 locals {
   # Variable attribute -> (property group id, property key): exactly the groups and keys of
@@ -35,9 +36,6 @@ locals {
     topics = {
       group = "topics"
       keys = {
-        transactions = "transactions"
-        clicks       = "clicks"
-        profiles     = "profiles"
         dead_letter  = "dead.letter"
         late_events  = "late.events"
         partitions   = "partitions"
@@ -76,7 +74,31 @@ locals {
     feature_topics = "feature.topics"
   }
 
+  # Open keys of a fixed group (flink_jobs.config.TOPICS_SOURCE_KEY): attribute -> group id. Each
+  # key is a source name of the pipeline, its value that source's topic.
+  open_keys = {
+    source_topics = "topics"
+  }
+
   p = var.application_properties
+  m = var.manifest
+
+  # The pipeline's sources and feature sets (manifest order) with the topics the job will use:
+  # a source reads source_topics[name], else the manifest's topic for it; a feature set writes
+  # feature_topics[name], else features-<name with _ as -> (flink_jobs.config.default_feature_topic).
+  sources = [
+    for s in local.m.sources : {
+      name      = s.name
+      topic     = lookup(local.p.source_topics, s.name, s.topic)
+      versioned = tobool(s.versioned)
+    }
+  ]
+  feature_sets = [
+    for fs in local.m.feature_sets : {
+      name  = fs.name
+      topic = lookup(local.p.feature_topics, fs.name, "features-${replace(fs.name, "_", "-")}")
+    }
+  ]
 
   scram_secret_ref = var.scram_secret_arn == null ? { username = null, password = null } : {
     username = "secretsmanager:${var.scram_secret_arn}:username"
@@ -98,7 +120,9 @@ locals {
     offline = {
       path = try(coalesce(local.p.offline.path, var.offline_path), null)
     }
-    pipeline = local.p.pipeline
+    pipeline = merge(local.p.pipeline, {
+      name = coalesce(local.p.pipeline.name, local.m.pipeline)
+    })
   }
 
   fixed_groups = {
@@ -106,8 +130,12 @@ locals {
       for a, key in spec.keys : key => tostring(local.values[attr][a]) if local.values[attr][a] != null
     }
   }
+  # Every source's topic is written (not only the renamed ones), so the job reads exactly the topics
+  # the role may read even where the code's default for a source differs from the manifest's.
+  source_topic_keys = { for s in local.sources : s.name => s.topic }
   property_groups = merge(
     { for group, property_map in local.fixed_groups : group => property_map if length(property_map) > 0 },
+    { (local.open_keys.source_topics) = merge(local.fixed_groups[local.open_keys.source_topics], local.source_topic_keys) },
     length(local.p.feature_topics) > 0 ? { (local.open_groups.feature_topics) = local.p.feature_topics } : {},
   )
 
@@ -119,20 +147,40 @@ locals {
     }
   ]
 
-  # Topics, as flink_jobs.config.TopicsConfig.specs(feature_sets) computes them.
-  feature_topics = [
-    for name in var.feature_sets : lookup(local.p.feature_topics, name, "features-${replace(name, "_", "-")}")
+  # Topics, in the order and with the values of flink_jobs.pipelines.pipeline_topics: the inputs in
+  # source order (a versioned source's compacted, without retention), the dead-letter and
+  # late-events topics, one topic per feature set.
+  input_specs = [
+    for s in local.sources : {
+      name         = s.topic
+      partitions   = local.p.topics.partitions
+      compacted    = s.versioned
+      retention_ms = s.versioned ? null : local.p.topics.retention_ms
+      role         = "input"
+      owner        = s.name
+    }
   ]
-  input_topics  = [local.p.topics.transactions, local.p.topics.clicks, local.p.topics.profiles]
-  output_topics = concat([local.p.topics.dead_letter, local.p.topics.late_events], local.feature_topics)
-  topic_specs = concat(
-    [{ name = local.p.topics.profiles, partitions = local.p.topics.partitions, compacted = true, retention_ms = null }],
+  output_specs = concat(
     [
-      for name in concat([local.p.topics.transactions, local.p.topics.clicks], local.output_topics) : {
-        name = name, partitions = local.p.topics.partitions, compacted = false, retention_ms = local.p.topics.retention_ms
+      for topic in [
+        { name = local.p.topics.dead_letter, role = "dead_letter" },
+        { name = local.p.topics.late_events, role = "late_events" },
+      ] : merge(topic, { partitions = local.p.topics.partitions, compacted = false, retention_ms = local.p.topics.retention_ms, owner = null })
+    ],
+    [
+      for fs in local.feature_sets : {
+        name         = fs.topic
+        partitions   = local.p.topics.partitions
+        compacted    = false
+        retention_ms = local.p.topics.retention_ms
+        role         = "features"
+        owner        = fs.name
       }
     ],
   )
+  topic_specs   = concat(local.input_specs, local.output_specs)
+  input_topics  = [for t in local.input_specs : t.name]
+  output_topics = [for t in local.output_specs : t.name]
 
   offline_match = local.values.offline.path == null ? null : regex("^s3a://([^/]+)/?(.*)$", local.values.offline.path)
 }

@@ -19,6 +19,11 @@ output "property_keys" {
   value       = local.property_keys
 }
 
+output "open_keys" {
+  description = "Variable attribute -> the fixed property group whose other keys it fills (source_topics: the topics group, one key per source)."
+  value       = local.open_keys
+}
+
 output "kafka_auth" {
   description = "The Kafka auth mode the job uses (plaintext, scram, mtls or iam)."
   value       = local.p.kafka.auth
@@ -34,19 +39,34 @@ output "transactional_id_prefix" {
   value       = local.values.kafka_sink.transactional_id_prefix
 }
 
+output "pipeline" {
+  description = "The pipeline the properties run (pipeline.name, the manifest's pipeline)."
+  value       = local.values.pipeline.name
+}
+
 output "input_topics" {
-  description = "The topics the job reads: transactions, clicks, profiles."
+  description = "The topics the job reads: one per source of the manifest, in its order (source_topics renames them)."
   value       = local.input_topics
 }
 
 output "output_topics" {
-  description = "The topics the job writes: dead-letter, late-events and one per feature set."
+  description = "The topics the job writes: dead-letter, late-events and one per feature set of the manifest."
   value       = local.output_topics
 }
 
 output "topics" {
-  description = "Every topic the pipeline needs, with partitions, compaction and retention (profiles compacted)."
+  description = "Every topic the pipeline needs (name, partitions, compacted, retention_ms, role, owner), as flink_jobs.pipelines.pipeline_topics lists them: a versioned source's topic is compacted, without retention."
   value       = local.topic_specs
+}
+
+output "source_topics" {
+  description = "Source name -> the topic the job reads for it (written to the topics group)."
+  value       = local.source_topic_keys
+}
+
+output "feature_topics" {
+  description = "Feature set name -> the topic the job writes its features to."
+  value       = { for fs in local.feature_sets : fs.name => fs.topic }
 }
 
 output "offline_bucket" {

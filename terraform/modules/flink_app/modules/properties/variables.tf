@@ -5,6 +5,10 @@ variable "application_properties" {
     (or an omitted attribute) leaves a key out, so the loader's default applies; a few keys have
     deployment defaults here (IAM auth, a 60 s checkpoint interval, parallelism 1). The offline
     group's s3.* keys exist only for local S3 servers and are deliberately absent.
+    The pipeline's sources and feature sets come from var.manifest: source_topics (source name ->
+    topic, keys of the topics group) and feature_topics (feature set name -> topic, the
+    feature.topics group) rename their topics and must name sources and feature sets of the
+    manifest; pipeline.name null means the manifest's pipeline.
   EOT
   type = object({
     run_options = optional(object({
@@ -28,9 +32,6 @@ variable "application_properties" {
       bounded                 = optional(bool, false)
     }), {})
     topics = optional(object({
-      transactions = optional(string, "transactions")
-      clicks       = optional(string, "clicks")
-      profiles     = optional(string, "profiles")
       dead_letter  = optional(string, "dead-letter")
       late_events  = optional(string, "late-events")
       partitions   = optional(number, 3)
@@ -45,13 +46,14 @@ variable "application_properties" {
       path = optional(string)
     }), {})
     pipeline = optional(object({
-      name                    = optional(string, "fraud")
+      name                    = optional(string)
       version                 = optional(string)
       watermark_delay_seconds = optional(number)
       idle_timeout_seconds    = optional(number)
       checkpoint_interval_ms  = optional(number, 60000)
       parallelism             = optional(number, 1)
     }), {})
+    source_topics  = optional(map(string), {})
     feature_topics = optional(map(string), {})
   })
   default = {}
@@ -110,6 +112,62 @@ variable "application_properties" {
     condition     = alltrue([for name in keys(var.application_properties.feature_topics) : can(regex("^[a-z][a-z0-9_]*$", name))])
     error_message = "feature_topics keys must be feature set names (lower case letters, digits, _)."
   }
+  validation {
+    # The job rejects a name its pipeline lacks at compile time; refuse it at plan time instead.
+    condition     = alltrue([for name in keys(var.application_properties.source_topics) : contains(try([for s in var.manifest.sources : s.name], []), name)])
+    error_message = "source_topics keys must be source names of the manifest's pipeline (manifest.sources[*].name)."
+  }
+  validation {
+    condition     = alltrue([for name in keys(var.application_properties.feature_topics) : contains(try([for fs in var.manifest.feature_sets : fs.name], []), name)])
+    error_message = "feature_topics keys must be feature set names of the manifest's pipeline (manifest.feature_sets[*].name)."
+  }
+  validation {
+    condition = alltrue([
+      for topic in concat(
+        values(var.application_properties.source_topics),
+        values(var.application_properties.feature_topics),
+        [var.application_properties.topics.dead_letter, var.application_properties.topics.late_events],
+      ) : can(regex("^[A-Za-z0-9._-]{1,249}$", topic))
+    ])
+    error_message = "Topic names (source_topics, feature_topics, topics.dead_letter, topics.late_events) must be Kafka topic names: 1 to 249 of A-Z a-z 0-9 . _ -."
+  }
+  validation {
+    condition     = var.application_properties.pipeline.name == null || var.application_properties.pipeline.name == try(var.manifest.pipeline, null)
+    error_message = "pipeline.name must be null or the manifest's pipeline (manifest.pipeline): the topics and IAM permissions are that pipeline's."
+  }
+}
+
+variable "manifest" {
+  description = <<-EOT
+    The pipeline's manifest, decoded: jsondecode(file("<pipeline>.manifest.json")), the file that
+    `msk-features manifest <pipeline> -o FILE` writes. Its sources (name, topic, versioned) and
+    feature sets (name) define the topics the job reads and writes; their names and sizes here come
+    from application_properties (source_topics, feature_topics, topics.*), as in the job. Only
+    format 1 is read.
+  EOT
+  type        = any
+
+  validation {
+    condition     = try(var.manifest.format, null) == 1
+    error_message = "The manifest's format is not 1 (the only format this module reads): regenerate it with `msk-features manifest <pipeline> -o FILE` from the checkout whose zip is deployed, or update the module."
+  }
+  validation {
+    # Checked only for format 1 (another format gets the message above alone).
+    condition = try(var.manifest.format, null) != 1 || try(
+      can(regex("^[a-z][a-z0-9_]*$", var.manifest.pipeline)) && length(var.manifest.sources) > 0 && alltrue([
+        for s in var.manifest.sources :
+        can(regex("^[a-z][a-z0-9_]*$", s.name)) && can(regex("^[A-Za-z0-9._-]{1,249}$", s.topic)) && can(tobool(s.versioned))
+      ]) && alltrue([for fs in var.manifest.feature_sets : can(regex("^[a-z][a-z0-9_]*$", fs.name))]),
+      false,
+    )
+    error_message = "The manifest must be the decoded output of `msk-features manifest` (pipeline, sources[] with name, topic and versioned, feature_sets[] with name)."
+  }
+  validation {
+    # Terraform names a feature set's topic as the job does (feature_topics, else features-<name>),
+    # not from the file: a manifest written with renamed topics would disagree with the deployment.
+    condition     = try(var.manifest.format, null) != 1 || alltrue([for fs in try(var.manifest.feature_sets, []) : try(fs.topic == "features-${replace(fs.name, "_", "-")}", false)])
+    error_message = "The manifest's feature set topics are not the defaults (features-<name>): write it without --properties and rename topics with application_properties.feature_topics."
+  }
 }
 
 variable "bootstrap_servers" {
@@ -128,12 +186,6 @@ variable "transactional_id_prefix" {
   description = "The Kafka sinks' transactional id prefix when application_properties.kafka_sink.transactional_id_prefix is null (must be unique per application on the cluster, e.g. the application name)."
   type        = string
   default     = "msk-flink-features"
-}
-
-variable "feature_sets" {
-  description = "The feature sets the pipeline writes (their topics are feature_topics[name] or features-<name> with _ as -)."
-  type        = list(string)
-  default     = ["txn_1m", "txn_1h", "session", "txn_features"]
 }
 
 variable "scram_secret_arn" {

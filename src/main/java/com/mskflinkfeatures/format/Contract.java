@@ -31,6 +31,8 @@ import java.util.regex.PatternSyntaxException;
  *   <li>{@code decimal}: a JSON number whose canonical text ({@link java.math.BigDecimal#toString})
  *       is a plain decimal with at most 14 integer and 4 fraction digits, greater than zero; typed
  *       {@code DECIMAL(18, 4)};
+ *   <li>{@code double}: a JSON number (integer, fraction or exponent) whose nearest {@code double}
+ *       is finite; typed {@code DOUBLE} (the nearest value, as {@link Double#parseDouble} rounds);
  *   <li>{@code code}: a JSON string that {@code pattern} (Java regex) matches as a whole;
  *   <li>{@code enum}: a JSON string equal to one of {@code choices};
  *   <li>{@code timestamp}: a JSON string {@code YYYY-MM-DDTHH:MM:SS.mmmZ} naming a real instant
@@ -45,6 +47,7 @@ public final class Contract implements Serializable {
     public enum Kind {
         STRING,
         DECIMAL,
+        DOUBLE,
         CODE,
         ENUM,
         TIMESTAMP
@@ -76,8 +79,12 @@ public final class Contract implements Serializable {
             this.choiceSet = new LinkedHashSet<>(choices);
             this.missingReason = "missing field: " + name;
             this.wrongTypeReason =
-                    "wrong type: " + name + " must be a JSON " + (kind == Kind.DECIMAL ? "number" : "string");
+                    "wrong type: " + name + " must be a JSON " + (isNumber(kind) ? "number" : "string");
             this.domainReason = "out of domain: " + name + " " + domainRule(kind, pattern, choices);
+        }
+
+        static boolean isNumber(Kind kind) {
+            return kind == Kind.DECIMAL || kind == Kind.DOUBLE;
         }
 
         private static String domainRule(Kind kind, String pattern, List<String> choices) {
@@ -86,6 +93,8 @@ public final class Contract implements Serializable {
                     return "must not be empty";
                 case DECIMAL:
                     return "must be a plain decimal > 0 with at most 14 integer and 4 fraction digits";
+                case DOUBLE:
+                    return "must be a finite number (at most about 1.8e308 in magnitude)";
                 case CODE:
                     return "must match " + pattern;
                 case ENUM:
@@ -182,7 +191,7 @@ public final class Contract implements Serializable {
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException(
                         "field " + name + ": unknown kind " + node.path("kind")
-                                + " (one of string, decimal, code, enum, timestamp)");
+                                + " (one of string, decimal, double, code, enum, timestamp)");
             }
             String pattern = null;
             List<String> choices = new ArrayList<>();

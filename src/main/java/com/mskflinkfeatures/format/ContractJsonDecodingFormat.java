@@ -107,6 +107,10 @@ public final class ContractJsonDecodingFormat implements DecodingFormat<Deserial
                         && ((DecimalType) type).getPrecision() == 18
                         && ((DecimalType) type).getScale() == 4;
                 break;
+            case DOUBLE:
+                expected = "DOUBLE";
+                ok = type.getTypeRoot() == LogicalTypeRoot.DOUBLE;
+                break;
             case TIMESTAMP:
                 expected = "TIMESTAMP(3)";
                 ok = type.getTypeRoot() == LogicalTypeRoot.TIMESTAMP_WITHOUT_TIME_ZONE

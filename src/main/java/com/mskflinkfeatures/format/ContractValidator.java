@@ -185,6 +185,17 @@ public final class ContractValidator {
         if (token == null || token == JsonToken.VALUE_NULL) {
             return field.missingReason;
         }
+        if (field.kind == Contract.Kind.DOUBLE) {
+            if (token != JsonToken.VALUE_NUMBER_INT && token != JsonToken.VALUE_NUMBER_FLOAT) {
+                return field.wrongTypeReason;
+            }
+            double number = Double.parseDouble(text); // JSON number syntax is a subset of Java's
+            if (Double.isInfinite(number)) {
+                return field.domainReason;
+            }
+            values[i] = number;
+            return null;
+        }
         if (field.kind == Contract.Kind.DECIMAL) {
             if (token != JsonToken.VALUE_NUMBER_INT && token != JsonToken.VALUE_NUMBER_FLOAT) {
                 return field.wrongTypeReason;

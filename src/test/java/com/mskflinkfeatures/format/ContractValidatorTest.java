@@ -308,6 +308,62 @@ class ContractValidatorTest {
                 reason(with("event_time", "\"" + text + "\"")));
     }
 
+    private static final ContractValidator READINGS =
+            new ContractValidator(
+                    Contract.parse(
+                            "{\"fields\": [{\"name\": \"value\", \"kind\": \"double\"},"
+                                    + "{\"name\": \"unit\", \"kind\": \"enum\", \"choices\": [\"C\", \"kPa\"]}]}",
+                            250_000));
+
+    @ParameterizedTest
+    @CsvSource({
+        "21.5, 21.5",
+        "-3, -3.0",
+        "0, 0.0",
+        "-0.0, -0.0",
+        "1e3, 1000.0",
+        "2.5E-3, 0.0025",
+        "0.1, 0.1",
+        "123456789012345678901234567890, 1.2345678901234568E29",
+        "1.7976931348623157e308, 1.7976931348623157E308",
+        "4.9e-324, 4.9E-324",
+        "1e-400, 0.0"
+    })
+    void doublesAreTheNearestValue(String number, double typed) {
+        ContractValidator.Verdict v = READINGS.check(utf8("{\"value\": " + number + ", \"unit\": \"C\"}"));
+        assertNull(v.reason);
+        assertEquals(Double.valueOf(typed), v.values[0]);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"1e309", "-1e309", "1.8e308", "9" + "99999999999999999999e400"})
+    void doublesBeyondTheRangeAreOutOfDomain(String number) {
+        assertEquals(
+                "out of domain: value must be a finite number (at most about 1.8e308 in magnitude)",
+                READINGS.check(utf8("{\"value\": " + number + ", \"unit\": \"C\"}")).reason);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"\"21.5\"", "true", "[1]", "{\"v\": 1}"})
+    void doublesMustBeJsonNumbers(String json) {
+        assertEquals(
+                "wrong type: value must be a JSON number",
+                READINGS.check(utf8("{\"value\": " + json + ", \"unit\": \"C\"}")).reason);
+    }
+
+    @Test
+    void doubleFieldsAreRequired() {
+        assertEquals("missing field: value", READINGS.check(utf8("{\"value\": null, \"unit\": \"C\"}")).reason);
+        assertEquals("missing field: value", READINGS.check(utf8("{\"unit\": \"C\"}")).reason);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"NaN", "Infinity", "-Infinity", "01", "+1", ".5", "1."})
+    void nonJsonNumberTextsAreNotObjects(String text) {
+        // Jackson's parser (as Flink configures it) rejects these: not JSON, so the record is bad JSON.
+        assertEquals(Contract.NOT_OBJECT, READINGS.check(utf8("{\"value\": " + text + ", \"unit\": \"C\"}")).reason);
+    }
+
     @Test
     void instantMillisMatchesJavaTime() {
         for (long day = -800_000; day < 3_000_000; day += 997) {
