@@ -94,9 +94,11 @@ local-up: setup ## Start the local Kafka broker and S3 server (state in .local-s
 local-down: setup ## Stop what local-up started
 	$(VENV)/bin/msk-features local down
 
-lint: setup ## ruff lint and format check
+lint: setup ## ruff lint and format check, the import layers (import-linter) and the types (mypy)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 
 format: setup ## Apply ruff's formatting and safe fixes
 	$(VENV)/bin/ruff format .

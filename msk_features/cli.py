@@ -7,8 +7,9 @@ import json
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import click
 from rich.console import Console
@@ -60,7 +61,7 @@ main.add_command(deploy)
 main.add_command(bench)
 
 
-def _pipeline_argument(func):  # type: ignore[no-untyped-def]
+def _pipeline_argument(func: Callable[..., Any]) -> Callable[..., Any]:
     return click.argument("pipeline", required=False, default=None, metavar="[PIPELINE]")(func)
 
 
@@ -215,8 +216,14 @@ def _print_summary(summary: OutputSummary, expected: dict[str, int] | None) -> b
         return str(expected[key]), "[green]✓[/]" if expected[key] == value else "[red]✗[/]"
 
     topics = Table(title="Kafka outputs (read_committed)", header_style="bold")
-    for column, justify in (("topic", "left"), ("records", "right"), ("expected", "right"), ("", "left")):
-        topics.add_column(column, justify=justify)  # type: ignore[arg-type]
+    columns: tuple[tuple[str, Literal["left", "right"]], ...] = (
+        ("topic", "left"),
+        ("records", "right"),
+        ("expected", "right"),
+        ("", "left"),
+    )
+    for column, justify in columns:
+        topics.add_column(column, justify=justify)
     for label, count in summary.topics.items():
         topics.add_row(label, f"{count:,}", *check(label.split(" ", 1)[0], count))
     for reason, count in sorted(summary.dead_letters_by_reason.items()):

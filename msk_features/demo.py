@@ -108,7 +108,7 @@ def summarise_outputs(cfg: AppConfig, timeout_s: float = 60.0, sample_size: int 
     return summary
 
 
-def reset_pipeline_data(cfg: AppConfig, s3_client: object, timeout_s: float = 30.0) -> None:
+def reset_pipeline_data(cfg: AppConfig, s3_client: Any, timeout_s: float = 30.0) -> None:
     """Delete the pipeline's topics (re-create them with ``up``) and its offline objects."""
     admin = AdminClient(librdkafka_config(cfg.kafka))
     existing = set(admin.list_topics(timeout=10).topics)
@@ -123,11 +123,11 @@ def reset_pipeline_data(cfg: AppConfig, s3_client: object, timeout_s: float = 30
             time.sleep(0.2)
     if cfg.offline is not None and cfg.offline.path.startswith("s3a://"):
         bucket, _, prefix = cfg.offline.path.removeprefix("s3a://").partition("/")
-        paginator = s3_client.get_paginator("list_objects_v2")  # type: ignore[attr-defined]
+        paginator = s3_client.get_paginator("list_objects_v2")
         for page in paginator.paginate(Bucket=bucket, Prefix=prefix):
             keys = [{"Key": o["Key"]} for o in page.get("Contents", [])]
             if keys:
-                s3_client.delete_objects(Bucket=bucket, Delete={"Objects": keys})  # type: ignore[attr-defined]
+                s3_client.delete_objects(Bucket=bucket, Delete={"Objects": keys})
 
 
 def generate_and_send(cfg: AppConfig, spec: GenerateSpec, progress: bool = True) -> list[PlannedRecord]:

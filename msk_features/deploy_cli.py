@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
 from rich.table import Table
 
 from msk_features.cli_errors import user_errors
+
+if TYPE_CHECKING:
+    from msk_features.deploy import Action
 
 __all__ = ["deploy"]
 
@@ -46,7 +50,7 @@ def deploy(
     zip_path: Path | None,
     prefix: str,
     region: str | None,
-    action: str | None,
+    action: Action,
     dry_run: bool,
 ) -> None:
     """Upload the zip (content-hash key) and update the application's code location.
@@ -81,7 +85,7 @@ def deploy(
                 s3,
                 flink,
                 prefix=prefix,
-                action=action,  # type: ignore[arg-type]
+                action=action,
                 dry_run=dry_run,
                 say=lambda m: _console.print(f"[dim]• {m}[/]"),
             )

@@ -23,7 +23,7 @@ from typing import Any
 from flink_jobs.config import ConfigError, KafkaConfig
 from flink_jobs.secret_refs import SecretRef, parse_secret_ref
 
-__all__ = ["librdkafka_config", "msk_region", "resolve_secret"]
+__all__ = ["librdkafka_config", "msk_region", "record_headers", "record_position", "resolve_secret"]
 
 
 def librdkafka_config(kafka: KafkaConfig, **extra: Any) -> dict[str, Any]:
@@ -151,3 +151,19 @@ def _iam_token_callback(region: str) -> Callable[[str | None], tuple[str, float]
 def _require_pem(store_type: str, key: str) -> None:
     if store_type != "PEM":
         raise ConfigError("kafka", key, f"the tools read PEM files only, not {store_type}", "PEM")
+
+
+def record_headers(message: Any) -> dict[str, bytes]:
+    """A consumed ``confluent_kafka.Message``'s headers as bytes (a header without a value: ``b""``;
+    a repeated name: its last value)."""
+    raw = message.headers() or []
+    items = raw.items() if isinstance(raw, dict) else raw
+    return {k: v.encode() if isinstance(v, str) else (v or b"") for k, v in items}
+
+
+def record_position(message: Any) -> tuple[str, int, int]:
+    """Topic, partition and offset of a consumed ``confluent_kafka.Message`` (always set on one)."""
+    topic, partition, offset = message.topic(), message.partition(), message.offset()
+    if topic is None or partition is None or offset is None:
+        raise ValueError("the message has no position (it was not consumed from a topic)")
+    return topic, partition, offset

@@ -92,8 +92,9 @@ def _time_lag(probe: Consumer, tp: TopicPartition, offset: int, now_ms: float) -
         message = probe.poll(0.5)
         if message is None:
             continue
-        if message.error() is not None:
-            if message.error().code() == KafkaError._PARTITION_EOF:
+        error = message.error()
+        if error is not None:
+            if error.code() == KafkaError._PARTITION_EOF:
                 continue
             return None
         return max(0.0, (now_ms - message.timestamp()[1]) / 1000)

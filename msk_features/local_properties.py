@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from flink_jobs.config import (
     AppConfig,
@@ -59,10 +59,10 @@ def local_app_config(
     )
 
 
-def write_local_properties(endpoints: Endpoints, state_dir: Path, **kwargs: object) -> Path:
+def write_local_properties(endpoints: Endpoints, state_dir: Path, **kwargs: Any) -> Path:
     """Write ``<state_dir>/application_properties.json`` for ``endpoints``; return its path."""
     path = Path(state_dir) / PROPERTIES_FILE
-    document = to_property_groups(local_app_config(endpoints, **kwargs))  # type: ignore[arg-type]
+    document = to_property_groups(local_app_config(endpoints, **kwargs))
     path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
     path.chmod(0o600)
     return path

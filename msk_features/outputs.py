@@ -24,6 +24,7 @@ import pyarrow.fs as pafs
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, TopicPartition
 
 from flink_jobs.config import OfflineConfig
+from msk_features.kafka_clients import record_headers, record_position
 
 __all__ = [
     "OutputRecord",
@@ -93,15 +94,9 @@ def read_topic(
                     if error.code() == KafkaError._PARTITION_EOF:
                         continue
                     raise RuntimeError(f"reading {topic!r}: {error}")
+                position = record_position(message)
                 records.append(
-                    OutputRecord(
-                        topic=message.topic(),
-                        partition=message.partition(),
-                        offset=message.offset(),
-                        key=message.key(),
-                        value=message.value(),
-                        headers={k: v for k, v in (message.headers() or [])},
-                    )
+                    OutputRecord(*position, message.key(), message.value(), record_headers(message))
                 )
             positions = consumer.position([TopicPartition(topic, p) for p in pending])
             for tp in positions:

@@ -12,6 +12,7 @@ import json
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.console import Console
@@ -68,9 +69,9 @@ def tail(
     from confluent_kafka import OFFSET_BEGINNING, OFFSET_END, Consumer, KafkaError, TopicPartition
 
     from msk_features.kafka_check import check_connection
-    from msk_features.kafka_clients import librdkafka_config
+    from msk_features.kafka_clients import librdkafka_config, record_headers
 
-    rows = []
+    rows: list[Any] = []
     with user_errors():
         cfg = load_config(properties)
         check_connection(cfg.kafka)
@@ -94,10 +95,11 @@ def tail(
             last = time.monotonic()
             while len(rows) < limit and time.monotonic() - last < idle_timeout:
                 for message in consumer.consume(min(500, limit - len(rows)), timeout=0.5):
-                    if message.error() is not None:
-                        if message.error().code() == KafkaError._PARTITION_EOF:
+                    error = message.error()
+                    if error is not None:
+                        if error.code() == KafkaError._PARTITION_EOF:
                             continue
-                        raise click.ClickException(f"reading '{topic}': {message.error()}")
+                        raise click.ClickException(f"reading '{topic}': {error}")
                     rows.append(message)
                     last = time.monotonic()
         finally:
@@ -123,6 +125,7 @@ def tail(
             escape(_text(message.value())),
         ]
         if headers:
-            cells.append(escape(", ".join(f"{k}={_text(v, 80)}" for k, v in (message.headers() or []))))
+            shown = record_headers(message).items()
+            cells.append(escape(", ".join(f"{k}={_text(v, 80)}" for k, v in shown)))
         table.add_row(*cells)
     _console.print(table)

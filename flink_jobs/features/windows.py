@@ -33,7 +33,6 @@ __all__ = [
     "days",
     "format_duration",
     "hours",
-    "interval_sql",
     "milliseconds",
     "minutes",
     "seconds",
@@ -77,15 +76,6 @@ def format_duration(duration: timedelta) -> str:
         if ms and ms % size == 0:
             return f"{ms // size} {unit}"
     return f"{ms} ms"
-
-
-def interval_sql(duration: timedelta) -> str:
-    """A Flink SQL interval literal for ``duration`` in the largest exact unit."""
-    ms = to_millis(duration)
-    for unit, size in (("DAY", 86_400_000), ("HOUR", 3_600_000), ("MINUTE", 60_000), ("SECOND", 1000)):
-        if ms % size == 0:
-            return f"INTERVAL '{ms // size}' {unit}"
-    return f"INTERVAL '{ms / 1000:.3f}' SECOND"
 
 
 @dataclass(frozen=True)

@@ -36,9 +36,9 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from connectors.kafka_auth import client_properties
-from connectors.sql_text import sql_string
 from flink_jobs.config import AppConfig
 from flink_jobs.features.sources import Source
+from flink_jobs.sql_text import sql_string
 
 if TYPE_CHECKING:
     from pyflink.table import TableEnvironment

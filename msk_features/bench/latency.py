@@ -192,10 +192,11 @@ class _FeatureReader(threading.Thread):
         self.consumer.assign([TopicPartition(self.topic, p, 0) for p in metadata.partitions])
         while not self.stop_event.is_set():
             for message in self.consumer.consume(1000, timeout=0.05):
-                if message.error() is not None or message.value() is None:
+                value = message.value()
+                if message.error() is not None or value is None:
                     continue
                 now = time.time()
-                txn_id = json.loads(message.value()).get("txn_id")
+                txn_id = json.loads(value).get("txn_id")
                 if txn_id is not None:
                     self.arrived.setdefault(txn_id, now)
                     self.written.setdefault(txn_id, message.timestamp()[1] / 1000)

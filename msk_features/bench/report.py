@@ -41,7 +41,7 @@ def _verdict(value: float | None, goal: float, higher_is_better: bool = True) ->
     return f"missed by {factor:.3g}x" if factor < 1.1 else f"missed by {factor:.2g}x"
 
 
-PREVIOUS_REPORT = {
+PREVIOUS_REPORT: dict[str, Any] = {
     "finished": "2026-11-25 06:00 UTC",
     "commit": "2ad6bc0",
     "full_events_per_cpu_s": 3202.56,
@@ -295,11 +295,11 @@ def render_markdown(results: dict[str, Any], chart: str | None) -> str:
     )
     out("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for row in results["latency"]:
-        goal = 1000 if row["guarantee"] == "at-least-once" else row["checkpoint_ms"] + 1000
+        goal_ms = 1000 if row["guarantee"] == "at-least-once" else row["checkpoint_ms"] + 1000
         out(
             f"| {row['guarantee']} | {row['checkpoint_ms']} ms | {row['rate']:,.0f} / "
             f"{row['achieved_rate']:,.0f} | {row['measured']:,} | {row['missing']} | {row['p50_ms']:.0f} | "
-            f"{row['p95_ms']:.0f} | {row['p99_ms']:.0f} | {row['max_ms']:.0f} | ≤ {goal} | "
+            f"{row['p95_ms']:.0f} | {row['p99_ms']:.0f} | {row['max_ms']:.0f} | ≤ {goal_ms} | "
             f"{_ms(row.get('written_p50_ms'))} / {_ms(row.get('written_p99_ms'))} | "
             f"{_cores(row.get('cores_used', {}))} |"
         )

@@ -25,6 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -138,7 +139,7 @@ def main(
                 click.echo(f"{v.name} round {round_ + 1}: {rate:,.0f} events per CPU-s {check}", err=True)
     finally:
         stack.down()
-    summary = {
+    summary: dict[str, dict[str, Any]] = {
         name: {
             "median_events_per_cpu_s": statistics.median(r["events_per_cpu_s"] for r in rs),
             "runs": rs,

@@ -461,7 +461,7 @@ def _run(options: SuiteOptions, endpoints: Endpoints, say: Progress, started: fl
             )
             lat = measure_latency(
                 endpoints,
-                RunSettings(pipeline="fraud", guarantee=guarantee, checkpoint_ms=checkpoint_ms),  # type: ignore[arg-type]
+                RunSettings(pipeline="fraud", guarantee=guarantee, checkpoint_ms=checkpoint_ms),
                 work,
                 label,
                 rate=sizes.latency_rate,
@@ -507,11 +507,11 @@ def _run(options: SuiteOptions, endpoints: Endpoints, say: Progress, started: fl
     ratios: dict[str, float | None] = {
         "full_vs_ceiling": by_label["full exactly-once"]["events_per_s"] / ceiling_rate,
     }
-    quix_row = by_label.get("Quix Streams (at-least-once)")
+    quix_result = by_label.get("Quix Streams (at-least-once)")
     ours = by_label["windows exactly-once"]
-    ratios["subset_vs_quix"] = ours["events_per_s"] / quix_row["events_per_s"] if quix_row else None
+    ratios["subset_vs_quix"] = ours["events_per_s"] / quix_result["events_per_s"] if quix_result else None
     ratios["subset_vs_quix_cpu"] = (
-        ours["events_per_cpu_s"] / quix_row["events_per_cpu_s"] if quix_row else None
+        ours["events_per_cpu_s"] / quix_result["events_per_cpu_s"] if quix_result else None
     )
     if "validation_stage" in results:
         ratios["validation_vs_json_cpu"] = results["validation_stage"]["ratios"]["contract_vs_json"]

@@ -242,6 +242,7 @@ def _wrong_type(rng: Random, field: str, value: Any, time_ms: int) -> tuple[Any,
 def _out_of_domain(rng: Random, field: str, value: Any, time_ms: int) -> tuple[Any, str]:
     if field in STRING_FIELDS:
         return "", f"{field} is an empty string"
+    choice: Any
     if field == "amount":
         choice = rng.choice((Decimal("0.00"), Decimal("0"), -Decimal(value)))
         return choice, f"amount {format(choice, 'f')} is not > 0"

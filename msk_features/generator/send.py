@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Final, Protocol
+from typing import Any, Final, Protocol, cast
 
 from confluent_kafka import KafkaError, KafkaException, Producer
 from rich.console import Console
@@ -254,7 +254,9 @@ def send(
     conf.setdefault("logger", librdkafka_log)  # librdkafka's own log lines go through ``logging``
     if flush_timeout_s is None:
         flush_timeout_s = float(conf["message.timeout.ms"]) / 1000 + 30
-    producer = (producer_factory or Producer)(conf)
+    # confluent_kafka's Producer has these methods; its stub spells produce's keywords out, which a
+    # Protocol with **kwargs does not match.
+    producer = cast(_Producer, (producer_factory or Producer)(conf))
     summary = SendSummary.from_records(records)
     summary.sent = True
     log.info(

@@ -119,7 +119,7 @@ def up(partitions: int, buckets: tuple[str, ...], pipelines: tuple[str, ...], st
     for column in ("topic", "partitions", "compacted", "outcome"):
         topics.add_column(column)
     for result in stack.topic_results:
-        outcome = result.outcome
+        outcome: str = result.outcome
         if outcome == "mismatch":
             outcome = f"[yellow]mismatch: {escape(result.detail)}[/]"
         topics.add_row(result.name, str(result.partitions), "yes" if result.compacted else "no", outcome)

@@ -604,7 +604,8 @@ def broker_healthy(bootstrap: str, timeout_s: float = 5.0) -> bool:
             "bootstrap.servers": bootstrap,
             "socket.connection.setup.timeout.ms": max(1000, int(timeout_s * 1000)),
             "log_level": 0,
-            "logger": _silent_logger(),
+            # librdkafka's Python client takes a logging.Logger here; its stubs allow only scalars.
+            "logger": _silent_logger(),  # type: ignore[dict-item]
         }
     )
     try:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import fcntl
+import functools
 import json
 import logging
 import os
@@ -709,7 +710,9 @@ class LocalStack:
                     os.kill(pid, signal.SIGTERM)  # signal both first: they stop in parallel
                 targets.append((component, pid))
             for component, pid in targets:
-                if not _wait_gone(pid, lambda c=component, p=pid: self._owns(c, p, endpoints), STOP_GRACE_S):
+                if not _wait_gone(
+                    pid, functools.partial(self._owns, component, pid, endpoints), STOP_GRACE_S
+                ):
                     raise LocalStackError(f"{component} (pid {pid}) did not stop")
                 self._pid_file(component).unlink(missing_ok=True)
                 stopped.append(f"{component} (pid {pid})")

@@ -17,10 +17,10 @@ from pathlib import Path
 from confluent_kafka import Producer
 from pyflink.table import EnvironmentSettings, TableEnvironment
 
-from connectors.kafka_tables import raw_source_ddl
-from connectors.validation import checked_view_sql, valid_columns
 from flink_jobs.config import TopicSpec
 from flink_jobs.environment import PLANNER_OPTIONS
+from flink_jobs.features.compiler.contract_sql import checked_view_sql, valid_columns
+from flink_jobs.features.compiler.inputs import contract_source_ddl
 from flink_jobs.features.contracts import InputSchema
 from msk_features.kafka_clients import librdkafka_config
 from msk_features.kafka_topics import ensure_topics
@@ -86,7 +86,7 @@ def checked_rows(
     name = uuid.uuid4().hex[:8]
     source, checked = f"src_{name}", f"chk_{name}"
     table_env.execute_sql(
-        raw_source_ddl(source, topic, kafka, schema, watermark_delay_s=30, idle_timeout_s=1)
+        contract_source_ddl(schema, source, topic, kafka, watermark_delay_s=30, idle_timeout_s=1)
     )
     passthrough = ("kafka_offset", "kafka_key", "raw_value", "rowtime")
     table_env.execute_sql(checked_view_sql(schema, checked, source, passthrough=passthrough))

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from connectors.validation import MAX_AHEAD_OF_KAFKA_TIME
+from flink_jobs.features.compiler.contract_sql import MAX_AHEAD_OF_KAFKA_TIME
 from flink_jobs.pipelines.fraud import PIPELINE
 from msk_features.localstack.stack import Endpoints
 from tests.flink.contract_run import checked_rows, contract_table_env

@@ -9,8 +9,8 @@ from decimal import Decimal
 import pytest
 from pyflink.table import TableEnvironment
 
-from connectors.validation import valid_columns
 from flink_jobs.features import InputSchema
+from flink_jobs.features.compiler.contract_sql import valid_columns
 from flink_jobs.pipelines.fraud import CLICKS, PROFILES, TRANSACTIONS
 from msk_features.localstack.stack import Endpoints
 from tests.flink.contract_run import checked_rows, contract_table_env

@@ -37,6 +37,7 @@ from flink_jobs.features import (
 from flink_jobs.features.compiler import output_columns
 from flink_jobs.job import build_pipeline
 from flink_jobs.pipelines import fraud, get_pipeline, pipeline_topics
+from flink_jobs.sql_text import interval
 
 pytestmark = pytest.mark.unit
 
@@ -294,7 +295,7 @@ def test_topics_and_sinks_come_from_properties() -> None:
     ]  # fmt: skip
     sql = compiled.sql()
     assert "'scan.watermark.idle-timeout' = '60 s'" in sql
-    assert "WATERMARK FOR rowtime AS rowtime - INTERVAL '0 00:00:30' DAY TO SECOND" in sql
+    assert "WATERMARK FOR rowtime AS rowtime - INTERVAL '30' SECOND" in sql
     assert "'sink.transactional-id-prefix' = 'msk-flink-features-txn_features_kafka'" in sql
 
 
@@ -302,10 +303,7 @@ def test_source_spec_overrides_the_watermark_properties() -> None:
     strict = dataclasses.replace(fraud.transactions, watermark_delay=seconds(5), idle_timeout=seconds(10))
     spec = PipelineSpec("test", (strict,), (dataclasses.replace(fraud.txn_1m, source=strict),))
     sql = compile_pipeline(spec, CFG_PLAIN).sql()
-    assert (
-        "rowtime - INTERVAL '0 00:00:05' DAY TO SECOND" in sql
-        and "'scan.watermark.idle-timeout' = '10 s'" in sql
-    )
+    assert "rowtime - INTERVAL '5' SECOND" in sql and "'scan.watermark.idle-timeout' = '10 s'" in sql
 
 
 def test_related_window_and_filters_compile() -> None:
@@ -349,10 +347,16 @@ def test_printed_sql_redacts_secrets_but_the_job_gets_them() -> None:
     assert any("Pa55" in statement for statement in compiled.setup)
 
 
-def test_a_watermark_delay_over_99_seconds_compiles_to_a_day_to_second_interval() -> None:
+def test_intervals_take_one_unit_up_to_99_else_day_to_second() -> None:
     """``INTERVAL 'n' SECOND`` holds 2 digits: Flink refused 100 s and more at job start."""
-    from connectors.kafka_tables import _seconds_interval
-
-    assert _seconds_interval(30) == "INTERVAL '0 00:00:30' DAY TO SECOND"
-    assert _seconds_interval(100) == "INTERVAL '0 00:01:40' DAY TO SECOND"
-    assert _seconds_interval(86_400) == "INTERVAL '1 00:00:00' DAY TO SECOND"
+    assert interval(timedelta(seconds=30)) == "INTERVAL '30' SECOND"
+    assert interval(timedelta(seconds=100)) == "INTERVAL '0 00:01:40.000' DAY TO SECOND(3)"
+    assert interval(timedelta(minutes=100)) == "INTERVAL '0 01:40:00.000' DAY TO SECOND(3)"
+    assert interval(timedelta(days=1)) == "INTERVAL '1' DAY"
+    assert interval(timedelta(minutes=30) - timedelta(milliseconds=1)) == (
+        "INTERVAL '0 00:29:59.999' DAY TO SECOND(3)"
+    )
+    assert interval(timedelta(0)) == "INTERVAL '0 00:00:00.000' DAY TO SECOND(3)"
+    assert interval(timedelta(days=400)) == "INTERVAL '400 00:00:00.000' DAY(3) TO SECOND(3)"
+    with pytest.raises(ValueError):
+        interval(timedelta(seconds=-1))

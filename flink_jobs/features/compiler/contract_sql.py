@@ -3,7 +3,7 @@ need the Kafka record's key or timestamp, and the checked view.
 
 Where each rule runs (``docs/validation.md`` has the full list):
 
-- in the format (:mod:`connectors.contract_format`, Java, one parse per record): missing value,
+- in the format (options by :mod:`.contract_format`; Java, one parse per record): missing value,
   too large (the value alone), not UTF-8, not a JSON object, and every field rule of
   :mod:`flink_jobs.features.contracts` (present, JSON type, domain);
 - here, as comparisons of typed columns, in the same order of reasons:
@@ -27,9 +27,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from connectors.contract_format import MAX_JSON_DEPTH, MAX_RECORD_CHARS
-from connectors.sql_text import sql_string
+from flink_jobs.features.compiler.contract_format import MAX_JSON_DEPTH, MAX_RECORD_CHARS
 from flink_jobs.features.contracts import InputSchema
+from flink_jobs.sql_text import TIMESTAMP_FORMAT, sql_string
 
 __all__ = [
     "DECIMAL_TYPE",
@@ -47,8 +47,6 @@ __all__ = [
     "valid_time_sql",
 ]
 
-# Flink DATE_FORMAT pattern of the contract's timestamps.
-TIMESTAMP_FORMAT = "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'"
 DECIMAL_TYPE = "DECIMAL(18, 4)"
 MAX_AHEAD_OF_KAFKA_TIME = timedelta(days=1)
 """How far a valid record's event time may be after its Kafka timestamp."""

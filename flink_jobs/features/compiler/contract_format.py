@@ -7,7 +7,7 @@ then per field in declaration order: present and not null, its JSON type, its do
 columns are the contract's fields, typed; its metadata (``value.<key>`` on a Kafka table) is the
 verdict: ``reason`` (NULL when every rule it checks holds, else the first broken one), ``raw`` (the
 original bytes, for the dead-letter and late-events copies) and ``chars`` (the value's characters).
-The rules that need the Kafka record's key or timestamp stay in SQL (:mod:`connectors.validation`).
+The rules that need the Kafka record's key or timestamp stay in SQL (:mod:`.contract_sql`).
 
 Nothing here names a pipeline: the options are generated from whatever contract is given.
 """
