@@ -19,7 +19,7 @@ BENCH_VENV := .venv-bench
 BENCH_STAMP := $(BENCH_VENV)/.installed
 BENCH_ARGS ?=
 
-.PHONY: help setup tools bench-venv bench bench-tune package test test-unit test-flink test-integration test-packaging test-terraform demo local-up local-down lint format clean
+.PHONY: help setup tools bench-venv bench bench-tune package test test-unit test-features test-flink test-integration test-packaging test-terraform demo local-up local-down lint format clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -69,6 +69,9 @@ test: package tools bench-venv ## Every test suite except the long reliability r
 
 test-unit: setup ## Unit tests only (no JVM, no servers)
 	$(PY) -m pytest -m unit $(PYTEST_ARGS)
+
+test-features: setup ## Each feature kind on a few hand-checked rows (mini-cluster, no broker; under a minute)
+	$(PY) -m pytest -m features $(PYTEST_ARGS)
 
 test-flink: package ## Flink mini-cluster tests
 	$(PY) -m pytest -m flink $(PYTEST_ARGS)

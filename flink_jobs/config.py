@@ -18,6 +18,7 @@ import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
@@ -31,6 +32,7 @@ __all__ = [
     "PROPERTY_GROUPS",
     "TOPICS_SOURCE_KEY",
     "AppConfig",
+    "BackfillConfig",
     "ConfigError",
     "KafkaAuth",
     "KafkaConfig",
@@ -57,6 +59,7 @@ GROUP_SINK = "kafka.sink"
 GROUP_OFFLINE = "offline"
 GROUP_PIPELINE = "pipeline"
 GROUP_FEATURE_TOPICS = "feature.topics"
+GROUP_BACKFILL = "backfill"
 
 KafkaAuth = Literal["plaintext", "scram", "mtls", "iam"]
 AUTH_MODES: tuple[str, ...] = ("plaintext", "scram", "mtls", "iam")
@@ -213,6 +216,34 @@ class PipelineConfig:
 
 
 @dataclass(frozen=True)
+class BackfillConfig:
+    """``backfill``: run the feature SQL over the raw archive instead of the Kafka inputs.
+
+    The job reads ``<offline>/events/<source>/`` (each source's on-time events, as the live job
+    archived them) from ``lookback_s`` before ``start`` (default: what the selected feature sets
+    need, see :func:`flink_jobs.features.compiler.backfill.lookback`) up to ``end``, computes the
+    same feature SQL in streaming mode and writes the rows whose time (``window_end`` for window
+    sets, the event time otherwise) is in ``[start, end)`` to ``<offline>/backfill/<run>/features/``.
+    ``feature_sets``: the sets to compute (empty: all). Nothing is written to Kafka.
+    """
+
+    start: datetime
+    end: datetime
+    feature_sets: tuple[str, ...] = ()
+    run: str | None = None
+    lookback_s: int | None = None
+
+    def run_name(self) -> str:
+        """``run``, else ``<start>_<end>`` in compact UTC (e.g. ``20261124T1000Z_20261124T1200Z``)."""
+        return self.run or f"{_compact(self.start)}_{_compact(self.end)}"
+
+
+def _compact(moment: datetime) -> str:
+    text = moment.astimezone(UTC).strftime("%Y%m%dT%H%M%S")
+    return (text[:-2] if text.endswith("00") else text) + "Z"
+
+
+@dataclass(frozen=True)
 class AppConfig:
     """The whole application configuration, one field per property group."""
 
@@ -222,6 +253,7 @@ class AppConfig:
     sink: SinkConfig = field(default_factory=SinkConfig)
     offline: OfflineConfig | None = None
     pipeline: PipelineConfig = field(default_factory=PipelineConfig)
+    backfill: BackfillConfig | None = None
 
 
 # --------------------------------------------------------------------------------------------------
@@ -287,6 +319,33 @@ def _offline_path(value: str) -> str:
 def _topic(value: str) -> str:
     if not re.fullmatch(r"[A-Za-z0-9._\-]{1,249}", value):
         raise ValueError(f"'{value}' is not a valid Kafka topic name")
+    return value
+
+
+def _instant(value: str) -> datetime:
+    """An ISO-8601 UTC instant: ``2026-11-24T10:00:00Z`` (seconds and milliseconds optional)."""
+    match = re.fullmatch(r"(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{3}))?)?Z", value.strip())
+    if not match:
+        raise ValueError(f"'{value}' is not a UTC instant like 2026-11-24T10:00:00Z")
+    day, hour, minute, second, millis = match.groups()
+    try:
+        moment = datetime.fromisoformat(f"{day}T{hour}:{minute}:{second or '00'}").replace(tzinfo=UTC)
+    except ValueError:
+        raise ValueError(f"'{value}' is not a real date and time") from None
+    return moment.replace(microsecond=int(millis or 0) * 1000)
+
+
+def _names(value: str) -> tuple[str, ...]:
+    names = tuple(n.strip() for n in value.split(",") if n.strip())
+    for name in names:
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
+            raise ValueError(f"'{name}' is not a feature set name")
+    return names
+
+
+def _run_name(value: str) -> str:
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}", value):
+        raise ValueError(f"'{value}' is not a run name (letters, digits, '.', '_', '-')")
     return value
 
 
@@ -370,6 +429,15 @@ PROPERTY_GROUPS: dict[str, dict[str, _Key]] = {
         "checkpoint.interval.ms": _Key("checkpoint_interval_ms", _int(100), "milliseconds, at least 100"),
         "parallelism": _Key("parallelism", _int(1, 10_000), "an integer from 1 to 10000"),
     },
+    GROUP_BACKFILL: {
+        "from": _Key("start", _instant, "a UTC instant, e.g. 2026-11-24T10:00:00Z", True),
+        "to": _Key("end", _instant, "a UTC instant after from, e.g. 2026-11-24T12:00:00Z", True),
+        "feature.sets": _Key("feature_sets", _names, "comma-separated feature set names (default: all)"),
+        "run": _Key("run", _run_name, "a name for the run's output folder (default: <from>_<to>)"),
+        "lookback.seconds": _Key(
+            "lookback_s", _int(0, 366 * 86_400), "seconds of history to read before from, 0 to 31622400"
+        ),
+    },
 }
 
 # Keys of the topics group other than its fixed ones: the topic of the source of that name.
@@ -395,6 +463,7 @@ _GROUP_CLASSES: dict[str, type] = {
     GROUP_SINK: SinkConfig,
     GROUP_OFFLINE: OfflineConfig,
     GROUP_PIPELINE: PipelineConfig,
+    GROUP_BACKFILL: BackfillConfig,
 }
 _REQUIRED_GROUPS = (RUN_OPTIONS, GROUP_KAFKA)
 
@@ -463,8 +532,10 @@ def parse_config(document: Any, source: str = "<properties>") -> AppConfig:
         sink=values.get(GROUP_SINK, SinkConfig()),
         offline=values.get(GROUP_OFFLINE),
         pipeline=values.get(GROUP_PIPELINE, PipelineConfig()),
+        backfill=values.get(GROUP_BACKFILL),
     )
     _check_auth(cfg.kafka)
+    _check_backfill(cfg)
     return cfg
 
 
@@ -537,6 +608,18 @@ def _build_group(group: str, cls: type[T], property_map: Mapping[str, Any]) -> T
     return cls(**kwargs)
 
 
+def _property_text(value: object) -> str:
+    """The text of a property value as :func:`parse_config` reads it back."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, datetime):
+        text = value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+        return text + (f".{value.microsecond // 1000:03d}Z" if value.microsecond else "Z")
+    if isinstance(value, tuple):
+        return ",".join(str(v) for v in value)
+    return str(value)
+
+
 def _check_auth(kafka: KafkaConfig) -> None:
     required: dict[str, list[tuple[str, str | None]]] = {
         "scram": [("sasl.username", kafka.scram_username), ("sasl.password", kafka.scram_password)],
@@ -552,6 +635,19 @@ def _check_auth(kafka: KafkaConfig) -> None:
             )
 
 
+def _check_backfill(cfg: AppConfig) -> None:
+    if cfg.backfill is None:
+        return
+    if cfg.backfill.end <= cfg.backfill.start:
+        raise ConfigError(
+            GROUP_BACKFILL, "to", "must be after from", PROPERTY_GROUPS[GROUP_BACKFILL]["to"].expected
+        )
+    if cfg.offline is None:
+        raise ConfigError(
+            GROUP_OFFLINE, "path", "a backfill reads and writes the offline path", "the offline group"
+        )
+
+
 def to_property_groups(cfg: AppConfig) -> list[dict[str, Any]]:
     """The inverse of :func:`parse_config`: the properties document for ``cfg`` (defaults included)."""
     document: list[dict[str, Any]] = []
@@ -562,6 +658,7 @@ def to_property_groups(cfg: AppConfig) -> list[dict[str, Any]]:
         GROUP_SINK: cfg.sink,
         GROUP_OFFLINE: cfg.offline,
         GROUP_PIPELINE: cfg.pipeline,
+        GROUP_BACKFILL: cfg.backfill,
     }
     for group, obj in objects.items():
         if obj is None:
@@ -573,7 +670,7 @@ def to_property_groups(cfg: AppConfig) -> list[dict[str, Any]]:
             value = getattr(obj, spec.attr)
             if value is None:
                 continue
-            property_map[key] = str(value).lower() if isinstance(value, bool) else str(value)
+            property_map[key] = _property_text(value)
         document.append({"PropertyGroupId": group, "PropertyMap": property_map})
     if cfg.topics.feature_topics:
         document.append(

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from flink_jobs.config import AppConfig
-from flink_jobs.features.compiler import CompiledPipeline, compile_pipeline
+from flink_jobs.features.compiler import CompiledPipeline, compile_backfill, compile_pipeline
 from flink_jobs.pipelines import get_pipeline
 
 __all__ = ["JOB_NAME", "NET_RUNTIME_PREFIX", "build_pipeline", "run"]
@@ -27,8 +27,10 @@ log = logging.getLogger(__name__)
 
 
 def build_pipeline(cfg: AppConfig) -> CompiledPipeline:
-    """Compile the pipeline named by ``cfg`` into SQL statements (no Flink needed to call this)."""
-    return compile_pipeline(get_pipeline(cfg.pipeline.name), cfg)
+    """Compile the pipeline named by ``cfg`` into SQL statements (no Flink needed to call this): the
+    live job, or with a ``backfill`` property group the same feature SQL over the archive."""
+    spec = get_pipeline(cfg.pipeline.name)
+    return compile_backfill(spec, cfg) if cfg.backfill is not None else compile_pipeline(spec, cfg)
 
 
 def run(cfg: AppConfig, app_root: Path) -> None:
@@ -36,8 +38,12 @@ def run(cfg: AppConfig, app_root: Path) -> None:
     from connectors.kafka_preflight import check_kafka_access
     from flink_jobs.environment import create_table_env, is_local
 
-    table_env = create_table_env(cfg, app_root, f"{JOB_NAME}-{cfg.pipeline.name}")
-    check_kafka_access(cfg.kafka)  # a wrong password or untrusted certificate fails here, in one line
+    name = f"{JOB_NAME}-{cfg.pipeline.name}" + (
+        f"-backfill-{cfg.backfill.run_name()}" if cfg.backfill else ""
+    )
+    table_env = create_table_env(cfg, app_root, name)
+    if cfg.backfill is None:  # a backfill reads and writes the offline path only
+        check_kafka_access(cfg.kafka)  # a wrong password or untrusted certificate fails here, in one line
     result = build_pipeline(cfg).statement_set(table_env).execute()
     if is_local() or cfg.kafka.bounded:
         result.wait()

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from msk_features.runner import JobRun
 
 from flink_jobs.config import AppConfig, load_config
+from msk_features.backfill_cli import backfill
 from msk_features.bench.cli import bench
 from msk_features.cli_errors import user_errors
 from msk_features.cli_options import DEFAULT_PROPERTIES, properties_option
@@ -54,6 +55,7 @@ main.add_command(local)
 main.add_command(generate)
 main.add_command(topics)
 main.add_command(manifest)
+main.add_command(backfill)
 main.add_command(tail)
 main.add_command(lag)
 main.add_command(cost)

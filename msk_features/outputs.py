@@ -124,6 +124,17 @@ def _filesystem(offline: OfflineConfig) -> tuple[pafs.FileSystem, str]:
     return fs, f"{parsed.netloc}{parsed.path}"
 
 
+def delete_offline(offline: OfflineConfig, prefix: str) -> int:
+    """Delete everything under ``<offline path>/<prefix>``; return how many files there were."""
+    fs, base = _filesystem(offline)
+    root = f"{base}/{prefix}"
+    if fs.get_file_info(root).type == pafs.FileType.NotFound:
+        return 0
+    files = list_offline_files(offline, prefix)
+    fs.delete_dir(root)
+    return len(files)
+
+
 def list_offline_files(offline: OfflineConfig, dataset: str) -> list[str]:
     """Every object under ``<offline path>/<dataset>``, hidden and marker files included."""
     fs, base = _filesystem(offline)

@@ -64,8 +64,13 @@ class Count(Aggregation):
 
 @dataclass(frozen=True)
 class Sum(Aggregation):
-    """Sum of the non-null values of a decimal or double ``column`` (``DECIMAL(38, 4)``, exact; or
-    ``DOUBLE``, summed in arrival order). Empty: NULL."""
+    """Sum of the non-null values of a decimal or double ``column``. Empty: NULL.
+
+    Decimal: ``DECIMAL(38, 4)``, exact. Double: ``DOUBLE``, summed in arrival order; in a rolling
+    window (per-event features) Flink keeps a running sum, adding each event on arrival and
+    subtracting it when it leaves the range, so a value more than 2**53 times smaller than another
+    in range is lost for good (1e16 + 1 - 1e16 = 0, ``tests/features/test_sum.py``). Declare the
+    column decimal where sums must be exact."""
 
     numeric_only = True
 
@@ -73,8 +78,9 @@ class Sum(Aggregation):
 @dataclass(frozen=True)
 class Avg(Aggregation):
     """Mean of the non-null values of a decimal ``column``, rounded half-up to 6 places; of a double
-    ``column``, a ``DOUBLE`` (its sum in arrival order over the count, so equal to an exact mean
-    within floating-point rounding). Empty: NULL."""
+    ``column``, a ``DOUBLE``: its :class:`Sum` over the count, so within floating-point rounding of
+    the exact mean in a window set, and with a rolling window's running-sum loss otherwise (see
+    :class:`Sum`). Empty: NULL."""
 
     numeric_only = True
 

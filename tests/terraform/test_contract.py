@@ -58,6 +58,13 @@ TERRAFORM_EXCLUDED = {
     ("offline", "s3.path.style.access"),
     ("offline", "s3.access.key"),
     ("offline", "s3.secret.key"),
+    # A backfill is a run of its own (msk-features backfill, or a second application with these
+    # keys, docs/backfill.md); the live application's properties never carry them.
+    ("backfill", "from"),
+    ("backfill", "to"),
+    ("backfill", "feature.sets"),
+    ("backfill", "run"),
+    ("backfill", "lookback.seconds"),
 }
 
 

@@ -131,6 +131,20 @@ INVALID: list[tuple[str, PipelineSpec, str]] = [
         "pipeline 'test', field 'feature_sets[1].name': duplicate feature set name 'txn_1m'",
     ),
     (
+        "filter on a decimal",
+        pipeline_with(window(aggregations=(Count("n", where=Equals("amount", "1.5")),))),
+        "feature set 'txn_1h', field 'aggregations[0].where.column': Equals compares text, and 'amount' "
+        "is a decimal column (filter on a string, code or enum column)",
+    ),
+    (
+        "filter never matching an enum",
+        pipeline_with(
+            dataclasses.replace(fraud.session, aggregations=(Count("n", where=Equals("action", "buy")),))
+        ),
+        "feature set 'session', field 'aggregations[0].where.value': 'buy' is not one of the choices of "
+        "'action' (view, add_to_cart, checkout, login): the filter would never match",
+    ),
+    (
         "sum of a string",
         pipeline_with(window(aggregations=(Sum("s", "merchant_id"),))),
         "feature set 'txn_1h', field 'aggregations[0].column': Sum needs a decimal or double column, "

@@ -28,12 +28,14 @@ millisecond precision) and ``window_end`` is moved back to last event + gap.
 The package is split by stage: :mod:`.checks` (the spec), :mod:`.types`, :mod:`.contract_format`
 and :mod:`.contract_sql` (the input contract), :mod:`.inputs` (per source), :mod:`.aggregations`
 (one table keyed by kind), :mod:`.windows`, :mod:`.events` (per-event features) and
-:mod:`.statements` (the whole job). SQL literals and intervals come from :mod:`flink_jobs.sql_text`;
+:mod:`.statements` (the whole job), :mod:`.backfill` (the same feature SQL over the
+archive). SQL literals and intervals come from :mod:`flink_jobs.sql_text`;
 connector DDL from :mod:`connectors`.
 """
 
 from __future__ import annotations
 
+from flink_jobs.features.compiler.backfill import backfill_root, compile_backfill
 from flink_jobs.features.compiler.checks import FeatureSpecError, validate
 from flink_jobs.features.compiler.inputs import late_reason, source_sql
 from flink_jobs.features.compiler.names import on_time_view
@@ -49,7 +51,9 @@ __all__ = [
     "CompiledPipeline",
     "FeatureSpecError",
     "OutputTable",
+    "backfill_root",
     "column_type",
+    "compile_backfill",
     "compile_pipeline",
     "feature_query",
     "late_reason",

@@ -89,6 +89,22 @@ def _check_aggregation(where: str, path: str, agg: Aggregation, source: Source, 
         if not isinstance(agg.where, Equals):
             raise FeatureSpecError(where, f"{path}.where", "a filter must be Equals(column, value)")
         _check_column(where, f"{path}.where.column", source, agg.where.column)
+        kind = field_of(source, agg.where.column).kind
+        if kind not in ("string", "code", "enum"):
+            raise FeatureSpecError(
+                where,
+                f"{path}.where.column",
+                f"Equals compares text, and '{agg.where.column}' is a {kind} column "
+                "(filter on a string, code or enum column)",
+            )
+        choices = field_of(source, agg.where.column).choices
+        if kind == "enum" and agg.where.value not in choices:
+            raise FeatureSpecError(
+                where,
+                f"{path}.where.value",
+                f"'{agg.where.value}' is not one of the choices of '{agg.where.column}' "
+                f"({', '.join(choices)}): the filter would never match",
+            )
 
 
 def _check_divides(where: str, size: timedelta, part_name: str, part: timedelta) -> None:

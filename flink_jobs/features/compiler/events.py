@@ -100,7 +100,11 @@ def event_features_sql(fs: EventFeatures, version: str) -> str:
             if isinstance(agg, SecondsSinceLatest):
                 latest = f"__latest_{agg.name}"
                 condition = condition_sql(agg, rel_columns, rel.source.name)
-                add(None, latest, f"MAX({when(condition, quote(time))}){OVER}")
+                # The CAST makes the time a plain TIMESTAMP(3): the planner may push this CASE into
+                # the union's branches, where NULL in one branch and the rowtime attribute in the
+                # other would be a union of different types (tests/features/test_seconds_since_latest).
+                plain_time = f"CAST({quote(time)} AS TIMESTAMP(3))"
+                add(None, latest, f"MAX({when(condition, plain_time)}){OVER}")
                 finals[agg.name] = (
                     f"CASE WHEN {quote(latest)} >= {quote(time)} - {interval(agg.within)} "
                     f"THEN {seconds_between(quote(latest), quote(time))} END"

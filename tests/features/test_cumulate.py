@@ -1,0 +1,65 @@
+"""Cumulating windows: inside each tumbling window ``[k*size, (k+1)*size)``, the windows
+``[k*size, k*size + j*step)``; a window row exists only when the window holds an event."""
+
+from __future__ import annotations
+
+import pytest
+
+from flink_jobs.features import (
+    Count,
+    Cumulate,
+    Field,
+    InputSchema,
+    Max,
+    Min,
+    Source,
+    WindowFeatures,
+    minutes,
+)
+from tests.features.harness import assert_rows, at
+
+pytestmark = [pytest.mark.features, pytest.mark.flink]
+
+EVENTS = Source(
+    InputSchema(
+        name="events",
+        key="user_id",
+        fields=(Field("event_id", "string"), Field("user_id", "string"), Field("event_time", "timestamp")),
+    )
+)
+
+
+def event(event_id: str, user: str, time: str) -> dict[str, object]:
+    return {"event_id": event_id, "user_id": user, "event_time": time}
+
+
+def window(user: str, start: str, end: str, n: int, first: str, last: str) -> dict[str, object]:
+    return {"user_id": user, "window_start": start, "window_end": end, "n": n, "first": first, "last": last}
+
+
+def test_windows_grow_by_step_and_restart_each_size(features) -> None:
+    fs = WindowFeatures(
+        "events_cumulative",
+        EVENTS,
+        Cumulate(size=minutes(3), step=minutes(1)),
+        (Count("n"), Min("first", "event_id"), Max("last", "event_id")),
+    )
+    rows = [
+        event("e1", "a", at("00:00:30.000")),  # [00:00, 00:01), [00:00, 00:02), [00:00, 00:03)
+        event("e2", "a", at("00:01:00.000")),  # [00:00, 00:02), [00:00, 00:03)
+        event("f1", "b", at("00:02:00.000")),  # only [00:00, 00:03): b's smaller windows are empty
+        event("f2", "b", at("00:02:59.999")),  # [00:00, 00:03)
+        event("e3", "a", at("00:03:00.000")),  # the next tumbling window: [00:03, 00:04), .. [00:03, 00:06)
+    ]
+    assert_rows(
+        features(fs, {EVENTS: rows}),
+        [
+            window("a", at("00:00:00.000"), at("00:01:00.000"), 1, "e1", "e1"),
+            window("a", at("00:00:00.000"), at("00:02:00.000"), 2, "e1", "e2"),
+            window("a", at("00:00:00.000"), at("00:03:00.000"), 2, "e1", "e2"),
+            window("a", at("00:03:00.000"), at("00:04:00.000"), 1, "e3", "e3"),
+            window("a", at("00:03:00.000"), at("00:05:00.000"), 1, "e3", "e3"),
+            window("a", at("00:03:00.000"), at("00:06:00.000"), 1, "e3", "e3"),
+            window("b", at("00:00:00.000"), at("00:03:00.000"), 2, "f1", "f2"),
+        ],
+    )

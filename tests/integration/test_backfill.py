@@ -1,0 +1,167 @@
+"""``msk-features backfill``: the feature SQL over the raw archive equals what the live job wrote.
+
+A live bounded run of the reference pipeline (one partition, 3 h of generated events with invalid,
+out-of-order and late records) writes its features and its archive; a backfill of a range inside
+it, from the archive alone, must give exactly the live job's Parquet rows whose time (window end,
+or event time) is in the range, and the independent reference's rows for that range. A second
+backfill of the same range with one feature set replaces the run's output.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from flink_jobs.config import AppConfig
+from msk_features.cli import main
+from msk_features.generator.plan import GenerateSpec
+from msk_features.outputs import feature_rows_from_table, list_offline_files, read_offline
+from msk_features.runner import run_job
+from tests.integration.fraud_check import assert_same_rows, parquet_rows, reference_for
+from tests.integration.pipeline_run import FEATURE_SETS, job_config, send_inputs
+from tests.reference.fraud import Expected
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+T0 = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
+START, END = T0 + timedelta(hours=1), T0 + timedelta(hours=2, minutes=30)
+SPEC = GenerateSpec(
+    seed=31,
+    transactions=900,
+    clicks=700,
+    profiles=90,
+    users=25,
+    merchants=15,
+    start=T0,
+    span=timedelta(hours=3),
+    invalid_fraction=0.05,
+    out_of_order_fraction=0.05,
+    late_fraction=0.02,
+)
+ROW_TIME = {
+    "txn_1m": "window_end",
+    "txn_1h": "window_end",
+    "session": "window_end",
+    "txn_features": "event_time",
+}
+
+
+def _text(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def in_range(rows: list[dict[str, Any]], feature_set: str) -> list[dict[str, Any]]:
+    """Rows whose time is in [START, END) (the texts compare like the instants)."""
+    column = ROW_TIME[feature_set]
+    return [r for r in rows if _text(START) <= r[column] < _text(END)]
+
+
+@pytest.fixture(scope="module")
+def live(
+    local_stack, built_package: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[AppConfig, Path, Expected]:
+    sent = send_inputs(local_stack, SPEC, "bf-", partitions=1)  # one partition: lateness is exact
+    tmp = tmp_path_factory.mktemp("backfill")
+    cfg, properties = job_config(local_stack, sent.topics, "bf-out-", tmp)
+    run_job(properties, timeout_s=600)
+    return cfg, properties, reference_for(sent.records, cfg)
+
+
+def backfill(properties: Path, *args: str) -> dict[str, Any]:
+    result = CliRunner().invoke(
+        main,
+        [
+            "backfill",
+            "fraud",
+            "--from",
+            _text(START),
+            "--to",
+            _text(END),
+            "--properties",
+            str(properties),
+            "--output",
+            "json",
+            *args,
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+@pytest.fixture(scope="module")
+def backfilled(live: tuple[AppConfig, Path, Expected]) -> dict[str, Any]:
+    _, properties, _ = live
+    return backfill(properties)
+
+
+def test_backfill_reports_its_run(backfilled: dict[str, Any], live: tuple[AppConfig, Path, Expected]) -> None:
+    cfg, _, _ = live
+    assert cfg.offline is not None
+    assert backfilled["run"] == "20261124T0900Z_20261124T1030Z"
+    assert backfilled["output"] == f"{cfg.offline.path}/backfill/20261124T0900Z_20261124T1030Z"
+    assert set(backfilled["rows"]) == set(FEATURE_SETS) and all(n > 0 for n in backfilled["rows"].values())
+
+
+@pytest.mark.parametrize("feature_set", FEATURE_SETS)
+def test_backfill_equals_the_live_rows_of_the_range(
+    backfilled: dict[str, Any], live: tuple[AppConfig, Path, Expected], feature_set: str
+) -> None:
+    cfg, _, expected = live
+    assert cfg.offline is not None
+    run = f"backfill/{backfilled['run']}/features/{feature_set}"
+    got = feature_rows_from_table(read_offline(cfg.offline, run))
+    assert len(got) == backfilled["rows"][feature_set]
+    assert_same_rows(
+        got, in_range(parquet_rows(cfg, feature_set), feature_set), f"backfill vs live {feature_set}"
+    )
+    assert_same_rows(
+        got, in_range(expected.features[feature_set], feature_set), f"backfill vs reference {feature_set}"
+    )
+
+
+def test_backfill_again_replaces_the_run(
+    backfilled: dict[str, Any], live: tuple[AppConfig, Path, Expected]
+) -> None:
+    cfg, properties, expected = live
+    assert cfg.offline is not None
+    again = backfill(properties, "--feature-set", "txn_1m")
+    assert again["run"] == backfilled["run"] and set(again["rows"]) == {"txn_1m"}
+    files = list_offline_files(cfg.offline, f"backfill/{again['run']}")
+    assert files and all("/features/txn_1m/" in f for f in files), files
+    got = feature_rows_from_table(read_offline(cfg.offline, f"backfill/{again['run']}/features/txn_1m"))
+    assert_same_rows(got, in_range(expected.features["txn_1m"], "txn_1m"), "second backfill txn_1m")
+
+
+def test_backfill_of_an_unknown_feature_set_is_a_clear_error(live: tuple[AppConfig, Path, Expected]) -> None:
+    _, properties, _ = live
+    result = CliRunner().invoke(
+        main,
+        [
+            "backfill",
+            "fraud",
+            "--from",
+            _text(START),
+            "--to",
+            _text(END),
+            "--properties",
+            str(properties),
+            "--feature-set",
+            "txn_2m",
+        ],
+    )
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "pipeline 'fraud' has no feature set named 'txn_2m'" in " ".join(result.output.split())
+
+
+def test_backfill_range_must_be_forward(live: tuple[AppConfig, Path, Expected]) -> None:
+    _, properties, _ = live
+    result = CliRunner().invoke(
+        main,
+        ["backfill", "fraud", "--from", _text(END), "--to", _text(START), "--properties", str(properties)],
+    )
+    assert result.exit_code == 1 and "--to must be after --from" in result.output
