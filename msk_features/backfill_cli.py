@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
-import time
 from datetime import datetime
 from pathlib import Path
 
@@ -12,16 +10,18 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from flink_jobs.config import GROUP_BACKFILL, PROPERTY_GROUPS, BackfillConfig, ConfigError, load_config
+from flink_jobs.config import GROUP_BACKFILL, PROPERTY_GROUPS, BackfillConfig, load_config
 from msk_features.cli_errors import user_errors
 from msk_features.cli_options import properties_option
 
-__all__ = ["backfill"]
+__all__ = ["backfill", "instant_type"]
 
 _console = Console()
 
 
-def _instant(option: str) -> click.ParamType:
+def instant_type(option: str) -> click.ParamType:
+    """A click type for a UTC instant, parsed as the backfill group's ``option`` is."""
+
     class Instant(click.ParamType):
         name = "INSTANT"
 
@@ -43,9 +43,9 @@ def _instant(option: str) -> click.ParamType:
 @click.command("backfill")
 @click.argument("pipeline", required=False)
 @click.option(
-    "--from", "start", required=True, type=_instant("from"), help="Start (UTC), e.g. 2026-11-24T10:00Z."
+    "--from", "start", required=True, type=instant_type("from"), help="Start (UTC), e.g. 2026-11-24T10:00Z."
 )
-@click.option("--to", "end", required=True, type=_instant("to"), help="End (UTC, exclusive).")
+@click.option("--to", "end", required=True, type=instant_type("to"), help="End (UTC, exclusive).")
 @click.option(
     "--feature-set",
     "feature_sets",
@@ -89,48 +89,17 @@ def backfill(
       msk-features backfill fraud --from 2026-11-24T10:00Z --to 2026-11-25T00:00Z --feature-set txn_1h
       msk-features backfill iot --from 2026-11-24T10:00Z --to 2026-11-24T11:00Z --output json
     """
-    from flink_jobs.config import to_property_groups
-    from flink_jobs.features.compiler import backfill_root
-    from flink_jobs.features.compiler.backfill import selected_feature_sets
-    from flink_jobs.pipelines import get_pipeline
-    from msk_features.outputs import delete_offline, read_offline
-    from msk_features.runner import REPO_ROOT, run_job
+    from msk_features.backfill import run_backfill
 
     with user_errors():
         cfg = load_config(properties)
         name = pipeline or cfg.pipeline.name
-        spec = get_pipeline(name)
         job = BackfillConfig(start, end, tuple(feature_sets), run_name, lookback_s)
-        if end <= start:
-            raise ConfigError(GROUP_BACKFILL, "to", "--to must be after --from", "a later instant")
-        offline = cfg.offline
-        if offline is None:
-            raise ConfigError(
-                "offline", "path", "a backfill reads the archive under the offline path", "the group"
+        with _console.status(f"Backfilling {name} on a local Flink mini-cluster…") as spinner:
+            run = run_backfill(
+                cfg, name, job, properties.parent, timeout_s, status=lambda m: spinner.update(f"{m}…")
             )
-        cfg = dataclasses.replace(cfg, pipeline=dataclasses.replace(cfg.pipeline, name=name), backfill=job)
-        selected = selected_feature_sets(spec, job)
-        root = backfill_root(offline.path, job)
-        relative = root.removeprefix(offline.path + "/")
-        removed = delete_offline(offline, relative)
-        effective = properties.with_name(f".{properties.stem}.{name}.backfill.json")
-        effective.write_text(json.dumps(to_property_groups(cfg), indent=2), encoding="utf-8")
-        effective.chmod(0o600)
-        started = time.monotonic()
-        note = f" (replacing {removed} files of the previous run)" if removed else ""
-        with _console.status(f"Backfilling {name} into {root}{note} on a local Flink mini-cluster…"):
-            run = run_job(effective, REPO_ROOT, timeout_s=timeout_s)
-        rows = {fs.name: read_offline(offline, f"{relative}/features/{fs.name}").num_rows for fs in selected}
-    report = {
-        "pipeline": name,
-        "from": start.isoformat().replace("+00:00", "Z"),
-        "to": end.isoformat().replace("+00:00", "Z"),
-        "run": job.run_name(),
-        "output": root,
-        "seconds": round(time.monotonic() - started, 1),
-        "job_seconds": round(run.seconds, 1),
-        "rows": rows,
-    }
+    report = run.report()
     if output == "json":
         click.echo(json.dumps(report, indent=2))
         return
@@ -138,7 +107,7 @@ def backfill(
     table.add_column("feature set")
     table.add_column("rows", justify="right")
     table.add_column("dataset", overflow="fold")
-    for fs_name, count in rows.items():
-        table.add_row(fs_name, f"{count:,}", f"{root}/features/{fs_name}")
+    for fs_name, count in run.rows.items():
+        table.add_row(fs_name, f"{count:,}", f"{run.root}/features/{fs_name}")
     _console.print(table)
     _console.print(f"[green]Backfill finished[/] in {report['seconds']} s (job {report['job_seconds']} s).")

@@ -31,6 +31,7 @@ from msk_features.generator.cli import generate
 from msk_features.lag_cli import lag
 from msk_features.localstack.cli import local
 from msk_features.manifest_cli import manifest
+from msk_features.parity_cli import parity
 from msk_features.tail_cli import tail
 from msk_features.topics_cli import topics
 
@@ -56,6 +57,7 @@ main.add_command(generate)
 main.add_command(topics)
 main.add_command(manifest)
 main.add_command(backfill)
+main.add_command(parity)
 main.add_command(tail)
 main.add_command(lag)
 main.add_command(cost)

@@ -108,6 +108,11 @@ def read_topic(
         consumer.close()
 
 
+def offline_filesystem(offline: OfflineConfig) -> tuple[pafs.FileSystem, str]:
+    """The pyarrow filesystem of the offline path and the path's root on it (``bucket/prefix``)."""
+    return _filesystem(offline)
+
+
 def _filesystem(offline: OfflineConfig) -> tuple[pafs.FileSystem, str]:
     parsed = urlparse(offline.path)
     if parsed.scheme == "file":

@@ -165,3 +165,81 @@ def test_backfill_range_must_be_forward(live: tuple[AppConfig, Path, Expected]) 
         ["backfill", "fraud", "--from", _text(END), "--to", _text(START), "--properties", str(properties)],
     )
     assert result.exit_code == 1 and "--to must be after --from" in result.output
+
+
+def parity(properties: Path) -> tuple[int, dict[str, Any]]:
+    result = CliRunner().invoke(
+        main,
+        [
+            "parity",
+            "fraud",
+            "--from",
+            _text(START),
+            "--to",
+            _text(END),
+            "--properties",
+            str(properties),
+            "--output",
+            "json",
+        ],
+    )
+    return result.exit_code, json.loads(result.output)
+
+
+def test_parity_of_the_live_run_has_no_difference(live: tuple[AppConfig, Path, Expected]) -> None:
+    _, properties, expected = live
+    code, report = parity(properties)
+    assert code == 0 and report["ok"], report
+    assert {(f["feature_set"], f["live"]) for f in report["feature_sets"]} == {
+        (fs, where) for fs in FEATURE_SETS for where in ("kafka", "parquet")
+    }
+    for entry in report["feature_sets"]:
+        want = len(in_range(expected.features[entry["feature_set"]], entry["feature_set"]))
+        assert entry["matched"] == want > 0, entry
+    late_in_range = [v for v in expected.late.values() if _text(START) <= v["event_time"] < _text(END)]
+    assert report["late_records_in_range"] == len(late_in_range) > 0
+
+
+def test_parity_reports_a_changed_value_with_its_row(live: tuple[AppConfig, Path, Expected]) -> None:
+    """Runs last: it rewrites one live Parquet file of txn_1h with one amount_max changed."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from msk_features.outputs import offline_filesystem
+
+    cfg, properties, _ = live
+    assert cfg.offline is not None
+    fs, _ = offline_filesystem(cfg.offline)
+    data_files = [
+        f
+        for f in list_offline_files(cfg.offline, "features/txn_1h")
+        if not f.rsplit("/", 1)[-1].startswith((".", "_"))
+    ]
+    for target in data_files:  # a file holding a row of the range
+        with fs.open_input_file(target) as handle:
+            table = pq.read_table(handle)
+        texts = feature_rows_from_table(table)
+        hits = [i for i, r in enumerate(texts) if _text(START) <= r["window_end"] < _text(END)]
+        if hits:
+            break
+    else:
+        pytest.fail("no live txn_1h file holds a row of the range")
+    rows = table.to_pylist()
+    rows[hits[0]] = {**rows[hits[0]], "amount_max": rows[hits[0]]["amount_max"] + 1}
+    with fs.open_output_stream(target) as handle:
+        pq.write_table(pa.Table.from_pylist(rows, schema=table.schema), handle)
+
+    code, report = parity(properties)
+    assert code == 1 and not report["ok"]
+    bad = [f for f in report["feature_sets"] if f["different"] or f["missing"] or f["extra"]]
+    assert [(f["feature_set"], f["live"], f["different"], f["missing"], f["extra"]) for f in bad] == [
+        ("txn_1h", "parquet", 1, 0, 0)
+    ]
+    (example,) = bad[0]["examples"]["different"]
+    assert example["key"] == {
+        "user_id": texts[hits[0]]["user_id"],
+        "window_start": texts[hits[0]]["window_start"],
+        "window_end": texts[hits[0]]["window_end"],
+    }
+    assert list(example["values"]) == ["amount_max"]
+    assert bad[0]["different_by_column"] == {"amount_max": 1}
