@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 from rich.console import Console
@@ -14,7 +16,9 @@ from flink_jobs.config import GROUP_BACKFILL, PROPERTY_GROUPS, BackfillConfig, l
 from msk_features.cli_errors import user_errors
 from msk_features.cli_options import properties_option
 
-__all__ = ["backfill", "instant_type"]
+__all__ = ["backfill", "instant_type", "range_options"]
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 _console = Console()
 
@@ -40,25 +44,50 @@ def instant_type(option: str) -> click.ParamType:
     return Instant()
 
 
+def range_options(verb: str, default_run: str) -> Callable[[F], F]:
+    """The options that name a backfill: PIPELINE, --from, --to, --feature-set, --run, --lookback."""
+
+    def decorate(func: F) -> F:
+        for option in reversed(
+            [
+                click.argument("pipeline", required=False),
+                click.option(
+                    "--from",
+                    "start",
+                    required=True,
+                    type=instant_type("from"),
+                    help="Start (UTC), e.g. 2026-11-24T10:00Z.",
+                ),
+                click.option(
+                    "--to", "end", required=True, type=instant_type("to"), help="End (UTC, exclusive)."
+                ),
+                click.option(
+                    "--feature-set",
+                    "feature_sets",
+                    multiple=True,
+                    help=f"A feature set to {verb} (repeatable) [default: all].",
+                ),
+                click.option(
+                    "--run",
+                    "run_name",
+                    help=f"Name of the backfill run's output folder [default: {default_run}].",
+                ),
+                click.option(
+                    "--lookback",
+                    "lookback_s",
+                    type=click.IntRange(0, 366 * 86_400),
+                    help="Seconds of history to read before --from [default: what the feature sets need].",
+                ),
+            ]
+        ):
+            func = option(func)
+        return func
+
+    return decorate
+
+
 @click.command("backfill")
-@click.argument("pipeline", required=False)
-@click.option(
-    "--from", "start", required=True, type=instant_type("from"), help="Start (UTC), e.g. 2026-11-24T10:00Z."
-)
-@click.option("--to", "end", required=True, type=instant_type("to"), help="End (UTC, exclusive).")
-@click.option(
-    "--feature-set",
-    "feature_sets",
-    multiple=True,
-    help="A feature set to compute (repeatable) [default: all].",
-)
-@click.option("--run", "run_name", help="Name of the run's output folder [default: <from>_<to>].")
-@click.option(
-    "--lookback",
-    "lookback_s",
-    type=click.IntRange(0, 366 * 86_400),
-    help="Seconds of history to read before --from [default: what the feature sets need].",
-)
+@range_options("compute", "<from>_<to>")
 @properties_option()
 @click.option("--timeout", "timeout_s", type=float, default=3600.0, show_default=True, help="Seconds.")
 @click.option("--output", type=click.Choice(["table", "json"]), default="table", show_default=True)

@@ -13,7 +13,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from flink_jobs.config import BackfillConfig, load_config
-from msk_features.backfill_cli import instant_type
+from msk_features.backfill_cli import range_options
 from msk_features.cli_errors import user_errors
 from msk_features.cli_options import properties_option
 
@@ -23,21 +23,7 @@ _console = Console()
 
 
 @click.command("parity")
-@click.argument("pipeline", required=False)
-@click.option(
-    "--from", "start", required=True, type=instant_type("from"), help="Start (UTC), e.g. 2026-11-24T10:00Z."
-)
-@click.option("--to", "end", required=True, type=instant_type("to"), help="End (UTC, exclusive).")
-@click.option(
-    "--feature-set",
-    "feature_sets",
-    multiple=True,
-    help="A feature set to compare (repeatable) [default: all].",
-)
-@click.option("--run", "run_name", help="Name of the backfill run [default: parity-<from>_<to>].")
-@click.option(
-    "--lookback", "lookback_s", type=click.IntRange(0, 366 * 86_400), help="Seconds of history before --from."
-)
+@range_options("compare", "parity-<from>_<to>")
 @click.option(
     "--no-kafka",
     is_flag=True,
