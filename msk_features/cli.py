@@ -34,6 +34,7 @@ from msk_features.manifest_cli import manifest
 from msk_features.parity_cli import parity
 from msk_features.tail_cli import tail
 from msk_features.topics_cli import topics
+from msk_features.training_cli import training_set
 
 __all__ = ["main"]
 
@@ -58,6 +59,7 @@ main.add_command(topics)
 main.add_command(manifest)
 main.add_command(backfill)
 main.add_command(parity)
+main.add_command(training_set)
 main.add_command(tail)
 main.add_command(lag)
 main.add_command(cost)

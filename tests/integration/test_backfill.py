@@ -243,3 +243,72 @@ def test_parity_reports_a_changed_value_with_its_row(live: tuple[AppConfig, Path
     }
     assert list(example["values"]) == ["amount_max"]
     assert bad[0]["different_by_column"] == {"amount_max": 1}
+
+
+def test_training_set_takes_rows_as_of_the_label_and_never_later(
+    live: tuple[AppConfig, Path, Expected], tmp_path: Path
+) -> None:
+    """Leakage traps: a window that ends 1 ms after the label, and a profile version updated after
+    the labelled transaction, must not reach the training row."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from tests.reference.fraud import parse_time
+
+    cfg, properties, expected = live
+    # Trap 1: two consecutive txn_1m windows of one user; a label 1 ms before the later one ends.
+    windows: dict[str, list[dict[str, Any]]] = {}
+    for row in expected.features["txn_1m"]:
+        windows.setdefault(row["user_id"], []).append(row)
+    user, rows = next(
+        (u, sorted(r, key=lambda w: w["window_end"])) for u, r in windows.items() if len(r) >= 2
+    )
+    earlier, later = rows[-2], rows[-1]
+    later_end = parse_time(later["window_end"])
+    # Trap 2: a transaction whose user's profile changes home country after it.
+    profiles = sorted(expected.on_time["profiles"], key=lambda r: r.time)
+    trap = None
+    for txn in sorted(expected.features["txn_features"], key=lambda r: r["event_time"]):
+        t = parse_time(txn["event_time"])
+        newer = [
+            p.event
+            for p in profiles
+            if p.event
+            and p.event["user_id"] == txn["user_id"]
+            and p.time > t
+            and p.event["home_country"] != txn["home_country"]
+        ]
+        if txn["home_country"] is not None and newer:
+            trap = txn
+            break
+    assert trap is not None, "the data set has no transaction followed by a profile change"
+    labels = pa.table(
+        {
+            "user_id": [user, user, trap["user_id"], "nobody"],
+            "label_time": pa.array(
+                [later_end - timedelta(milliseconds=1), later_end, parse_time(trap["event_time"]), later_end],
+                pa.timestamp("ms", tz="UTC"),
+            ),
+            "txn_id": [None, None, trap["txn_id"], None],
+            "label": [0, 1, 1, 0],
+        }
+    )
+    labels_file = tmp_path / "labels.parquet"
+    pq.write_table(labels, labels_file)
+    out = tmp_path / "train.parquet"
+    args = ["training-set", "fraud", "--labels", str(labels_file), "--out", str(out), "--output", "json"]
+    sets = ["--feature-set", "txn_1m", "--feature-set", "txn_features"]
+    result = CliRunner().invoke(main, [*args, *sets, "--properties", str(properties)])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["labels"] == 4
+    train = pq.read_table(out).to_pylist()
+    assert [r["label"] for r in train] == [0, 1, 1, 0]  # the labels' order
+    end = lambda r: _text(r["txn_1m__window_end"]) if r["txn_1m__window_end"] is not None else None  # noqa: E731
+    assert end(train[0]) == earlier["window_end"] and train[0]["txn_1m__txn_count"] == earlier["txn_count"]
+    assert end(train[1]) == later["window_end"] and train[1]["txn_1m__txn_count"] == later["txn_count"]
+    assert train[3]["txn_1m__window_end"] is None and train[3]["txn_features__home_country"] is None
+    assert train[2]["txn_features__home_country"] == trap["home_country"]  # not the later version
+    assert _text(train[2]["txn_features__event_time"]) == trap["event_time"]
+    assert train[2]["txn_features__txn_count_10m"] == trap["txn_count_10m"]
+    assert cfg.offline is not None

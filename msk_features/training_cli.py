@@ -1,0 +1,121 @@
+"""``msk-features training-set``: labels joined point-in-time to feature sets, written as Parquet."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from flink_jobs.config import ConfigError, load_config
+from msk_features.cli_errors import user_errors
+from msk_features.cli_options import properties_option
+
+__all__ = ["training_set"]
+
+_console = Console()
+
+
+@click.command("training-set")
+@click.argument("pipeline", required=False)
+@click.option(
+    "--labels",
+    required=True,
+    help="Parquet file or folder of labels: the entity key, label_time and any other columns; a local "
+    "path, or a dataset under the offline path (e.g. labels/fraud).",
+)
+@click.option(
+    "--feature-set", "feature_sets", multiple=True, required=True, help="A feature set to join (repeatable)."
+)
+@click.option(
+    "--source",
+    "source_prefix",
+    default="",
+    help="Read the feature sets from a backfill run (backfill/<run>) instead of the live datasets.",
+)
+@click.option(
+    "--out",
+    "out_path",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Parquet file to write.",
+)
+@properties_option()
+@click.option("--output", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def training_set(
+    pipeline: str | None,
+    labels: str,
+    feature_sets: tuple[str, ...],
+    source_prefix: str,
+    out_path: Path,
+    properties: Path,
+    output: str,
+) -> None:
+    """Join labels to PIPELINE's feature sets as of each label's time; write a Parquet training set.
+
+    For each label and feature set: the row of the same key that is the latest at or before
+    label_time, never a later one (a window that ended at or before it; for per-event sets the
+    event's own row, matched on the set's own columns the labels also have, e.g. txn_id). Columns:
+    the labels', then <set>__<column> per feature set. Readable by pandas, DuckDB and Athena
+    (timestamps are UTC).
+
+    \b
+    Examples:
+      msk-features training-set fraud --labels labels.parquet \\
+          --feature-set txn_features --feature-set txn_1h --out train.parquet
+      msk-features training-set fraud --labels labels/fraud --feature-set txn_1m \\
+          --source backfill/20261124T1000Z_20261124T1200Z --out train.parquet
+    """
+    import pyarrow.dataset as pads
+    import pyarrow.parquet as pq
+
+    from flink_jobs.pipelines import get_pipeline
+    from msk_features.outputs import read_offline
+    from msk_features.training import TrainingSetError, point_in_time, summary
+
+    with user_errors():
+        cfg = load_config(properties)
+        spec = get_pipeline(pipeline or cfg.pipeline.name)
+        by_name = {fs.name: fs for fs in spec.feature_sets}
+        unknown = [n for n in feature_sets if n not in by_name]
+        if unknown:
+            raise ConfigError(
+                "training-set",
+                "--feature-set",
+                f"pipeline '{spec.name}' has no feature set named '{unknown[0]}'",
+                "one of " + ", ".join(by_name),
+            )
+        if cfg.offline is None:
+            raise ConfigError(
+                "offline", "path", "the feature sets are read from the offline path", "the group"
+            )
+        local = Path(labels)
+        if local.exists():
+            label_table = pads.dataset(str(local), format="parquet").to_table()
+        else:
+            label_table = read_offline(cfg.offline, labels.strip("/"))
+            if label_table.num_columns == 0:
+                raise click.ClickException(
+                    f"no labels at {labels} (neither a local path nor under {cfg.offline.path})"
+                )
+        prefix = f"{source_prefix.strip('/')}/" if source_prefix else ""
+        chosen = [by_name[n] for n in feature_sets]
+        inputs = [(fs, read_offline(cfg.offline, f"{prefix}features/{fs.name}")) for fs in chosen]
+        try:
+            table = point_in_time(label_table, inputs)
+        except TrainingSetError as exc:
+            raise click.ClickException(str(exc)) from None
+        out_path.parent.mkdir(parents=True, exist_ok=True)
+        pq.write_table(table, out_path)
+    report = {"out": str(out_path), **summary(table, chosen), "columns": table.column_names}
+    if output == "json":
+        click.echo(json.dumps(report, indent=2))
+        return
+    result = Table(title=f"Training set {out_path} ({table.num_rows:,} labels)")
+    result.add_column("feature set")
+    result.add_column("labels with a row", justify="right")
+    for name, count in report["with_a_row"].items():
+        result.add_row(name, f"{count:,}")
+    _console.print(result)
