@@ -8,16 +8,10 @@ import pytest
 
 from flink_jobs.features import AsOf, EventFeatures, Field, InputSchema, Rolling, Source, hours, minutes
 from tests.features.harness import assert_rows, assert_types, at
+from tests.features.inputs import ORDERS
 
 pytestmark = [pytest.mark.features, pytest.mark.flink]
 
-ORDERS = Source(
-    InputSchema(
-        name="orders",
-        key="user_id",
-        fields=(Field("order_id", "string"), Field("user_id", "string"), Field("event_time", "timestamp")),
-    )
-)
 PROFILES = Source(
     InputSchema(
         name="profiles",

@@ -20,6 +20,7 @@ from flink_jobs.features import (
     minutes,
 )
 from tests.features.harness import assert_rows, assert_types, at
+from tests.features.inputs import LARGEST
 
 pytestmark = [pytest.mark.features, pytest.mark.flink]
 
@@ -37,8 +38,6 @@ READINGS = Source(
         ),
     )
 )
-
-LARGEST = "99999999999999.9999"  # the largest DECIMAL(18, 4) a contract admits
 
 
 def reading(

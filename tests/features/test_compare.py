@@ -19,22 +19,10 @@ from flink_jobs.features import (
     minutes,
 )
 from tests.features.harness import assert_rows, assert_types, at
+from tests.features.inputs import COUNTRY_ORDERS, country_order
 
 pytestmark = [pytest.mark.features, pytest.mark.flink]
 
-ORDERS = Source(
-    InputSchema(
-        name="orders",
-        key="user_id",
-        fields=(
-            Field("order_id", "string"),
-            Field("user_id", "string"),
-            Field("country", "code", pattern=r"^[A-Z]{2}$"),
-            Field("amount", "decimal"),
-            Field("event_time", "timestamp"),
-        ),
-    )
-)
 LIMITS = Source(
     InputSchema(
         name="limits",
@@ -55,7 +43,7 @@ OPS = (("eq", "="), ("ne", "<>"), ("lt", "<"), ("le", "<="), ("gt", ">"), ("ge",
 def test_every_operator_and_null_sides(features) -> None:
     fs = EventFeatures(
         "order_features",
-        ORDERS,
+        COUNTRY_ORDERS,
         columns=("order_id", "country", "amount"),
         window=Rolling(minutes(10)),
         aggregations=(Avg("amount_avg_10m", "amount"),),
@@ -70,19 +58,10 @@ def test_every_operator_and_null_sides(features) -> None:
         {"user_id": "u", "home_country": "DE", "limit": Decimal("100"), "updated_at": at("00:00:00.000")}
     ]
 
-    def order(order_id: str, user: str, country: str, amount: str, time: str) -> dict[str, object]:
-        return {
-            "order_id": order_id,
-            "user_id": user,
-            "country": country,
-            "amount": Decimal(amount),
-            "event_time": time,
-        }
-
-    o1 = order("o1", "u", "DE", "100", at("00:01:00.000"))
-    o2 = order("o2", "u", "FR", "99.9999", at("00:02:00.000"))
-    o3 = order("o3", "u", "DE", "100.0001", at("00:03:00.000"))
-    o4 = order("o4", "v", "DE", "5", at("00:04:00.000"))  # v has no limits row: NULL on that side
+    o1 = country_order("o1", "u", "DE", "100", at("00:01:00.000"))
+    o2 = country_order("o2", "u", "FR", "99.9999", at("00:02:00.000"))
+    o3 = country_order("o3", "u", "DE", "100.0001", at("00:03:00.000"))
+    o4 = country_order("o4", "v", "DE", "5", at("00:04:00.000"))  # v has no limits row: NULL on that side
 
     def out(
         o: dict, avg: str, home: str | None, limit: str | None, ops: str, foreign: bool | None, above: bool
@@ -104,7 +83,7 @@ def test_every_operator_and_null_sides(features) -> None:
         row.update({name: values[letter] for (name, _), letter in zip(OPS, ops, strict=True)})
         return row
 
-    result = features(fs, {ORDERS: [o1, o2, o3, o4], LIMITS: limits})
+    result = features(fs, {COUNTRY_ORDERS: [o1, o2, o3, o4], LIMITS: limits})
     assert_rows(
         result,
         [

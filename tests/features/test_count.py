@@ -5,67 +5,29 @@ counts as absent) or, in an event feature set, on the rows of the other sources 
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import pytest
 
 from flink_jobs.features import (
     Count,
     Equals,
     EventFeatures,
-    Field,
-    InputSchema,
     Related,
     Rolling,
-    Source,
     Tumbling,
     WindowFeatures,
     minutes,
 )
 from tests.features.harness import assert_rows, assert_types, at
+from tests.features.inputs import PAGE_CLICKS, PRICED_ORDERS, page_click, priced_order
 
 pytestmark = [pytest.mark.features, pytest.mark.flink]
-
-CLICKS = Source(
-    InputSchema(
-        name="clicks",
-        key="user_id",
-        fields=(
-            Field("click_id", "string"),
-            Field("user_id", "string"),
-            Field("page", "string"),
-            Field("action", "enum", choices=("view", "checkout")),
-            Field("event_time", "timestamp"),
-        ),
-    )
-)
-ORDERS = Source(
-    InputSchema(
-        name="orders",
-        key="user_id",
-        fields=(
-            Field("order_id", "string"),
-            Field("user_id", "string"),
-            Field("amount", "decimal"),
-            Field("event_time", "timestamp"),
-        ),
-    )
-)
-
-
-def click(click_id: str, user: str, page: str, action: str, time: str) -> dict[str, object]:
-    return {"click_id": click_id, "user_id": user, "page": page, "action": action, "event_time": time}
-
-
-def order(order_id: str, user: str, time: str) -> dict[str, object]:
-    return {"order_id": order_id, "user_id": user, "amount": Decimal("1.5"), "event_time": time}
 
 
 def test_count_of_events_and_of_non_null_values_in_windows(features) -> None:
     checkout = Equals("action", "checkout")
     fs = WindowFeatures(
         "clicks_1m",
-        CLICKS,
+        PAGE_CLICKS,
         Tumbling(minutes(1)),
         (
             Count("n"),
@@ -75,12 +37,12 @@ def test_count_of_events_and_of_non_null_values_in_windows(features) -> None:
         ),
     )
     rows = [
-        click("c1", "u", "/a", "view", at("00:00:01.000")),
-        click("c2", "u", "/cart", "checkout", at("00:00:02.000")),
-        click("c3", "u", "/cart", "checkout", at("00:00:03.000")),
-        click("c4", "u", "/b", "view", at("00:01:05.000")),  # a window with no checkout: counts 0, a row
+        page_click("c1", "u", "/a", at("00:00:01.000")),
+        page_click("c2", "u", "/cart", at("00:00:02.000"), action="checkout"),
+        page_click("c3", "u", "/cart", at("00:00:03.000"), action="checkout"),
+        page_click("c4", "u", "/b", at("00:01:05.000")),  # a window with no checkout: counts 0, a row
     ]
-    result = features(fs, {CLICKS: rows})
+    result = features(fs, {PAGE_CLICKS: rows})
 
     def window(start: str, end: str, n: int, pages: int, checkouts: int, checkout_pages: int) -> dict:
         return {
@@ -110,23 +72,25 @@ def test_counts_of_own_events_skip_the_other_sources_rows(features) -> None:
     # neither Count() nor Count(amount) may count them; the related counts count only clicks.
     fs = EventFeatures(
         "order_features",
-        ORDERS,
+        PRICED_ORDERS,
         columns=("order_id",),
         window=Rolling(minutes(10)),
         aggregations=(Count("orders_10m"), Count("amounts_10m", "amount")),
         related=(
-            Related(CLICKS, Rolling(minutes(10)), (Count("clicks_10m"), Count("click_pages_10m", "page"))),
+            Related(
+                PAGE_CLICKS, Rolling(minutes(10)), (Count("clicks_10m"), Count("click_pages_10m", "page"))
+            ),
         ),
     )
     clicks = [
-        click("c1", "u", "/a", "view", at("00:04:00.000")),
-        click("c2", "u", "/b", "view", at("00:05:00.000")),  # at o1's time: in [t - 10 min, t]
-        click("c3", "u", "/c", "view", at("00:05:30.000")),
+        page_click("c1", "u", "/a", at("00:04:00.000")),
+        page_click("c2", "u", "/b", at("00:05:00.000")),  # at o1's time: in [t - 10 min, t]
+        page_click("c3", "u", "/c", at("00:05:30.000")),
     ]
     orders = [
-        order("o1", "u", at("00:05:00.000")),
-        order("o2", "u", at("00:06:00.000")),
-        order("o3", "v", at("00:06:00.000")),  # a user without clicks: 0, not null
+        priced_order("o1", "u", at("00:05:00.000"), "1.5"),
+        priced_order("o2", "u", at("00:06:00.000"), "1.5"),
+        priced_order("o3", "v", at("00:06:00.000"), "1.5"),  # a user without clicks: 0, not null
     ]
 
     def out(order_id: str, user: str, time: str, own: int, clicks_10m: int) -> dict[str, object]:
@@ -141,7 +105,7 @@ def test_counts_of_own_events_skip_the_other_sources_rows(features) -> None:
         }
 
     assert_rows(
-        features(fs, {ORDERS: orders, CLICKS: clicks}),
+        features(fs, {PRICED_ORDERS: orders, PAGE_CLICKS: clicks}),
         [
             out("o1", "u", at("00:05:00.000"), 1, 2),  # c1, c2
             out("o2", "u", at("00:06:00.000"), 2, 3),  # o1, o2; c1, c2, c3

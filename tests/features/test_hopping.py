@@ -5,26 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from flink_jobs.features import Count, Field, Hopping, InputSchema, Max, Min, Source, WindowFeatures, minutes
+from flink_jobs.features import Count, Hopping, Max, Min, WindowFeatures, minutes
 from tests.features.harness import assert_rows, at
+from tests.features.inputs import EVENTS, event, window
 
 pytestmark = [pytest.mark.features, pytest.mark.flink]
-
-EVENTS = Source(
-    InputSchema(
-        name="events",
-        key="user_id",
-        fields=(Field("event_id", "string"), Field("user_id", "string"), Field("event_time", "timestamp")),
-    )
-)
-
-
-def event(event_id: str, user: str, time: str) -> dict[str, object]:
-    return {"event_id": event_id, "user_id": user, "event_time": time}
-
-
-def window(user: str, start: str, end: str, n: int, first: str, last: str) -> dict[str, object]:
-    return {"user_id": user, "window_start": start, "window_end": end, "n": n, "first": first, "last": last}
 
 
 def test_each_event_is_in_size_over_slide_windows(features) -> None:

@@ -25,34 +25,10 @@ from flink_jobs.features import (
     minutes,
 )
 from tests.features.harness import assert_rows, assert_types, at
+from tests.features.inputs import PAGE_CLICKS, PRICED_ORDERS, page_click, priced_order
 
 pytestmark = [pytest.mark.features, pytest.mark.flink]
 
-ORDERS = Source(
-    InputSchema(
-        name="orders",
-        key="user_id",
-        fields=(
-            Field("order_id", "string"),
-            Field("user_id", "string"),
-            Field("amount", "decimal"),
-            Field("event_time", "timestamp"),
-        ),
-    )
-)
-CLICKS = Source(
-    InputSchema(
-        name="clicks",
-        key="user_id",
-        fields=(
-            Field("click_id", "string"),
-            Field("user_id", "string"),
-            Field("page", "string"),
-            Field("action", "enum", choices=("view", "checkout")),
-            Field("event_time", "timestamp"),
-        ),
-    )
-)
 REFUNDS = Source(
     InputSchema(
         name="refunds",
@@ -67,30 +43,15 @@ REFUNDS = Source(
 )
 
 
-def click(click_id: str, user: str, page: str, time: str, partition: int = 0, action: str = "view") -> dict:
-    return {
-        "click_id": click_id,
-        "user_id": user,
-        "page": page,
-        "action": action,
-        "event_time": time,
-        "kafka_partition": partition,
-    }
-
-
-def order(order_id: str, user: str, time: str, amount: str = "1") -> dict[str, object]:
-    return {"order_id": order_id, "user_id": user, "amount": Decimal(amount), "event_time": time}
-
-
 def test_related_events_of_the_same_key_in_the_closed_range(features) -> None:
     fs = EventFeatures(
         "order_features",
-        ORDERS,
+        PRICED_ORDERS,
         columns=("order_id",),
         window=Rolling(minutes(10)),
         related=(
             Related(
-                CLICKS,
+                PAGE_CLICKS,
                 Rolling(minutes(10)),
                 (
                     Count("clicks_10m"),
@@ -102,17 +63,17 @@ def test_related_events_of_the_same_key_in_the_closed_range(features) -> None:
         ),
     )
     clicks = [
-        click("c1", "u", "/early", at("00:09:59.999")),  # 10 min + 1 ms before o1: out
-        click("c2", "u", "/edge", at("00:10:00.000"), action="checkout"),  # exactly t - 10 min: in
-        click("w1", "w", "/w", at("00:15:00.000")),  # user w's, at o2's time
-        click("c3", "u", "/p1", at("00:20:00.000"), partition=1),  # at t: in; the later partition
-        click("c4", "u", "/p0", at("00:20:00.000"), partition=0),  # same time, arrives later: not last
-        click("c5", "u", "/after", at("00:20:00.001")),  # after t: out
+        page_click("c1", "u", "/early", at("00:09:59.999")),  # 10 min + 1 ms before o1: out
+        page_click("c2", "u", "/edge", at("00:10:00.000"), action="checkout"),  # exactly t - 10 min: in
+        page_click("w1", "w", "/w", at("00:15:00.000")),  # user w's, at o2's time
+        page_click("c3", "u", "/p1", at("00:20:00.000"), partition=1),  # at t: in; the later partition
+        page_click("c4", "u", "/p0", at("00:20:00.000"), partition=0),  # same time, arrives later: not last
+        page_click("c5", "u", "/after", at("00:20:00.001")),  # after t: out
     ]
     orders = [
-        order("o3", "x", at("00:00:00.000")),  # no clicks at all
-        order("o2", "w", at("00:15:00.000")),
-        order("o1", "u", at("00:20:00.000")),
+        priced_order("o3", "x", at("00:00:00.000")),  # no clicks at all
+        priced_order("o2", "w", at("00:15:00.000")),
+        priced_order("o1", "u", at("00:20:00.000")),
     ]
 
     def out(
@@ -128,7 +89,7 @@ def test_related_events_of_the_same_key_in_the_closed_range(features) -> None:
             "checkouts_10m": checkouts,
         }
 
-    result = features(fs, {ORDERS: orders, CLICKS: clicks})
+    result = features(fs, {PRICED_ORDERS: orders, PAGE_CLICKS: clicks})
     assert_rows(
         result,
         [
@@ -143,25 +104,25 @@ def test_related_events_of_the_same_key_in_the_closed_range(features) -> None:
 def test_two_related_sources_and_own_aggregations_over_their_own_ranges(features) -> None:
     fs = EventFeatures(
         "order_features",
-        ORDERS,
+        PRICED_ORDERS,
         columns=("order_id", "amount"),
         window=Rolling(minutes(5)),
         aggregations=(Count("orders_5m"), Sum("amount_5m", "amount")),
         related=(
-            Related(CLICKS, Rolling(minutes(30)), (Count("clicks_30m"),)),
+            Related(PAGE_CLICKS, Rolling(minutes(30)), (Count("clicks_30m"),)),
             Related(
                 REFUNDS, Rolling(hours(1)), (Sum("refunded_1h", "amount"), Max("largest_refund_1h", "amount"))
             ),
         ),
     )
     orders = [
-        order("o1", "u", at("00:50:00.000"), "10"),
-        order("o2", "u", at("00:56:00.000"), "20"),  # o1 is 6 min before: out of the 5 min range
-        order("o3", "u", at("01:00:00.000"), "40"),
+        priced_order("o1", "u", at("00:50:00.000"), "10"),
+        priced_order("o2", "u", at("00:56:00.000"), "20"),  # o1 is 6 min before: out of the 5 min range
+        priced_order("o3", "u", at("01:00:00.000"), "40"),
     ]
     clicks = [
-        click("c1", "u", "/", at("00:25:00.000")),  # in [t - 30 min, t] for o1 only
-        click("c2", "u", "/", at("00:55:00.000")),
+        page_click("c1", "u", "/", at("00:25:00.000")),  # in [t - 30 min, t] for o1 only
+        page_click("c2", "u", "/", at("00:55:00.000")),
     ]
     refunds = [
         # r1 is exactly 1 h before o1 (in its range), more than 1 h before o2 and o3.
@@ -189,7 +150,7 @@ def test_two_related_sources_and_own_aggregations_over_their_own_ranges(features
         }
 
     assert_rows(
-        features(fs, {ORDERS: orders, CLICKS: clicks, REFUNDS: refunds}),
+        features(fs, {PRICED_ORDERS: orders, PAGE_CLICKS: clicks, REFUNDS: refunds}),
         [
             out("o1", at("00:50:00.000"), "10", 1, "10", 1, "4.75", "3.5"),  # c1; r1 + r2
             out("o2", at("00:56:00.000"), "20", 1, "20", 1, "1.25", "1.25"),  # c2 (c1 is 31 min before); r2

@@ -12,39 +12,16 @@ from flink_jobs.features import (
     Count,
     Equals,
     EventFeatures,
-    Field,
-    InputSchema,
     Related,
     Rolling,
     SecondsSinceLatest,
-    Source,
     hours,
     minutes,
 )
 from tests.features.harness import assert_rows, assert_types, at
+from tests.features.inputs import CLICKS, ORDERS
 
 pytestmark = [pytest.mark.features, pytest.mark.flink]
-
-ORDERS = Source(
-    InputSchema(
-        name="orders",
-        key="user_id",
-        fields=(Field("order_id", "string"), Field("user_id", "string"), Field("event_time", "timestamp")),
-    )
-)
-CLICKS = Source(
-    InputSchema(
-        name="clicks",
-        key="user_id",
-        fields=(
-            Field("click_id", "string"),
-            Field("user_id", "string"),
-            Field("action", "enum", choices=("view", "checkout")),
-            Field("event_time", "timestamp"),
-        ),
-    )
-)
-
 
 CLICK_ROWS = [
     {"click_id": "c1", "user_id": "u", "action": "view", "event_time": at("00:00:00.000")},

@@ -10,37 +10,24 @@ import pytest
 
 from flink_jobs.features import (
     Count,
-    Field,
-    InputSchema,
     Max,
     Min,
     Session,
-    Source,
     Span,
     WindowFeatures,
     minutes,
 )
 from tests.features.harness import assert_rows, assert_types, at
+from tests.features.inputs import EVENTS, event
 
 pytestmark = [pytest.mark.features, pytest.mark.flink]
 
-EVENTS = Source(
-    InputSchema(
-        name="events",
-        key="user_id",
-        fields=(Field("event_id", "string"), Field("user_id", "string"), Field("event_time", "timestamp")),
-    )
-)
 SESSIONS = WindowFeatures(
     "sessions",
     EVENTS,
     Session(gap=minutes(10)),
     (Count("n"), Span("span_s"), Min("first", "event_id"), Max("last", "event_id")),
 )
-
-
-def event(event_id: str, user: str, time: str) -> dict[str, object]:
-    return {"event_id": event_id, "user_id": user, "event_time": time}
 
 
 def session(user: str, start: str, end: str, n: int, span: str, first: str, last: str) -> dict[str, object]:

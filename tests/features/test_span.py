@@ -10,35 +10,16 @@ import pytest
 from flink_jobs.features import (
     Equals,
     EventFeatures,
-    Field,
-    InputSchema,
     Rolling,
-    Source,
     Span,
     Tumbling,
     WindowFeatures,
     minutes,
 )
 from tests.features.harness import assert_rows, assert_types, at
+from tests.features.inputs import CLICKS, click
 
 pytestmark = [pytest.mark.features, pytest.mark.flink]
-
-CLICKS = Source(
-    InputSchema(
-        name="clicks",
-        key="user_id",
-        fields=(
-            Field("click_id", "string"),
-            Field("user_id", "string"),
-            Field("action", "enum", choices=("view", "checkout")),
-            Field("event_time", "timestamp"),
-        ),
-    )
-)
-
-
-def click(click_id: str, user: str, time: str, action: str = "view") -> dict[str, object]:
-    return {"click_id": click_id, "user_id": user, "action": action, "event_time": time}
 
 
 def test_span_of_a_window(features) -> None:

@@ -7,36 +7,19 @@ import pytest
 
 from flink_jobs.features import (
     Count,
-    Field,
-    InputSchema,
     Max,
     Min,
-    Source,
     Tumbling,
     WindowFeatures,
     minutes,
 )
 from tests.features.harness import assert_rows, assert_types, at
+from tests.features.inputs import EVENTS, event, window
 
 pytestmark = [pytest.mark.features, pytest.mark.flink]
 
-EVENTS = Source(
-    InputSchema(
-        name="events",
-        key="user_id",
-        fields=(Field("event_id", "string"), Field("user_id", "string"), Field("event_time", "timestamp")),
-    )
-)
 # Which events a window holds shows in first/last (event ids sort in time order).
 AGGREGATIONS = (Count("n"), Min("first", "event_id"), Max("last", "event_id"))
-
-
-def event(event_id: str, user: str, time: str) -> dict[str, object]:
-    return {"event_id": event_id, "user_id": user, "event_time": time}
-
-
-def window(user: str, start: str, end: str, n: int, first: str, last: str) -> dict[str, object]:
-    return {"user_id": user, "window_start": start, "window_end": end, "n": n, "first": first, "last": last}
 
 
 def test_an_event_at_a_window_end_belongs_to_the_next_window(features) -> None:

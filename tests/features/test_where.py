@@ -25,9 +25,11 @@ from flink_jobs.features import (
     minutes,
 )
 from tests.features.harness import assert_rows, at
+from tests.features.inputs import COUNTRY_ORDERS, country_order
 
 pytestmark = [pytest.mark.features, pytest.mark.flink]
 
+# inputs.PAGE_CLICKS with a country: only this file reads it.
 CLICKS = Source(
     InputSchema(
         name="clicks",
@@ -38,19 +40,6 @@ CLICKS = Source(
             Field("page", "string"),
             Field("action", "enum", choices=("view", "checkout")),
             Field("country", "code", pattern=r"^[A-Z]{2}$"),
-            Field("event_time", "timestamp"),
-        ),
-    )
-)
-ORDERS = Source(
-    InputSchema(
-        name="orders",
-        key="user_id",
-        fields=(
-            Field("order_id", "string"),
-            Field("user_id", "string"),
-            Field("country", "code", pattern=r"^[A-Z]{2}$"),
-            Field("amount", "decimal"),
             Field("event_time", "timestamp"),
         ),
     )
@@ -78,7 +67,7 @@ def test_filters_in_a_window(features) -> None:
         (
             Count("n"),
             Count("checkouts", where=checkout),
-            Count("shouted", where=Equals("action", "Checkout")),  # no event has "Checkout"
+            Count("shouted", where=Equals("page", "/CART")),  # case-sensitive: no page is "/CART"
             Count("quoted", where=Equals("page", "/o'neil")),  # a quote in the value
             Count("de", where=de),
             Count("for_u", where=Equals("user_id", "u")),  # a filter on the key
@@ -128,7 +117,7 @@ def test_filters_in_a_rolling_range(features) -> None:
     de, fr = Equals("country", "DE"), Equals("country", "FR")
     fs = EventFeatures(
         "order_features",
-        ORDERS,
+        COUNTRY_ORDERS,
         columns=("order_id",),
         window=Rolling(minutes(10)),
         aggregations=(
@@ -140,19 +129,10 @@ def test_filters_in_a_rolling_range(features) -> None:
         ),
     )
 
-    def order(order_id: str, country: str, amount: str, time: str) -> dict[str, object]:
-        return {
-            "order_id": order_id,
-            "user_id": "u",
-            "country": country,
-            "amount": Decimal(amount),
-            "event_time": time,
-        }
-
     rows = [
-        order("o1", "DE", "10", at("00:00:00.000")),
-        order("o2", "FR", "20", at("00:01:00.000")),
-        order("o3", "DE", "30", at("00:02:30.000")),
+        country_order("o1", "u", "DE", "10", at("00:00:00.000")),
+        country_order("o2", "u", "FR", "20", at("00:01:00.000")),
+        country_order("o3", "u", "DE", "30", at("00:02:30.000")),
     ]
 
     def out(
@@ -170,10 +150,22 @@ def test_filters_in_a_rolling_range(features) -> None:
         }
 
     assert_rows(
-        features(fs, {ORDERS: rows}),
+        features(fs, {COUNTRY_ORDERS: rows}),
         [
             out("o1", at("00:00:00.000"), 1, "10", "0.000", None, None),  # no FR order yet: NULL
             out("o2", at("00:01:00.000"), 1, "10", "0.000", "20", "o2"),  # the DE figures are o1's
             out("o3", at("00:02:30.000"), 2, "40", "150.000", "20", "o2"),  # o1 + o3; o1..o3 = 150 s
         ],
     )
+
+
+def test_a_filter_value_outside_an_enum_is_a_spec_error() -> None:
+    """Equals("action", "Checkout") could never match (the contract's choices are lower case): the
+    spec check says so instead of compiling a feature that is always 0."""
+    from flink_jobs.features import FeatureSpecError, PipelineSpec, validate
+
+    fs = WindowFeatures(
+        "clicks_1m", CLICKS, Tumbling(minutes(1)), (Count("n", where=Equals("action", "Checkout")),)
+    )
+    with pytest.raises(FeatureSpecError, match="'Checkout' is not one of the choices of 'action'"):
+        validate(PipelineSpec("where", (CLICKS,), (fs,)))
