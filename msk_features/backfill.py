@@ -3,14 +3,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from flink_jobs.config import GROUP_BACKFILL, AppConfig, BackfillConfig, ConfigError, to_property_groups
 from flink_jobs.environment import ENV_FLINK_OPTIONS
@@ -20,7 +24,7 @@ from flink_jobs.pipelines import get_pipeline
 from msk_features.outputs import delete_offline, read_offline
 from msk_features.runner import REPO_ROOT, run_job
 
-__all__ = ["BackfillRun", "run_backfill"]
+__all__ = ["BackfillRun", "progress_line", "run_backfill"]
 
 
 @dataclass(frozen=True)
@@ -100,3 +104,13 @@ def run_backfill(
     return BackfillRun(
         pipeline, backfill, root, prefix, rows, replaced, time.monotonic() - started, run.seconds
     )
+
+
+@contextlib.contextmanager
+def progress_line(console: Console, text: str) -> Iterator[Callable[[str], object]]:
+    """A spinner with the elapsed time that keeps ticking while a job runs (on stderr's console);
+    yields a function that replaces the text."""
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task(text, total=None)
+        yield lambda message: bar.update(task, description=message)

@@ -118,16 +118,14 @@ def backfill(
       msk-features backfill fraud --from 2026-11-24T10:00Z --to 2026-11-25T00:00Z --feature-set txn_1h
       msk-features backfill iot --from 2026-11-24T10:00Z --to 2026-11-24T11:00Z --output json
     """
-    from msk_features.backfill import run_backfill
+    from msk_features.backfill import progress_line, run_backfill
 
     with user_errors():
         cfg = load_config(properties)
         name = pipeline or cfg.pipeline.name
         job = BackfillConfig(start, end, tuple(feature_sets), run_name, lookback_s)
-        with _console.status(f"Backfilling {name} on a local Flink mini-cluster…") as spinner:
-            run = run_backfill(
-                cfg, name, job, properties.parent, timeout_s, status=lambda m: spinner.update(f"{m}…")
-            )
+        with progress_line(Console(stderr=True), f"Backfilling {name} on a local Flink mini-cluster…") as say:
+            run = run_backfill(cfg, name, job, properties.parent, timeout_s, status=say)
     report = run.report()
     if output == "json":
         click.echo(json.dumps(report, indent=2))

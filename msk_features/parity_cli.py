@@ -67,7 +67,7 @@ def parity(
     """
     from flink_jobs.features.compiler.backfill import selected_feature_sets
     from flink_jobs.pipelines import get_pipeline
-    from msk_features.backfill import run_backfill
+    from msk_features.backfill import progress_line, run_backfill
     from msk_features.kafka_clients import librdkafka_config
     from msk_features.outputs import (
         feature_rows_from_table,
@@ -83,10 +83,8 @@ def parity(
         spec = get_pipeline(name)
         default_run = "parity-" + BackfillConfig(start, end).run_name()
         job = BackfillConfig(start, end, tuple(feature_sets), run_name or default_run, lookback_s)
-        with _console.status(f"Backfilling {name} for the comparison…") as spinner:
-            run = run_backfill(
-                cfg, name, job, properties.parent, timeout_s, status=lambda m: spinner.update(f"{m}…")
-            )
+        with progress_line(Console(stderr=True), f"Backfilling {name} for the comparison…") as say:
+            run = run_backfill(cfg, name, job, properties.parent, timeout_s, status=say)
         offline = cfg.offline
         assert offline is not None  # run_backfill checked it
         comparisons = []
@@ -102,7 +100,8 @@ def parity(
                 records = read_topic(librdkafka_config(cfg.kafka), cfg.topics.feature_topic(fs.name))
                 live_kafka = in_range(feature_rows_from_topic(records), fs, start, end)
                 comparisons.append(compare_rows(fs, "kafka", live_kafka, recomputed))
-        late = 0 if no_kafka else _late_in_range(cfg, start, end)
+        inputs = {cfg.topics.source_topic(s.name, s.topic) for s in spec.sources}
+        late = 0 if no_kafka else _late_in_range(cfg, inputs, start, end)
     ok = all(c.ok for c in comparisons)
     report: dict[str, Any] = {
         "pipeline": name,
@@ -121,8 +120,9 @@ def parity(
         raise click.exceptions.Exit(1)
 
 
-def _late_in_range(cfg: Any, start: datetime, end: datetime) -> int:
-    """Late records of the range in the late-events topic: in neither side, by design."""
+def _late_in_range(cfg: Any, inputs: set[str], start: datetime, end: datetime) -> int:
+    """Late records of the pipeline's inputs (``inputs``: their topics) in the range, from the
+    late-events topic (which pipelines may share): in neither side, by design."""
     from msk_features.kafka_clients import librdkafka_config
     from msk_features.outputs import read_topic
 
@@ -131,7 +131,7 @@ def _late_in_range(cfg: Any, start: datetime, end: datetime) -> int:
     count = 0
     for record in read_topic(librdkafka_config(cfg.kafka), cfg.topics.late_events):
         when = record.headers.get("late.event_time", b"").decode()
-        count += low <= when < high
+        count += record.headers.get("late.topic", b"").decode() in inputs and low <= when < high
     return count
 
 

@@ -74,17 +74,13 @@ def point_in_time(labels: pa.Table, feature_sets: Sequence[tuple[FeatureSet, pa.
 
 def _join_one(left: pd.DataFrame, fs: FeatureSet, rows: pa.Table, key: str) -> pd.DataFrame:
     time = row_time_column(fs)
-    right = rows.to_pandas()
-    for partition in ("dt", "hr"):
-        if partition in right.columns:
-            right = right.drop(columns=[partition])
-    if right.empty:
-        right = pd.DataFrame(
-            {c: pd.Series(dtype="object") for c in rows.column_names if c not in ("dt", "hr")}
+    if time not in rows.column_names:
+        raise TrainingSetError(
+            f"feature set '{fs.name}' has no rows to join (no finished Parquet files): run the job or a "
+            "backfill first, or name another --source"
         )
-    right["__row_time"] = (
-        _utc(right[time], f"{fs.name}.{time}") if len(right) else pd.Series(dtype="datetime64[ns, UTC]")
-    )
+    right = rows.to_pandas().drop(columns=[c for c in ("dt", "hr") if c in rows.column_names])
+    right["__row_time"] = _utc(right[time], f"{fs.name}.{time}")
     exact = [] if isinstance(fs, WindowFeatures) else [c for c in fs.columns if c in left.columns]
     by = [key, *exact]
     renamed = {c: f"{fs.name}__{c}" for c in right.columns if c not in by and c != "__row_time"}

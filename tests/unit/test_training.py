@@ -85,3 +85,14 @@ def test_per_event_rows_match_the_labels_event_columns() -> None:
 def test_labels_that_cannot_be_joined_say_why(table: pa.Table, message: str) -> None:
     with pytest.raises(TrainingSetError, match=message):
         point_in_time(table, [(txn_1m, WINDOWS)])
+
+
+def test_a_feature_set_without_data_says_what_to_do() -> None:
+    with pytest.raises(TrainingSetError, match="feature set 'txn_1m' has no rows to join"):
+        point_in_time(labels(user_id=["u1"], label_time=["2026-11-24T10:00:00Z"]), [(txn_1m, pa.table({}))])
+
+
+def test_an_empty_dataset_gives_nulls() -> None:
+    empty = WINDOWS.slice(0, 0)
+    table = point_in_time(labels(user_id=["u1"], label_time=["2026-11-24T10:05:00Z"]), [(txn_1m, empty)])
+    assert table.to_pylist()[0]["txn_1m__txn_count"] is None
