@@ -33,20 +33,23 @@ import shlex
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from flink_jobs.config import AppConfig
+from flink_jobs.config import AppConfig, BackfillConfig
+from flink_jobs.pipelines import get_pipeline
 from msk_features.bench import quix
 from msk_features.bench.ceiling import consume_ceiling
 from msk_features.bench.data import Preloaded, expected_window_rows, preload
-from msk_features.bench.flink_run import FlinkRunResult, RunSettings, run_bounded
+from msk_features.bench.flink_run import FlinkJob, FlinkRunResult, RunSettings, run_bounded, slug
 from msk_features.bench.latency import measure_latency
 from msk_features.bench.report import MARGINAL_LABEL, render_markdown
 from msk_features.bench.validation_stage import measure_validation_stage
+from msk_features.generator.plan import DEFAULT_START
 from msk_features.kafka_clients import librdkafka_config
 from msk_features.localstack.stack import Endpoints, LocalStack
 from msk_features.outputs import read_topic
@@ -432,6 +435,9 @@ def _run(options: SuiteOptions, endpoints: Endpoints, say: Progress, started: fl
     if not options.smoke and full_result is not None:
         rows.append(_marginal_row(bounded, full, full_result, pre, options.sizes, span, endpoints, tag))
         say(f"  marginal: {rows[-1]['events_per_cpu_s']:,.0f} events per CPU-s")
+        say("backfill: the full pipeline's feature SQL over the archive the exactly-once run wrote")
+        rows.append(_backfill_row(configs["full exactly-once"], full, pre, span, work))
+        say(f"  backfill: {rows[-1]['events_per_cpu_s']:,.0f} events per CPU-s ({rows[-1]['check']})")
 
     quix_version = None
     if options.quix_python.exists():
@@ -562,6 +568,41 @@ def _marginal_row(
         cpu_s=result.cpu_s - first.cpu_s,
     )
     return row
+
+
+BACKFILL_LABEL = "full backfill from the archive"
+
+
+def _backfill_row(
+    live: AppConfig, settings: RunSettings, pre: Preloaded, span: timedelta, work: Path
+) -> dict[str, Any]:
+    """``msk-features backfill``'s job over the archive that the live exactly-once run wrote, less the
+    same job over a range the archive has nothing of (its fixed cost: start-up, planning, the final
+    checkpoint); checked against the live run's Parquet rows."""
+    from msk_features.outputs import read_offline
+
+    start = DEFAULT_START
+    job = BackfillConfig(start, start + span + timedelta(hours=1), run="bench")
+    nothing = BackfillConfig(
+        datetime(2000, 1, 1, tzinfo=UTC), datetime(2000, 1, 2, tzinfo=UTC), run="bench-fixed", lookback_s=0
+    )
+
+    def run(backfill: BackfillConfig, label: str) -> FlinkRunResult:
+        folder = work / f"{slug(label)}-{uuid.uuid4().hex[:6]}"
+        return FlinkJob(replace(live, backfill=backfill), settings, folder, label).wait(1800.0)
+
+    fixed = run(nothing, "fixed-backfill")
+    result = run(job, BACKFILL_LABEL)
+    assert live.offline is not None
+    names = get_pipeline(settings.pipeline).feature_set_names()
+    counts = {n: read_offline(live.offline, f"backfill/bench/features/{n}").num_rows for n in names}
+    expected = {n: read_offline(live.offline, f"features/{n}").num_rows for n in names}
+    check = (
+        "rows equal to the live run's Parquet ✓ "
+        if counts == expected
+        else f"rows differ from the live run's ✗ {expected} "
+    ) + ", ".join(f"{n} {c:,}" for n, c in counts.items())
+    return _row(result, pre.total, fixed, check)
 
 
 def _tune(
