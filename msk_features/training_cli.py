@@ -58,8 +58,8 @@ def training_set(
     For each label and feature set: the row of the same key that is the latest at or before
     label_time, never a later one (a window that ended at or before it; for per-event sets the
     event's own row, matched on the set's own columns the labels also have, e.g. txn_id). Columns:
-    the labels', then <set>__<column> per feature set. Readable by pandas, DuckDB and Athena
-    (timestamps are UTC).
+    the labels', then <set>__<column> per feature set. Plain Parquet written by pyarrow; feature
+    timestamps are naive values in UTC, as in the datasets they come from.
 
     \b
     Examples:
