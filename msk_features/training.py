@@ -29,7 +29,7 @@ import pyarrow as pa
 from flink_jobs.features import FeatureSet, WindowFeatures
 from msk_features.parity import row_time_column
 
-__all__ = ["LABEL_TIME", "TrainingSetError", "point_in_time"]
+__all__ = ["LABEL_TIME", "TrainingSetError", "point_in_time", "summary"]
 
 LABEL_TIME = "label_time"
 
