@@ -5,9 +5,17 @@ Used by the compiler (:mod:`flink_jobs.features.compiler`) and the connector DDL
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
-__all__ = ["TIMESTAMP_FORMAT", "epoch_ms", "interval", "quote", "seconds_between", "sql_string"]
+__all__ = [
+    "TIMESTAMP_FORMAT",
+    "epoch_ms",
+    "interval",
+    "quote",
+    "seconds_between",
+    "sql_string",
+    "timestamp_literal",
+]
 
 TIMESTAMP_FORMAT = "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'"
 """``DATE_FORMAT`` pattern of the contract's and the outputs' timestamps (UTC, 3 millisecond digits)."""
@@ -20,6 +28,12 @@ _MAX_LEADING = 99
 def sql_string(value: str) -> str:
     """A SQL string literal for ``value`` (single quotes doubled)."""
     return "'" + value.replace("'", "''") + "'"
+
+
+def timestamp_literal(moment: datetime) -> str:
+    """``TIMESTAMP 'YYYY-MM-DD HH:MM:SS.mmm'`` of ``moment`` in UTC (the jobs' session time zone)."""
+    utc = moment.astimezone(UTC) if moment.tzinfo else moment
+    return f"TIMESTAMP '{utc:%Y-%m-%d %H:%M:%S}.{utc.microsecond // 1000:03d}'"
 
 
 def quote(name: str) -> str:

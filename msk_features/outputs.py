@@ -164,6 +164,11 @@ def read_offline(offline: OfflineConfig, dataset: str) -> pa.Table:
     return data.to_table()
 
 
+def utc_text(moment: datetime) -> str:
+    """``YYYY-MM-DDTHH:MM:SS.mmmZ``, the contract's and the Kafka rows' form of a (UTC) instant."""
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
 def feature_rows_from_topic(records: list[OutputRecord]) -> list[dict[str, Any]]:
     """Decode JSON feature records; numbers with a fraction become :class:`~decimal.Decimal` (exact)."""
     return [json.loads(r.value, parse_float=Decimal) for r in records if r.value is not None]
@@ -178,6 +183,6 @@ def feature_rows_from_table(table: pa.Table) -> list[dict[str, Any]]:
         row.pop("hr", None)
         for name, value in row.items():
             if isinstance(value, datetime):
-                row[name] = value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+                row[name] = utc_text(value)
         rows.append(row)
     return rows

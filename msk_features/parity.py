@@ -30,9 +30,10 @@ from decimal import Decimal
 from typing import Any
 
 from flink_jobs.features import FeatureSet, WindowFeatures
-from flink_jobs.features.compiler import output_columns
+from flink_jobs.features.compiler import output_columns, row_time_column
+from msk_features.outputs import utc_text
 
-__all__ = ["DOUBLE_REL_TOL", "Comparison", "compare_rows", "identity_columns", "in_range", "row_time_column"]
+__all__ = ["DOUBLE_REL_TOL", "Comparison", "compare_rows", "identity_columns", "in_range"]
 
 DOUBLE_REL_TOL = 1e-9
 """Relative tolerance of DOUBLE values (a mean summed in another order differs in the last bits)."""
@@ -72,11 +73,6 @@ class Comparison:
         }
 
 
-def row_time_column(fs: FeatureSet) -> str:
-    """The column that places a row in time: ``window_end``, or the source's event time."""
-    return "window_end" if isinstance(fs, WindowFeatures) else fs.source.event_time
-
-
 def identity_columns(fs: FeatureSet) -> tuple[str, ...]:
     """The columns that identify a row of ``fs`` (see the module docstring)."""
     if isinstance(fs, WindowFeatures):
@@ -84,15 +80,11 @@ def identity_columns(fs: FeatureSet) -> tuple[str, ...]:
     return (fs.source.key, fs.source.event_time, *fs.columns)
 
 
-def _text(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-
-
 def in_range(
     rows: Iterable[dict[str, Any]], fs: FeatureSet, start: datetime, end: datetime
 ) -> list[dict[str, Any]]:
     """The rows whose time is in ``[start, end)`` (times are ``...T...Z`` texts, which sort as instants)."""
-    column, low, high = row_time_column(fs), _text(start), _text(end)
+    column, low, high = row_time_column(fs), utc_text(start), utc_text(end)
     return [r for r in rows if low <= str(r[column]) < high]
 
 

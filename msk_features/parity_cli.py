@@ -124,10 +124,9 @@ def _late_in_range(cfg: Any, inputs: set[str], start: datetime, end: datetime) -
     """Late records of the pipeline's inputs (``inputs``: their topics) in the range, from the
     late-events topic (which pipelines may share): in neither side, by design."""
     from msk_features.kafka_clients import librdkafka_config
-    from msk_features.outputs import read_topic
+    from msk_features.outputs import read_topic, utc_text
 
-    low = start.strftime("%Y-%m-%dT%H:%M:%S.") + f"{start.microsecond // 1000:03d}Z"
-    high = end.strftime("%Y-%m-%dT%H:%M:%S.") + f"{end.microsecond // 1000:03d}Z"
+    low, high = utc_text(start), utc_text(end)
     count = 0
     for record in read_topic(librdkafka_config(cfg.kafka), cfg.topics.late_events):
         when = record.headers.get("late.event_time", b"").decode()

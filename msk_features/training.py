@@ -27,7 +27,7 @@ import pandas as pd
 import pyarrow as pa
 
 from flink_jobs.features import FeatureSet, WindowFeatures
-from msk_features.parity import row_time_column
+from flink_jobs.features.compiler import row_time_column
 
 __all__ = ["LABEL_TIME", "TrainingSetError", "point_in_time", "summary"]
 

@@ -20,7 +20,7 @@ from click.testing import CliRunner
 from flink_jobs.config import AppConfig
 from msk_features.cli import main
 from msk_features.generator.plan import GenerateSpec
-from msk_features.outputs import feature_rows_from_table, list_offline_files, read_offline
+from msk_features.outputs import feature_rows_from_table, list_offline_files, read_offline, utc_text
 from msk_features.runner import run_job
 from tests.integration.fraud_check import assert_same_rows, parquet_rows, reference_for
 from tests.integration.pipeline_run import FEATURE_SETS, job_config, send_inputs
@@ -51,14 +51,10 @@ ROW_TIME = {
 }
 
 
-def _text(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-
-
 def in_range(rows: list[dict[str, Any]], feature_set: str) -> list[dict[str, Any]]:
     """Rows whose time is in [START, END) (the texts compare like the instants)."""
     column = ROW_TIME[feature_set]
-    return [r for r in rows if _text(START) <= r[column] < _text(END)]
+    return [r for r in rows if utc_text(START) <= r[column] < utc_text(END)]
 
 
 @pytest.fixture(scope="module")
@@ -72,23 +68,14 @@ def live(
     return cfg, properties, reference_for(sent.records, cfg)
 
 
+def cli(command: str, properties: Path, *args: str) -> Any:
+    """``msk-features COMMAND fraud --from START --to END --properties P ARGS``, in-process."""
+    range_args = ["--from", utc_text(START), "--to", utc_text(END), "--properties", str(properties)]
+    return CliRunner().invoke(main, [command, "fraud", *range_args, *args])
+
+
 def backfill(properties: Path, *args: str) -> dict[str, Any]:
-    result = CliRunner().invoke(
-        main,
-        [
-            "backfill",
-            "fraud",
-            "--from",
-            _text(START),
-            "--to",
-            _text(END),
-            "--properties",
-            str(properties),
-            "--output",
-            "json",
-            *args,
-        ],
-    )
+    result = cli("backfill", properties, "--output", "json", *args)
     assert result.exit_code == 0, result.output
     return json.loads(result.output)
 
@@ -139,21 +126,7 @@ def test_backfill_again_replaces_the_run(
 
 def test_backfill_of_an_unknown_feature_set_is_a_clear_error(live: tuple[AppConfig, Path, Expected]) -> None:
     _, properties, _ = live
-    result = CliRunner().invoke(
-        main,
-        [
-            "backfill",
-            "fraud",
-            "--from",
-            _text(START),
-            "--to",
-            _text(END),
-            "--properties",
-            str(properties),
-            "--feature-set",
-            "txn_2m",
-        ],
-    )
+    result = cli("backfill", properties, "--feature-set", "txn_2m")
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert "pipeline 'fraud' has no feature set named 'txn_2m'" in " ".join(result.output.split())
 
@@ -162,27 +135,22 @@ def test_backfill_range_must_be_forward(live: tuple[AppConfig, Path, Expected]) 
     _, properties, _ = live
     result = CliRunner().invoke(
         main,
-        ["backfill", "fraud", "--from", _text(END), "--to", _text(START), "--properties", str(properties)],
+        [
+            "backfill",
+            "fraud",
+            "--from",
+            utc_text(END),
+            "--to",
+            utc_text(START),
+            "--properties",
+            str(properties),
+        ],
     )
     assert result.exit_code == 1 and "--to must be after --from" in result.output
 
 
 def parity(properties: Path) -> tuple[int, dict[str, Any]]:
-    result = CliRunner().invoke(
-        main,
-        [
-            "parity",
-            "fraud",
-            "--from",
-            _text(START),
-            "--to",
-            _text(END),
-            "--properties",
-            str(properties),
-            "--output",
-            "json",
-        ],
-    )
+    result = cli("parity", properties, "--output", "json")
     return result.exit_code, json.loads(result.output)
 
 
@@ -196,7 +164,7 @@ def test_parity_of_the_live_run_has_no_difference(live: tuple[AppConfig, Path, E
     for entry in report["feature_sets"]:
         want = len(in_range(expected.features[entry["feature_set"]], entry["feature_set"]))
         assert entry["matched"] == want > 0, entry
-    late_in_range = [v for v in expected.late.values() if _text(START) <= v["event_time"] < _text(END)]
+    late_in_range = [v for v in expected.late.values() if utc_text(START) <= v["event_time"] < utc_text(END)]
     assert report["late_records_in_range"] == len(late_in_range) > 0
 
 
@@ -219,7 +187,7 @@ def test_parity_reports_a_changed_value_with_its_row(live: tuple[AppConfig, Path
         with fs.open_input_file(target) as handle:
             table = pq.read_table(handle)
         texts = feature_rows_from_table(table)
-        hits = [i for i, r in enumerate(texts) if _text(START) <= r["window_end"] < _text(END)]
+        hits = [i for i, r in enumerate(texts) if utc_text(START) <= r["window_end"] < utc_text(END)]
         if hits:
             break
     else:
@@ -304,11 +272,11 @@ def test_training_set_takes_rows_as_of_the_label_and_never_later(
     assert report["labels"] == 4
     train = pq.read_table(out).to_pylist()
     assert [r["label"] for r in train] == [0, 1, 1, 0]  # the labels' order
-    end = lambda r: _text(r["txn_1m__window_end"]) if r["txn_1m__window_end"] is not None else None  # noqa: E731
+    end = lambda r: utc_text(r["txn_1m__window_end"]) if r["txn_1m__window_end"] is not None else None  # noqa: E731
     assert end(train[0]) == earlier["window_end"] and train[0]["txn_1m__txn_count"] == earlier["txn_count"]
     assert end(train[1]) == later["window_end"] and train[1]["txn_1m__txn_count"] == later["txn_count"]
     assert train[3]["txn_1m__window_end"] is None and train[3]["txn_features__home_country"] is None
     assert train[2]["txn_features__home_country"] == trap["home_country"]  # not the later version
-    assert _text(train[2]["txn_features__event_time"]) == trap["event_time"]
+    assert utc_text(train[2]["txn_features__event_time"]) == trap["event_time"]
     assert train[2]["txn_features__txn_count_10m"] == trap["txn_count_10m"]
     assert cfg.offline is not None

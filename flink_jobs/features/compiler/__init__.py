@@ -45,7 +45,7 @@ from flink_jobs.features.compiler.statements import (
     compile_pipeline,
     feature_query,
 )
-from flink_jobs.features.compiler.types import column_type, output_columns
+from flink_jobs.features.compiler.types import column_type, output_columns, row_time_column
 
 __all__ = [
     "CompiledPipeline",
@@ -59,6 +59,7 @@ __all__ = [
     "late_reason",
     "on_time_view",
     "output_columns",
+    "row_time_column",
     "source_sql",
     "validate",
 ]

@@ -35,11 +35,11 @@ from flink_jobs.features.compiler.checks import validate
 from flink_jobs.features.compiler.inputs import archive_columns
 from flink_jobs.features.compiler.names import on_time_view
 from flink_jobs.features.compiler.statements import CompiledPipeline, OutputTable, feature_query
-from flink_jobs.features.compiler.types import output_columns
+from flink_jobs.features.compiler.types import output_columns, row_time_column
 from flink_jobs.features.feature_sets import EventFeatures, FeatureSet, PipelineSpec, WindowFeatures
 from flink_jobs.features.sources import Source
 from flink_jobs.features.windows import Cumulate, Hopping, Session, Tumbling
-from flink_jobs.sql_text import interval, quote
+from flink_jobs.sql_text import interval, quote, timestamp_literal
 
 __all__ = ["SESSION_LOOKBACK", "backfill_root", "compile_backfill", "lookback", "selected_feature_sets"]
 
@@ -110,9 +110,7 @@ def compile_backfill(spec: PipelineSpec, cfg: AppConfig) -> CompiledPipeline:
     first = backfill.start - history
     # The watermark trails by the whole span: no archived (on-time) event can be late here.
     delay = interval(backfill.end - first + timedelta(days=1))
-    start_text = backfill.start.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
-    end_text = backfill.end.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
-    first_text = first.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
+    start_at, end_at, first_at = (timestamp_literal(t) for t in (backfill.start, backfill.end, first))
     out = CompiledPipeline()
     for source in _sources_of(selected):
         table, time = f"{source.name}_archived", source.event_time
@@ -122,9 +120,9 @@ def compile_backfill(spec: PipelineSpec, cfg: AppConfig) -> CompiledPipeline:
             )
         )
         # dt bounds prune whole days; the time bounds are exact.
-        bounds = [f"dt <= '{backfill.end:%Y-%m-%d}'", f"{quote(time)} < TIMESTAMP '{end_text}'"]
+        bounds = [f"dt <= '{backfill.end:%Y-%m-%d}'", f"{quote(time)} < {end_at}"]
         if not source.versioned:
-            bounds += [f"dt >= '{first:%Y-%m-%d}'", f"{quote(time)} >= TIMESTAMP '{first_text}'"]
+            bounds += [f"dt >= '{first:%Y-%m-%d}'", f"{quote(time)} >= {first_at}"]
         fields = ", ".join(quote(f.name) for f in source.schema.fields)
         out.setup.append(
             f"CREATE TEMPORARY VIEW `{on_time_view(source)}` AS\n"
@@ -134,13 +132,11 @@ def compile_backfill(spec: PipelineSpec, cfg: AppConfig) -> CompiledPipeline:
     version = cfg.pipeline.version
     for fs in selected:
         view, columns = f"{fs.name}_features", output_columns(fs)
-        row_time = "window_end" if isinstance(fs, WindowFeatures) else fs.source.event_time
+        row_time = row_time_column(fs)
         out.setup.append(f"CREATE TEMPORARY VIEW `{view}` AS\n{feature_query(fs, version)}")
         path, table = f"{root}/features/{fs.name}", f"{fs.name}_backfill"
         out.setup.append(parquet_sink_ddl(table, path, columns))
-        in_range = (
-            f"{quote(row_time)} >= TIMESTAMP '{start_text}' AND {quote(row_time)} < TIMESTAMP '{end_text}'"
-        )
+        in_range = f"{quote(row_time)} >= {start_at} AND {quote(row_time)} < {end_at}"
         select = f"SELECT *, {partition_values_sql(row_time)} FROM `{view}`"
         out.inserts.append(f"INSERT INTO `{table}`\n{select}\nWHERE {in_range}")
         out.outputs.append(OutputTable(table, "parquet", path, fs.name, tuple(columns)))

@@ -22,7 +22,7 @@ from flink_jobs.features.compiler.inputs import (
     watermark_delay_s,
 )
 from flink_jobs.features.compiler.names import VERSION_COLUMN, on_time_view
-from flink_jobs.features.compiler.types import TIMESTAMP_TYPE, output_columns
+from flink_jobs.features.compiler.types import TIMESTAMP_TYPE, output_columns, row_time_column
 from flink_jobs.features.compiler.windows import window_features_sql
 from flink_jobs.features.feature_sets import FeatureSet, PipelineSpec, WindowFeatures
 from flink_jobs.sql_text import TIMESTAMP_FORMAT, quote, sql_string
@@ -124,11 +124,8 @@ def compile_pipeline(spec: PipelineSpec, cfg: AppConfig) -> CompiledPipeline:
     for fs in spec.feature_sets:
         view = f"{fs.name}_features"
         columns = output_columns(fs)
-        if isinstance(fs, WindowFeatures):
-            query, partition_time = window_features_sql(fs, version), "window_end"
-        else:
-            query, partition_time = event_features_sql(fs, version), fs.source.event_time
-        out.setup.append(f"CREATE TEMPORARY VIEW `{view}` AS\n{query}")
+        partition_time = row_time_column(fs)
+        out.setup.append(f"CREATE TEMPORARY VIEW `{view}` AS\n{feature_query(fs, version)}")
 
         topic = cfg.topics.feature_topic(fs.name)
         online = _online_columns(columns)

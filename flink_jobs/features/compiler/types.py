@@ -58,6 +58,13 @@ def aggregation_type(agg: Aggregation, source: Source) -> str:
     raise TypeError(f"unknown aggregation {agg!r}")  # pragma: no cover
 
 
+def row_time_column(fs: FeatureSet) -> str:
+    """The column that places a row of ``fs`` in time (its Parquet ``dt``/``hr``, a backfill's range,
+    a training set's as-of join): ``window_end`` for window sets (when the values become known),
+    the source's event time for per-event sets."""
+    return "window_end" if isinstance(fs, WindowFeatures) else fs.source.event_time
+
+
 def output_columns(fs: FeatureSet) -> list[tuple[str, str]]:
     """The typed columns of ``fs``'s rows, in order (pipeline version last)."""
     columns: list[tuple[str, str]] = [(fs.source.key, column_type(fs.source, fs.source.key))]
