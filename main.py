@@ -17,7 +17,7 @@ if str(APP_ROOT) not in sys.path:
     sys.path.insert(0, str(APP_ROOT))
 
 from flink_jobs.config import ConfigError, load_config  # noqa: E402
-from flink_jobs.environment import LocalSetupError  # noqa: E402
+from flink_jobs.environment import DisallowedOptionError, LocalSetupError  # noqa: E402
 from flink_jobs.features.compiler import FeatureSpecError  # noqa: E402
 from flink_jobs.job import run  # noqa: E402
 
@@ -28,7 +28,7 @@ def main() -> int:
     try:
         cfg = load_config()
         run(cfg, APP_ROOT)
-    except (ConfigError, FeatureSpecError, LocalSetupError) as exc:
+    except (ConfigError, FeatureSpecError, LocalSetupError, DisallowedOptionError) as exc:
         print(f"msk-flink-features: {exc}", file=sys.stderr)
         return 2
     return 0

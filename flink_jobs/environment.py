@@ -1,8 +1,10 @@
 """Create the Flink ``TableEnvironment`` for Managed Flink or for a local mini-cluster.
 
 On Managed Flink the service owns checkpointing, restarts, parallelism and the classpath (the
-``jarfile`` of the run options), so nothing of that is set here: programmatic changes to settings the
-service controls can fail on Flink 2.2.
+``jarfile`` of the run options), so nothing of that is set here: Managed Flink 2.2 throws at start
+when application code sets an option outside its list of programmatic options. What the job does set
+there (:func:`job_options`) is checked against that list first
+(:mod:`flink_jobs.managed_flink_options`).
 
 Locally (the properties come from a file named by ``$MSK_FEATURES_PROPERTIES``), this module does
 what the service would: it adds the uber-jar to ``pipeline.jars``, enables checkpointing (Parquet
@@ -29,16 +31,20 @@ from pyflink.java_gateway import get_gateway
 from pyflink.table import EnvironmentSettings, TableEnvironment
 
 from flink_jobs.config import ENV_PROPERTIES, AppConfig, OfflineConfig
+from flink_jobs.managed_flink_options import DisallowedOptionError, check_options
 
 __all__ = [
     "ENV_FLINK_OPTIONS",
     "ENV_PLUGINS",
     "PLANNER_OPTIONS",
+    "DisallowedOptionError",
     "LocalSetupError",
     "create_table_env",
     "is_local",
+    "job_options",
     "local_flink_options",
     "resolve_jar",
+    "table_options",
 ]
 
 log = logging.getLogger(__name__)
@@ -141,32 +147,50 @@ def _initialize_local_filesystems(configuration: Configuration, plugins_dir: Pat
     jvm.org.apache.flink.core.fs.FileSystem.initialize(j_conf, manager)
 
 
+def job_options(job_name: str) -> dict[str, str]:
+    """The Flink options the job sets from code everywhere, Managed Flink included: streaming mode,
+    UTC as the session time zone, the job's name and :data:`PLANNER_OPTIONS`. Each must be on Managed
+    Flink's list of programmatic options (:mod:`flink_jobs.managed_flink_options`)."""
+    return {
+        "execution.runtime-mode": "STREAMING",
+        "table.local-time-zone": "UTC",
+        "pipeline.name": job_name,
+        **PLANNER_OPTIONS,
+    }
+
+
+def table_options(cfg: AppConfig, app_root: Path, job_name: str, local: bool) -> dict[str, str]:
+    """Every Flink option :func:`create_table_env` sets: :func:`job_options`, and for a local run
+    the uber-jar, checkpointing, no restarts, parallelism, the local S3 settings and
+    ``$MSK_FEATURES_FLINK_OPTIONS`` last. On Managed Flink (``local`` false) only
+    :func:`job_options`: the service owns the rest."""
+    options = job_options(job_name)
+    if not local:
+        return options
+    jar = resolve_jar(app_root, cfg.run_options.jarfile)
+    options["pipeline.jars"] = jar.as_uri()
+    options["execution.checkpointing.interval"] = f"{cfg.pipeline.checkpoint_interval_ms} ms"
+    options["execution.checkpointing.mode"] = "EXACTLY_ONCE"
+    options["restart-strategy.type"] = "none"
+    if cfg.pipeline.parallelism:
+        options["parallelism.default"] = str(cfg.pipeline.parallelism)
+    options |= _s3_options(cfg.offline)
+    extra = local_flink_options()
+    if extra:
+        log.info("local Flink options from $%s: %s", ENV_FLINK_OPTIONS, extra)
+    return options | extra
+
+
 def create_table_env(cfg: AppConfig, app_root: Path, job_name: str) -> TableEnvironment:
-    """A streaming ``TableEnvironment`` set up for ``cfg``; local runs get the extras described above."""
-    configuration = Configuration()
-    configuration.set_string("table.local-time-zone", "UTC")
-    configuration.set_string("pipeline.name", job_name)
-    for key, value in PLANNER_OPTIONS.items():
-        configuration.set_string(key, value)
+    """A streaming ``TableEnvironment`` set up for ``cfg`` with :func:`table_options`; on Managed
+    Flink those are first checked against the service's list (:class:`DisallowedOptionError`)."""
     local = is_local()
-    s3_options = _s3_options(cfg.offline)
-    if local:
-        jar = resolve_jar(app_root, cfg.run_options.jarfile)
-        configuration.set_string("pipeline.jars", jar.as_uri())
-        configuration.set_string(
-            "execution.checkpointing.interval", f"{cfg.pipeline.checkpoint_interval_ms} ms"
-        )
-        configuration.set_string("execution.checkpointing.mode", "EXACTLY_ONCE")
-        configuration.set_string("restart-strategy.type", "none")
-        if cfg.pipeline.parallelism:
-            configuration.set_string("parallelism.default", str(cfg.pipeline.parallelism))
-        for key, value in s3_options.items():
-            configuration.set_string(key, value)
-        extra = local_flink_options()
-        for key, value in extra.items():
-            configuration.set_string(key, value)
-        if extra:
-            log.info("local Flink options from $%s: %s", ENV_FLINK_OPTIONS, extra)
+    options = table_options(cfg, app_root, job_name, local)
+    if not local:
+        check_options(options)
+    configuration = Configuration()
+    for key, value in options.items():
+        configuration.set_string(key, value)
     settings = (
         EnvironmentSettings.new_instance().in_streaming_mode().with_configuration(configuration).build()
     )
