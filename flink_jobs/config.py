@@ -205,7 +205,15 @@ class OfflineConfig:
 class PipelineConfig:
     """``pipeline``: which pipeline runs, its event-time and checkpoint settings, and the version stamped
     on every output row. ``watermark_delay_s`` and ``idle_timeout_s`` apply to every source whose spec
-    does not set its own."""
+    does not set its own.
+
+    ``feature_sets``: the feature sets this job computes (empty: all of the spec's). A feature set
+    added to a running pipeline (docs/evolving.md) is named in ``added_feature_sets``, with
+    ``switch_over``: an instant after the event time of every record the previous job read (this
+    job restored from its savepoint). Such a set starts with no history, so the job emits its rows
+    only from ``switch_over`` plus the history they need (its largest window or range, see
+    :func:`flink_jobs.features.compiler.history.complete_from`); a backfill gives the rows before.
+    """
 
     name: str = "fraud"
     version: str = "0.1.0"
@@ -213,6 +221,9 @@ class PipelineConfig:
     idle_timeout_s: int = 60
     checkpoint_interval_ms: int = 10_000
     parallelism: int | None = None
+    feature_sets: tuple[str, ...] = ()
+    added_feature_sets: tuple[str, ...] = ()
+    switch_over: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -221,7 +232,7 @@ class BackfillConfig:
 
     The job reads ``<offline>/events/<source>/`` (each source's on-time events, as the live job
     archived them) from ``lookback_s`` before ``start`` (default: what the selected feature sets
-    need, see :func:`flink_jobs.features.compiler.backfill.lookback`) up to ``end``, computes the
+    need, see :func:`flink_jobs.features.compiler.history.lookback`) up to ``end``, computes the
     same feature SQL in streaming mode and writes the rows whose time (``window_end`` for window
     sets, the event time otherwise) is in ``[start, end)`` to ``<offline>/backfill/<run>/features/``.
     ``feature_sets``: the sets to compute (empty: all). Nothing is written to Kafka.
@@ -428,6 +439,11 @@ PROPERTY_GROUPS: dict[str, dict[str, _Key]] = {
         "idle.timeout.seconds": _Key("idle_timeout_s", _int(1, 86_400), "seconds from 1 to 86400"),
         "checkpoint.interval.ms": _Key("checkpoint_interval_ms", _int(100), "milliseconds, at least 100"),
         "parallelism": _Key("parallelism", _int(1, 10_000), "an integer from 1 to 10000"),
+        "feature.sets": _Key("feature_sets", _names, "comma-separated feature set names (default: all)"),
+        "added.feature.sets": _Key(
+            "added_feature_sets", _names, "comma-separated names of feature sets new since switch.over"
+        ),
+        "switch.over": _Key("switch_over", _instant, "a UTC instant after every event the previous job read"),
     },
     GROUP_BACKFILL: {
         "from": _Key("start", _instant, "a UTC instant, e.g. 2026-11-24T10:00:00Z", True),
@@ -536,6 +552,7 @@ def parse_config(document: Any, source: str = "<properties>") -> AppConfig:
     )
     _check_auth(cfg.kafka)
     _check_backfill(cfg)
+    _check_evolution(cfg.pipeline)
     return cfg
 
 
@@ -645,6 +662,26 @@ def _check_backfill(cfg: AppConfig) -> None:
     if cfg.offline is None:
         raise ConfigError(
             GROUP_OFFLINE, "path", "a backfill reads and writes the offline path", "the offline group"
+        )
+
+
+def _check_evolution(pipeline: PipelineConfig) -> None:
+    """``added.feature.sets`` and ``switch.over`` go together (names are checked against the spec
+    by the compiler, which knows it)."""
+    keys = PROPERTY_GROUPS[GROUP_PIPELINE]
+    if pipeline.added_feature_sets and pipeline.switch_over is None:
+        raise ConfigError(
+            GROUP_PIPELINE,
+            "switch.over",
+            "is required with added.feature.sets (from when the added sets see every event)",
+            keys["switch.over"].expected,
+        )
+    if pipeline.switch_over is not None and not pipeline.added_feature_sets:
+        raise ConfigError(
+            GROUP_PIPELINE,
+            "added.feature.sets",
+            "is required with switch.over (which feature sets are new since then)",
+            keys["added.feature.sets"].expected,
         )
 
 

@@ -44,7 +44,7 @@ def run(cfg: AppConfig, app_root: Path) -> None:
     table_env = create_table_env(cfg, app_root, name)
     if cfg.backfill is None:  # a backfill reads and writes the offline path only
         check_kafka_access(cfg.kafka)  # a wrong password or untrusted certificate fails here, in one line
-    result = build_pipeline(cfg).statement_set(table_env).execute()
+    result = build_pipeline(cfg).execute(table_env)
     if is_local() or cfg.kafka.bounded:
         result.wait()
         _report_net_runtime(result)

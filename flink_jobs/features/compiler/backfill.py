@@ -30,22 +30,17 @@ from datetime import timedelta
 
 from connectors.parquet_sink import parquet_sink_ddl, parquet_source_ddl, partition_values_sql
 from flink_jobs.config import GROUP_BACKFILL, AppConfig, BackfillConfig, ConfigError
-from flink_jobs.features.aggregations import SecondsSinceLatest
 from flink_jobs.features.compiler.checks import validate
+from flink_jobs.features.compiler.history import SESSION_LOOKBACK, lookback
 from flink_jobs.features.compiler.inputs import archive_columns
 from flink_jobs.features.compiler.names import on_time_view
 from flink_jobs.features.compiler.statements import CompiledPipeline, OutputTable, feature_query
 from flink_jobs.features.compiler.types import output_columns, row_time_column
-from flink_jobs.features.feature_sets import EventFeatures, FeatureSet, PipelineSpec, WindowFeatures
+from flink_jobs.features.feature_sets import EventFeatures, FeatureSet, PipelineSpec
 from flink_jobs.features.sources import Source
-from flink_jobs.features.windows import Cumulate, Hopping, Session, Tumbling
 from flink_jobs.sql_text import interval, quote, timestamp_literal
 
 __all__ = ["SESSION_LOOKBACK", "backfill_root", "compile_backfill", "lookback", "selected_feature_sets"]
-
-SESSION_LOOKBACK = timedelta(days=1)
-"""History read for a session window set: a session that began earlier than this before ``from``
-is cut at the start of the input (raise ``backfill.lookback.seconds`` to read more)."""
 
 
 def backfill_root(offline_path: str, backfill: BackfillConfig) -> str:
@@ -66,24 +61,6 @@ def selected_feature_sets(spec: PipelineSpec, backfill: BackfillConfig) -> list[
             )
     wanted = set(backfill.feature_sets) or set(known)
     return [fs for fs in spec.feature_sets if fs.name in wanted]
-
-
-def lookback(feature_sets: list[FeatureSet]) -> timedelta:
-    """The history before ``from`` that makes the first rows of ``feature_sets`` complete."""
-    needs = [timedelta(0)]
-    for fs in feature_sets:
-        if isinstance(fs, WindowFeatures):
-            window = fs.window
-            if isinstance(window, Tumbling | Hopping | Cumulate):
-                needs.append(window.size)
-            elif isinstance(window, Session):
-                needs.append(max(window.gap, SESSION_LOOKBACK))
-        else:
-            needs.append(fs.window.range)
-            for rel in fs.related:
-                needs.append(rel.window.range)
-                needs += [a.within for a in rel.aggregations if isinstance(a, SecondsSinceLatest)]
-    return max(needs)
 
 
 def _sources_of(feature_sets: list[FeatureSet]) -> list[Source]:

@@ -13,6 +13,7 @@ from connectors.parquet_sink import parquet_sink_ddl, partition_values_sql
 from flink_jobs.config import AppConfig
 from flink_jobs.features.compiler.checks import validate
 from flink_jobs.features.compiler.events import event_features_sql
+from flink_jobs.features.compiler.history import complete_from, running_feature_sets
 from flink_jobs.features.compiler.inputs import (
     archive_columns,
     dead_letter_select,
@@ -22,13 +23,14 @@ from flink_jobs.features.compiler.inputs import (
     watermark_delay_s,
 )
 from flink_jobs.features.compiler.names import VERSION_COLUMN, on_time_view
+from flink_jobs.features.compiler.operator_uids import with_stable_uids
 from flink_jobs.features.compiler.types import TIMESTAMP_TYPE, output_columns, row_time_column
 from flink_jobs.features.compiler.windows import window_features_sql
 from flink_jobs.features.feature_sets import FeatureSet, PipelineSpec, WindowFeatures
-from flink_jobs.sql_text import TIMESTAMP_FORMAT, quote, sql_string
+from flink_jobs.sql_text import TIMESTAMP_FORMAT, quote, sql_string, timestamp_literal
 
 if TYPE_CHECKING:
-    from pyflink.table import StatementSet, TableEnvironment
+    from pyflink.table import StatementSet, TableEnvironment, TableResult
 
 
 # A WITH option whose value is a secret: 'properties.sasl.jaas.config' = '...', '...password' = '...'.
@@ -71,6 +73,15 @@ class CompiledPipeline:
         for insert in self.inserts:
             statements.add_insert_sql(insert)
         return statements
+
+    def execute(self, table_env: TableEnvironment) -> TableResult:
+        """Submit the job: the statement set, compiled to a plan whose operators have uids named for
+        their statements (:mod:`.operator_uids`), so that a savepoint restores into a job with
+        feature sets added or removed."""
+        from pyflink.table import PlanReference
+
+        plan = self.statement_set(table_env).compile_plan().as_json_string()
+        return table_env.load_plan(PlanReference.from_json_string(with_stable_uids(plan))).execute()
 
 
 def _online_columns(columns: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -121,11 +132,19 @@ def compile_pipeline(spec: PipelineSpec, cfg: AppConfig) -> CompiledPipeline:
     )
     out.inserts.append(f"INSERT INTO late_events\n{late}")
 
-    for fs in spec.feature_sets:
+    # A feature set added to the running job has no history: its rows are emitted once complete.
+    complete = complete_from(spec, cfg.pipeline)
+    for fs in running_feature_sets(spec, cfg.pipeline):
         view = f"{fs.name}_features"
         columns = output_columns(fs)
         partition_time = row_time_column(fs)
-        out.setup.append(f"CREATE TEMPORARY VIEW `{view}` AS\n{feature_query(fs, version)}")
+        query = feature_query(fs, version)
+        if fs.name in complete:
+            query = (
+                f"SELECT * FROM (\n{query}\n)\n"
+                f"WHERE {quote(partition_time)} >= {timestamp_literal(complete[fs.name])}"
+            )
+        out.setup.append(f"CREATE TEMPORARY VIEW `{view}` AS\n{query}")
 
         topic = cfg.topics.feature_topic(fs.name)
         online = _online_columns(columns)
