@@ -103,7 +103,9 @@ class KafkaConfig:
     (SASL_SSL + AWS_MSK_IAM, 9098). The secret keys (``sasl.password``, ``sasl.username``,
     ``ssl.keystore.password``, ``ssl.key.password``) hold a reference such as ``env:VARIABLE`` or
     ``secretsmanager:AmazonMSK_app:password`` (:mod:`flink_jobs.secret_refs`), resolved only by the
-    Kafka client that connects; a literal is accepted for throw-away local runs.
+    Kafka client that connects; a literal is accepted for throw-away local runs. ``create_topics``
+    (``create.topics``): the job creates the pipeline's missing topics at start
+    (:mod:`connectors.kafka_topic_setup`).
     """
 
     bootstrap_servers: str
@@ -119,6 +121,7 @@ class KafkaConfig:
     key_password: str | None = None
     starting_offsets: Literal["earliest-offset", "latest-offset", "group-offsets"] = "earliest-offset"
     bounded: bool = False
+    create_topics: bool = True
 
 
 TopicRole = Literal["input", "dead_letter", "late_events", "features"]
@@ -402,6 +405,9 @@ PROPERTY_GROUPS: dict[str, dict[str, _Key]] = {
             "earliest-offset, latest-offset or group-offsets",
         ),
         "bounded": _Key("bounded", _bool, "true or false (true: read what is there, then stop)"),
+        "create.topics": _Key(
+            "create_topics", _bool, "true or false (true: the job creates its missing topics at start)"
+        ),
     },
     GROUP_TOPICS: {
         "dead.letter": _Key("dead_letter", _topic, "a Kafka topic name"),

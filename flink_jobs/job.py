@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from flink_jobs.config import AppConfig
 from flink_jobs.features.compiler import CompiledPipeline, compile_backfill, compile_pipeline
-from flink_jobs.pipelines import get_pipeline
+from flink_jobs.pipelines import get_pipeline, pipeline_topics
 
 __all__ = ["JOB_NAME", "NET_RUNTIME_PREFIX", "build_pipeline", "run"]
 
@@ -36,6 +36,7 @@ def build_pipeline(cfg: AppConfig) -> CompiledPipeline:
 def run(cfg: AppConfig, app_root: Path) -> None:
     """Build the environment, submit the job and, locally or in bounded mode, wait for it to finish."""
     from connectors.kafka_preflight import check_kafka_access
+    from connectors.kafka_topic_setup import ensure_job_topics
     from flink_jobs.environment import create_table_env, is_local
 
     name = f"{JOB_NAME}-{cfg.pipeline.name}" + (
@@ -44,6 +45,8 @@ def run(cfg: AppConfig, app_root: Path) -> None:
     table_env = create_table_env(cfg, app_root, name)
     if cfg.backfill is None:  # a backfill reads and writes the offline path only
         check_kafka_access(cfg.kafka)  # a wrong password or untrusted certificate fails here, in one line
+        if cfg.kafka.create_topics:  # MSK Serverless: no topic API for Terraform
+            ensure_job_topics(cfg.kafka, pipeline_topics(cfg.topics, cfg.pipeline.name))
     result = build_pipeline(cfg).execute(table_env)
     if is_local() or cfg.kafka.bounded:
         result.wait()
