@@ -1,4 +1,7 @@
-"""checkov over terraform/, offline: 0 failed checks, and every skip inline with its reason.
+"""checkov over terraform/, offline: 0 failed checks, 0 parse errors, every skip inline with its reason.
+
+A file checkov cannot parse is not checked at all, so a parse error counts as a failure
+(``summary.parsing_errors`` of its JSON report; the files are named by ``--output cli``).
 
 checkov runs from its own virtualenv (.venv-tools, `make tools`), so that its many dependencies
 cannot move the runtime pins of .venv. ``--skip-download`` keeps it offline.
@@ -56,9 +59,39 @@ def checkov_results() -> list[dict]:
     summary = results[0].get("summary", {})
     report(
         f"checkov {version} (offline, --skip-download) over terraform/: passed {summary.get('passed')}, "
-        f"failed {summary.get('failed')}, skipped {summary.get('skipped')}"
+        f"failed {summary.get('failed')}, skipped {summary.get('skipped')}, "
+        f"parse errors {summary.get('parsing_errors')}"
     )
     return results
+
+
+def parsing_errors(results: list[dict]) -> int:
+    """The parse errors of a checkov JSON report (one summary per framework report)."""
+    counts = [r.get("summary", {}).get("parsing_errors") for r in results]
+    if any(count is None for count in counts):
+        pytest.fail("checkov's JSON report has no summary.parsing_errors: has its format changed?")
+    return sum(counts)
+
+
+def test_checkov_parses_every_file(checkov_results):
+    errors = parsing_errors(checkov_results)
+    assert errors == 0, (
+        f"checkov could not parse {errors} file(s) under terraform/, so it checked nothing in them; "
+        "see which with `checkov --directory terraform --framework terraform --skip-download`"
+    )
+
+
+@pytest.mark.parametrize(
+    "document, expected",
+    [
+        ({"summary": {"passed": 3, "failed": 0, "parsing_errors": 0}}, 0),
+        ([{"summary": {"parsing_errors": 1}}, {"summary": {"parsing_errors": 2}}], 3),
+    ],
+)
+def test_parsing_errors_are_counted(document, expected):
+    """The counter itself: a report with parse errors is not read as clean."""
+    results = document if isinstance(document, list) else [document]
+    assert parsing_errors(results) == expected
 
 
 def test_checkov_reports_no_failed_check(checkov_results):
