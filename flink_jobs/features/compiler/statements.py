@@ -78,10 +78,15 @@ class CompiledPipeline:
         """Submit the job: the statement set, compiled to a plan whose operators have uids named for
         their statements (:mod:`.operator_uids`), so that a savepoint restores into a job with
         feature sets added or removed."""
-        from pyflink.table import PlanReference
+        from pyflink.table import CompiledPlan, PlanReference
 
         plan = self.statement_set(table_env).compile_plan().as_json_string()
-        return table_env.load_plan(PlanReference.from_json_string(with_stable_uids(plan))).execute()
+        reference = PlanReference.from_json_string(with_stable_uids(plan))
+        # Not table_env.load_plan(): PyFlink 2.2 gives the CompiledPlan it returns the *Java*
+        # environment, and its execute() then fails calling _before_execute on it (which adds
+        # pipeline.jars to the job).
+        j_plan = table_env._j_tenv.loadPlan(reference._j_plan_reference)
+        return CompiledPlan(j_compiled_plan=j_plan, t_env=table_env).execute()
 
 
 def _online_columns(columns: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
