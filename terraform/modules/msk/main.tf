@@ -11,7 +11,17 @@ locals {
     local.mtls ? { tls = 9094 } : {},
   )
 
-  replication_factor = min(3, var.broker.count)
+  replication_factor = coalesce(var.replication_factor, min(3, var.broker.count))
+
+  # Broker storage from the expected traffic (msk_features/cost.py's formula, GB = 10^9 bytes), per
+  # broker with headroom, in GiB (the unit of volume_size).
+  sizing = var.storage_sizing == null ? null : {
+    stored_gb = (
+      var.storage_sizing.events_per_second * var.storage_sizing.mean_record_bytes * (1 + var.storage_sizing.output_ratio)
+      * var.storage_sizing.retention_hours * 3600 * local.replication_factor / 1e9
+    )
+  }
+  volume_size = local.sizing == null ? var.broker.volume_size : max(1, ceil(local.sizing.stored_gb * 1e9 * var.storage_sizing.headroom / var.broker.count / pow(2, 30)))
   # What the pipeline needs from the brokers: topics only as declared (the job and the CLI create
   # them), durable transactions for exactly-once sinks, and the retention the topics default to.
   default_server_properties = {
@@ -112,6 +122,11 @@ resource "aws_msk_configuration" "this" {
 
   lifecycle {
     create_before_destroy = true
+
+    precondition {
+      condition     = local.replication_factor <= var.broker.count
+      error_message = "replication_factor (${local.replication_factor}) cannot exceed the broker count (${var.broker.count})."
+    }
   }
 }
 
@@ -140,7 +155,7 @@ resource "aws_msk_cluster" "this" {
 
     storage_info {
       ebs_storage_info {
-        volume_size = var.broker.volume_size
+        volume_size = local.volume_size
 
         dynamic "provisioned_throughput" {
           for_each = var.broker.provisioned_throughput != null ? [var.broker.provisioned_throughput] : []
@@ -189,6 +204,50 @@ resource "aws_msk_cluster" "this" {
         enabled   = true
         log_group = aws_cloudwatch_log_group.broker[0].name
       }
+    }
+  }
+
+  lifecycle {
+    # Storage autoscaling grows the volumes; MSK cannot shrink them, so a plan back to the first size
+    # would fail. (A lifecycle block cannot depend on a variable: this holds without autoscaling too.)
+    ignore_changes = [broker_node_group_info[0].storage_info[0].ebs_storage_info[0].volume_size]
+
+    precondition {
+      condition     = local.volume_size >= 1 && local.volume_size <= 16384
+      error_message = "The broker volume size (${local.volume_size} GiB, from broker.volume_size or storage_sizing) must be 1-16384 GiB: add brokers, shorten the retention or use tiered storage."
+    }
+  }
+}
+
+# Storage autoscaling: target tracking on KafkaBrokerStorageUtilization, scale-out only
+# (https://docs.aws.amazon.com/msk/latest/developerguide/msk-autoexpand.html).
+resource "aws_appautoscaling_target" "storage" {
+  count = local.provisioned && var.storage_autoscaling != null ? 1 : 0
+
+  service_namespace  = "kafka"
+  scalable_dimension = "kafka:broker-storage:VolumeSize"
+  resource_id        = aws_msk_cluster.this[0].arn
+  min_capacity       = 1
+  max_capacity       = var.storage_autoscaling.max_volume_size
+  tags               = var.tags
+}
+
+resource "aws_appautoscaling_policy" "storage" {
+  count = local.provisioned && var.storage_autoscaling != null ? 1 : 0
+
+  name               = "${var.name}-broker-storage"
+  policy_type        = "TargetTrackingScaling"
+  service_namespace  = aws_appautoscaling_target.storage[0].service_namespace
+  scalable_dimension = aws_appautoscaling_target.storage[0].scalable_dimension
+  resource_id        = aws_appautoscaling_target.storage[0].resource_id
+
+  target_tracking_scaling_policy_configuration {
+    # MSK storage cannot shrink.
+    disable_scale_in = true
+    target_value     = var.storage_autoscaling.target_utilization
+
+    predefined_metric_specification {
+      predefined_metric_type = "KafkaBrokerStorageUtilization"
     }
   }
 }

@@ -96,3 +96,43 @@ output "scram_credentials" {
   value       = try(jsondecode(aws_secretsmanager_secret_version.scram[0].secret_string), null)
   sensitive   = true
 }
+
+output "kafka_version" {
+  description = "Kafka version of a provisioned cluster (the topic API of modules/msk_topics needs 3.6 or later; a .kraft suffix means KRaft metadata mode)."
+  value       = local.provisioned ? var.kafka_version : null
+}
+
+output "replication_factor" {
+  description = "Replication factor of the pipeline's topics (default.replication.factor of a provisioned cluster; MSK Serverless uses 3)."
+  value       = local.provisioned ? local.replication_factor : 3
+}
+
+output "broker_ids" {
+  description = "Broker ids of a provisioned cluster, 1..count (the 'Broker ID' dimension of per-broker AWS/Kafka metrics); empty for serverless."
+  value       = local.provisioned ? [for i in range(1, var.broker.count + 1) : tostring(i)] : []
+}
+
+output "broker_volume_size" {
+  description = "EBS volume per broker at creation, in GiB (storage_sizing's result, else broker.volume_size); null for serverless."
+  value       = local.provisioned ? local.volume_size : null
+}
+
+output "storage_sizing" {
+  description = "How the broker volume was sized: the stored GB (GB = 10^9 bytes, all replicas) from storage_sizing, the broker count, the headroom and the resulting GiB per broker; null when broker.volume_size was used."
+  value = local.provisioned && local.sizing != null ? {
+    stored_gb          = local.sizing.stored_gb
+    brokers            = var.broker.count
+    replication_factor = local.replication_factor
+    headroom           = var.storage_sizing.headroom
+    volume_size_gib    = local.volume_size
+    used_percent       = 100 * local.sizing.stored_gb * 1e9 / var.broker.count / (local.volume_size * pow(2, 30))
+  } : null
+}
+
+output "storage_autoscaling" {
+  description = "The storage autoscaling target (percent) and the maximum volume per broker (GiB); null when disabled or serverless."
+  value = local.provisioned && var.storage_autoscaling != null ? {
+    target_utilization = aws_appautoscaling_policy.storage[0].target_tracking_scaling_policy_configuration[0].target_value
+    max_volume_size    = aws_appautoscaling_target.storage[0].max_capacity
+  } : null
+}

@@ -121,3 +121,88 @@ run "provisioned_scram_and_mtls" {
     error_message = "mTLS with the given certificate authorities."
   }
 }
+
+# Broker storage from the expected traffic, with msk_features/cost.py's formula: 1,000 events/s of
+# 1 KB (1,000 bytes), as many bytes again to the output topics, 7 days (168 h), replication 3:
+# 1000 x 1000 x 2 x 604800 x 3 = 3,628.8 GB (what `msk-features cost` reports), 1,209.6 GB per broker
+# over 3 brokers, x 2 headroom = 2,419.2 GB = 2,253.07 GiB -> 2,254 GiB per broker.
+run "provisioned_storage_from_traffic" {
+  command = apply
+
+  variables {
+    cluster_type = "provisioned"
+    storage_sizing = {
+      events_per_second = 1000
+      mean_record_bytes = 1000
+      retention_hours   = 168
+    }
+  }
+
+  assert {
+    condition     = abs(output.storage_sizing.stored_gb - 3628.8) < 1e-6 && output.storage_sizing.replication_factor == 3
+    error_message = "1,000 events/s of 1 KB, output ratio 1, 7 days, replication 3 is 3,628.8 GB, as msk-features cost says."
+  }
+  assert {
+    condition     = output.broker_volume_size == 2254 && aws_msk_cluster.this[0].broker_node_group_info[0].storage_info[0].ebs_storage_info[0].volume_size == 2254
+    error_message = "Each of the 3 brokers gets ceil(3628.8e9 x 2 / 3 / 2^30) = 2254 GiB."
+  }
+  assert {
+    condition     = output.storage_sizing.used_percent > 49.9 && output.storage_sizing.used_percent <= 50
+    error_message = "Headroom 2 keeps the steady state at about 50% of each disk."
+  }
+
+  # Storage autoscaling (on by default): target tracking on KafkaBrokerStorageUtilization.
+  assert {
+    condition = (
+      aws_appautoscaling_target.storage[0].service_namespace == "kafka" &&
+      aws_appautoscaling_target.storage[0].scalable_dimension == "kafka:broker-storage:VolumeSize" &&
+      aws_appautoscaling_target.storage[0].resource_id == aws_msk_cluster.this[0].arn &&
+      aws_appautoscaling_target.storage[0].max_capacity == 16384
+    )
+    error_message = "The scalable target is the cluster's broker-storage volume size, up to 16 TiB per broker."
+  }
+  assert {
+    condition = (
+      aws_appautoscaling_policy.storage[0].policy_type == "TargetTrackingScaling" &&
+      aws_appautoscaling_policy.storage[0].target_tracking_scaling_policy_configuration[0].predefined_metric_specification[0].predefined_metric_type == "KafkaBrokerStorageUtilization" &&
+      aws_appautoscaling_policy.storage[0].target_tracking_scaling_policy_configuration[0].target_value == 60 &&
+      aws_appautoscaling_policy.storage[0].target_tracking_scaling_policy_configuration[0].disable_scale_in == true
+    )
+    error_message = "Target tracking on KafkaBrokerStorageUtilization at 60%, never scaling in."
+  }
+}
+
+run "provisioned_fixed_volume_without_autoscaling" {
+  command = plan
+
+  variables {
+    cluster_type        = "provisioned"
+    broker              = { volume_size = 500 }
+    storage_autoscaling = null
+  }
+
+  assert {
+    condition     = output.broker_volume_size == 500 && output.storage_sizing == null && length(aws_appautoscaling_target.storage) == 0 && length(aws_appautoscaling_policy.storage) == 0
+    error_message = "Without storage_sizing broker.volume_size is used; storage_autoscaling = null creates no scaling target or policy."
+  }
+}
+
+run "sizing_beyond_16_tib_refused" {
+  command = plan
+
+  variables {
+    cluster_type   = "provisioned"
+    storage_sizing = { events_per_second = 20000, mean_record_bytes = 1000, retention_hours = 168 }
+  }
+
+  expect_failures = [aws_msk_cluster.this]
+}
+
+run "serverless_has_no_storage_scaling" {
+  command = plan
+
+  assert {
+    condition     = length(aws_appautoscaling_target.storage) == 0 && output.broker_volume_size == null && length(output.broker_ids) == 0
+    error_message = "MSK Serverless manages its own storage."
+  }
+}
