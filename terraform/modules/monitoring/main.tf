@@ -57,12 +57,24 @@ locals {
       treat_missing_data  = "notBreaching"
       increase_expression = true
     }
-    job-down = {
-      metric              = var.job_down_metric_name
-      statistic           = "Average"
-      threshold           = var.thresholds.downtime_ms
-      evaluation_periods  = 1
-      description         = "${var.application_name} is not running (${var.job_down_metric_name} > ${var.thresholds.downtime_ms})."
+    # Managed Flink's recommended alarms (https://docs.aws.amazon.com/managed-flink/latest/java/monitoring-metrics-alarms.html,
+    # read 2026-12-02): cpuUtilization > 80 and heapMemoryUtilization > 90, statistic Maximum; both
+    # Percentage, dimension Application (metrics-dimensions.html, same date).
+    cpu = {
+      metric              = "cpuUtilization"
+      statistic           = "Maximum"
+      threshold           = var.thresholds.flink_cpu_percent
+      evaluation_periods  = var.evaluation_periods
+      description         = "A task manager of ${var.application_name} uses more than ${var.thresholds.flink_cpu_percent}% CPU (cpuUtilization, Maximum): add KPUs or parallelism before it falls behind."
+      treat_missing_data  = "notBreaching"
+      increase_expression = false
+    }
+    heap = {
+      metric              = "heapMemoryUtilization"
+      statistic           = "Maximum"
+      threshold           = var.thresholds.flink_heap_percent
+      evaluation_periods  = var.evaluation_periods
+      description         = "A task manager of ${var.application_name} uses more than ${var.thresholds.flink_heap_percent}% of its heap (heapMemoryUtilization, Maximum): out-of-memory restarts are near."
       treat_missing_data  = "notBreaching"
       increase_expression = false
     }
@@ -161,6 +173,179 @@ resource "aws_cloudwatch_metric_alarm" "flink_increase" {
   }
 }
 
+# The job is down. FLINK-2_2 deprecates `downtime` and documents restartingTime, cancellingTime and
+# failingTime (Milliseconds, dimension Application, "Available from Flink 2.2. Replaces part of the
+# deprecated downtime metric") as its replacements: "Metrics and dimensions in Managed Service for
+# Apache Flink", https://docs.aws.amazon.com/managed-flink/latest/java/metrics-dimensions.html
+# ("Flink 2.2 metric migration guidance", read 2026-12-02). The alarm fires when the largest of
+# var.job_down_metrics exceeds thresholds.job_down_ms (default 0, as AWS's recommended
+# "downtime > 0" alarm, monitoring-metrics-alarms.html).
+resource "aws_cloudwatch_metric_alarm" "job_down" {
+  alarm_name          = "${var.name}-flink-job-down"
+  alarm_description   = "${var.application_name} is not running (${join(" or ", var.job_down_metrics)} > ${var.thresholds.job_down_ms} ms)."
+  evaluation_periods  = 1
+  threshold           = var.thresholds.job_down_ms
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.actions
+  ok_actions          = local.actions
+  tags                = var.tags
+
+  metric_query {
+    id          = "down"
+    expression  = "MAX([${join(", ", [for i, m in var.job_down_metrics : "m${i}"])}])"
+    label       = "largest of ${join(", ", var.job_down_metrics)} (ms)"
+    return_data = true
+  }
+
+  dynamic "metric_query" {
+    for_each = var.job_down_metrics
+    content {
+      id = "m${metric_query.key}"
+
+      metric {
+        namespace   = "AWS/KinesisAnalytics"
+        metric_name = metric_query.value
+        stat        = "Maximum"
+        period      = var.period_seconds
+        unit        = "Milliseconds"
+        dimensions = {
+          Application = var.application_name
+        }
+      }
+    }
+  }
+}
+
+# ---------------------------------------------------------------------------------------------------
+# Provisioned brokers. Metrics, units and dimensions: "Amazon MSK metrics for monitoring Standard
+# brokers with CloudWatch", https://docs.aws.amazon.com/msk/latest/developerguide/metrics-details.html
+# (DEFAULT level, free): KafkaDataLogsDiskUsed, CpuUser, CpuSystem (Percent) and
+# UnderReplicatedPartitions (Count) per Cluster Name + Broker ID; ActiveControllerCount (Count) per
+# Cluster Name. ActiveControllerCount is the ZooKeeper-mode controller gauge: in KRaft mode (a
+# .kraft Kafka version) the controllers are MSK-managed nodes that are not brokers, Apache Kafka
+# exposes the kafka.controller metrics only on nodes with the controller role (a KIP of the KRaft work),
+# and AWS's page does not say MSK publishes it for KRaft clusters, so that alarm is off there.
+# ---------------------------------------------------------------------------------------------------
+
+locals {
+  broker_ids = var.broker_alarms == null ? [] : var.broker_alarms.broker_ids
+
+  broker_alarms = var.broker_alarms == null ? {} : merge(
+    {
+      # 85%: AWS's "Monitor disk space" best practice (alarm when KafkaDataLogsDiskUsed reaches 85%),
+      # https://docs.aws.amazon.com/msk/latest/developerguide/bestpractices.html#bestpractices-monitor-disk-space
+      for id in local.broker_ids : "broker-${id}-disk" => {
+        metric      = "KafkaDataLogsDiskUsed"
+        broker_id   = id
+        statistic   = "Maximum"
+        threshold   = var.broker_alarms.disk_used_percent
+        description = "Broker ${id} of ${var.msk_cluster_name}: data-log disk more than ${var.broker_alarms.disk_used_percent}% full (KafkaDataLogsDiskUsed); storage autoscaling should have grown it: check its limit and the retention."
+      }
+    },
+    {
+      # 0: every partition should be fully replicated; a broker restart makes a few briefly
+      # under-replicated, hence evaluation_periods consecutive periods.
+      for id in local.broker_ids : "broker-${id}-under-replicated" => {
+        metric      = "UnderReplicatedPartitions"
+        broker_id   = id
+        statistic   = "Maximum"
+        threshold   = var.broker_alarms.under_replicated_partitions
+        description = "Broker ${id} of ${var.msk_cluster_name} has under-replicated partitions (UnderReplicatedPartitions > ${var.broker_alarms.under_replicated_partitions})."
+      }
+    },
+  )
+}
+
+resource "aws_cloudwatch_metric_alarm" "broker" {
+  for_each = local.broker_alarms
+
+  alarm_name          = "${var.name}-msk-${each.key}"
+  alarm_description   = each.value.description
+  namespace           = "AWS/Kafka"
+  metric_name         = each.value.metric
+  statistic           = each.value.statistic
+  period              = var.period_seconds
+  evaluation_periods  = var.evaluation_periods
+  threshold           = each.value.threshold
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.actions
+  ok_actions          = local.actions
+  tags                = var.tags
+
+  dimensions = {
+    "Cluster Name" = var.msk_cluster_name
+    "Broker ID"    = each.value.broker_id
+  }
+}
+
+# CpuUser + CpuSystem per broker. 60%: AWS's "Monitor CPU usage" best practice (keep CPU User + CPU
+# System under 60%), https://docs.aws.amazon.com/msk/latest/developerguide/bestpractices.html#bestpractices-monitor-cpu
+resource "aws_cloudwatch_metric_alarm" "broker_cpu" {
+  for_each = toset(local.broker_ids)
+
+  alarm_name          = "${var.name}-msk-broker-${each.key}-cpu"
+  alarm_description   = "Broker ${each.key} of ${var.msk_cluster_name} uses more than ${var.broker_alarms.cpu_percent}% CPU (CpuUser + CpuSystem): the cluster lacks headroom for a broker failure or an update."
+  evaluation_periods  = var.evaluation_periods
+  threshold           = var.broker_alarms.cpu_percent
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.actions
+  ok_actions          = local.actions
+  tags                = var.tags
+
+  metric_query {
+    id          = "cpu"
+    expression  = "user + system"
+    label       = "CpuUser + CpuSystem (%)"
+    return_data = true
+  }
+
+  dynamic "metric_query" {
+    for_each = { user = "CpuUser", system = "CpuSystem" }
+    content {
+      id = metric_query.key
+
+      metric {
+        namespace   = "AWS/Kafka"
+        metric_name = metric_query.value
+        stat        = "Average"
+        period      = var.period_seconds
+        unit        = "Percent"
+        dimensions = {
+          "Cluster Name" = var.msk_cluster_name
+          "Broker ID"    = each.key
+        }
+      }
+    }
+  }
+}
+
+# Exactly one active controller per cluster ("Only one controller per cluster should be active at any
+# given time", metrics-details.html): alarm when none is (Maximum < 1). ZooKeeper mode only.
+resource "aws_cloudwatch_metric_alarm" "active_controller" {
+  count = var.broker_alarms != null && !try(var.broker_alarms.kraft, false) ? 1 : 0
+
+  alarm_name          = "${var.name}-msk-active-controller"
+  alarm_description   = "${var.msk_cluster_name} has no active controller (ActiveControllerCount < 1): no partition leadership changes or topic operations are possible."
+  namespace           = "AWS/Kafka"
+  metric_name         = "ActiveControllerCount"
+  statistic           = "Maximum"
+  period              = var.period_seconds
+  evaluation_periods  = var.evaluation_periods
+  threshold           = 1
+  comparison_operator = "LessThanThreshold"
+  treat_missing_data  = "missing"
+  alarm_actions       = local.actions
+  ok_actions          = local.actions
+  tags                = var.tags
+
+  dimensions = {
+    "Cluster Name" = var.msk_cluster_name
+  }
+}
+
 resource "aws_cloudwatch_dashboard" "this" {
   dashboard_name = var.name
   dashboard_body = jsonencode({
@@ -215,16 +400,16 @@ resource "aws_cloudwatch_dashboard" "this" {
       {
         type = "metric", x = 16, y = 6, width = 8, height = 6
         properties = {
-          title  = "Restarts, ${var.job_down_metric_name}, KPUs"
+          title  = "Restarts, ${join(", ", var.job_down_metrics)}, KPUs"
           region = var.region
           stat   = "Maximum"
           period = var.period_seconds
           view   = "timeSeries"
-          metrics = [
-            ["AWS/KinesisAnalytics", "numRestarts", "Application", var.application_name],
-            ["AWS/KinesisAnalytics", var.job_down_metric_name, "Application", var.application_name],
-            ["AWS/KinesisAnalytics", "KPUs", "Application", var.application_name, { yAxis = "right" }],
-          ]
+          metrics = concat(
+            [["AWS/KinesisAnalytics", "numRestarts", "Application", var.application_name]],
+            [for m in var.job_down_metrics : ["AWS/KinesisAnalytics", m, "Application", var.application_name]],
+            [["AWS/KinesisAnalytics", "KPUs", "Application", var.application_name, { yAxis = "right" }]],
+          )
         }
       },
     ]

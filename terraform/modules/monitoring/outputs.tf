@@ -9,8 +9,21 @@ output "consumer_lag_alarm_names" {
 }
 
 output "flink_alarm_names" {
-  description = "Names of the Managed Flink alarms (records_lag_max, restarts, checkpoint duration and failures, job down)."
-  value       = concat([for alarm in aws_cloudwatch_metric_alarm.flink : alarm.alarm_name], [for alarm in aws_cloudwatch_metric_alarm.flink_increase : alarm.alarm_name])
+  description = "Names of the Managed Flink alarms (records_lag_max, restarts, checkpoint duration and failures, CPU, heap, job down)."
+  value = concat(
+    [for alarm in aws_cloudwatch_metric_alarm.flink : alarm.alarm_name],
+    [for alarm in aws_cloudwatch_metric_alarm.flink_increase : alarm.alarm_name],
+    [aws_cloudwatch_metric_alarm.job_down.alarm_name],
+  )
+}
+
+output "broker_alarm_names" {
+  description = "Names of the MSK broker alarms (per broker: disk, CPU, under-replicated partitions; the active-controller alarm); empty without broker_alarms."
+  value = concat(
+    [for alarm in aws_cloudwatch_metric_alarm.broker : alarm.alarm_name],
+    [for alarm in aws_cloudwatch_metric_alarm.broker_cpu : alarm.alarm_name],
+    [for alarm in aws_cloudwatch_metric_alarm.active_controller : alarm.alarm_name],
+  )
 }
 
 output "alarm_metrics" {
@@ -19,6 +32,10 @@ output "alarm_metrics" {
     { for alarm in aws_cloudwatch_metric_alarm.consumer_lag : alarm.alarm_name => "${alarm.namespace}/${alarm.metric_name}" },
     { for alarm in aws_cloudwatch_metric_alarm.flink : alarm.alarm_name => "${alarm.namespace}/${alarm.metric_name}" },
     { for key, alarm in aws_cloudwatch_metric_alarm.flink_increase : alarm.alarm_name => "AWS/KinesisAnalytics/${local.flink_alarms[key].metric} (increase)" },
+    { (aws_cloudwatch_metric_alarm.job_down.alarm_name) = "AWS/KinesisAnalytics/MAX(${join(", ", var.job_down_metrics)})" },
+    { for alarm in aws_cloudwatch_metric_alarm.broker : alarm.alarm_name => "${alarm.namespace}/${alarm.metric_name}" },
+    { for alarm in aws_cloudwatch_metric_alarm.broker_cpu : alarm.alarm_name => "AWS/Kafka/CpuUser + CpuSystem" },
+    { for alarm in aws_cloudwatch_metric_alarm.active_controller : alarm.alarm_name => "${alarm.namespace}/${alarm.metric_name}" },
   )
 }
 

@@ -33,7 +33,9 @@ variable "thresholds" {
     Alarm thresholds: max_time_lag_seconds (EstimatedMaxTimeLag per input topic), max_offset_lag
     (MaxOffsetLag per input topic), records_lag_max (the Flink Kafka source's lag), restarts
     (numRestarts increase within a period), checkpoint_duration_ms (lastCheckpointDuration),
-    failed_checkpoints (numberOfFailedCheckpoints increase within a period), downtime_ms.
+    failed_checkpoints (numberOfFailedCheckpoints increase within a period), job_down_ms (the largest
+    of job_down_metrics, milliseconds), flink_cpu_percent (cpuUtilization, Maximum),
+    flink_heap_percent (heapMemoryUtilization, Maximum). Sources of the defaults are in main.tf.
   EOT
   type = object({
     max_time_lag_seconds   = optional(number, 300)
@@ -42,19 +44,46 @@ variable "thresholds" {
     restarts               = optional(number, 0)
     checkpoint_duration_ms = optional(number, 60000)
     failed_checkpoints     = optional(number, 0)
-    downtime_ms            = optional(number, 0)
+    job_down_ms            = optional(number, 0)
+    flink_cpu_percent      = optional(number, 80)
+    flink_heap_percent     = optional(number, 90)
   })
   default = {}
 }
 
-variable "job_down_metric_name" {
+variable "job_down_metrics" {
   description = <<-EOT
-    Metric whose value above thresholds.downtime_ms means the job is not running. Managed Flink still
-    publishes downtime on FLINK-2_2 but marks it deprecated in favour of per-state time metrics; set
-    this to the state metric (e.g. failingTime) once your runtime publishes it.
+    AWS/KinesisAnalytics metrics (milliseconds, dimension Application) whose largest value above
+    thresholds.job_down_ms means the job is not running. FLINK-2_2 deprecates downtime and documents
+    restartingTime, cancellingTime and failingTime as its replacements (cancellingTime is left out:
+    every stop or update cancels the job). Set ["downtime"] for FLINK-1_x runtimes, which do not
+    publish the state metrics.
   EOT
-  type        = string
-  default     = "downtime"
+  type        = list(string)
+  default     = ["restartingTime", "failingTime"]
+
+  validation {
+    condition     = length(var.job_down_metrics) > 0 && alltrue([for m in var.job_down_metrics : contains(["restartingTime", "failingTime", "cancellingTime", "downtime"], m)])
+    error_message = "job_down_metrics: one or more of restartingTime, failingTime, cancellingTime (FLINK-2_2) or downtime (deprecated in FLINK-2_2)."
+  }
+}
+
+variable "broker_alarms" {
+  description = <<-EOT
+    Alarms on the brokers of a provisioned cluster (MSK Serverless publishes none of these metrics):
+    broker_ids are the 'Broker ID' dimension values (the msk module's broker_ids output); kraft
+    (a .kraft Kafka version) leaves out the ActiveControllerCount alarm. disk_used_percent
+    (KafkaDataLogsDiskUsed), cpu_percent (CpuUser + CpuSystem) and under_replicated_partitions
+    (UnderReplicatedPartitions) are per broker. null: no broker alarms.
+  EOT
+  type = object({
+    broker_ids                  = list(string)
+    kraft                       = optional(bool, false)
+    disk_used_percent           = optional(number, 85)
+    cpu_percent                 = optional(number, 60)
+    under_replicated_partitions = optional(number, 0)
+  })
+  default = null
 }
 
 variable "period_seconds" {
