@@ -24,7 +24,7 @@ from flink_jobs.config import AppConfig, load_config
 from msk_features.backfill_cli import backfill
 from msk_features.bench.cli import bench
 from msk_features.cli_errors import user_errors
-from msk_features.cli_options import DEFAULT_PROPERTIES, properties_option
+from msk_features.cli_options import DEFAULT_PROPERTIES, output_option, properties_option
 from msk_features.cost_cli import cost
 from msk_features.deploy_cli import deploy
 from msk_features.generator.cli import generate
@@ -200,13 +200,24 @@ def run(
 @main.command("outputs")
 @properties_option()
 @click.option("--timeout", "timeout_s", type=float, default=60.0, show_default=True, help="Seconds.")
-def outputs(properties: Path, timeout_s: float) -> None:
-    """Summarise what the pipeline wrote: output topics (read_committed) and Parquet datasets on S3."""
+@output_option()
+def outputs(properties: Path, timeout_s: float, output: str) -> None:
+    """Summarise what the pipeline wrote: output topics (read_committed) and Parquet datasets on S3.
+
+    \b
+    Examples:
+      msk-features outputs
+      msk-features outputs --output json | jq '.datasets[] | {name, rows}'
+    """
     from msk_features.demo import summarise_outputs
+    from msk_features.reports import dumps, outputs_report
 
     with user_errors():
         cfg = load_config(properties)
         summary = summarise_outputs(cfg, timeout_s=timeout_s)
+    if output == "json":
+        click.echo(dumps(outputs_report(summary)), nl=False)
+        return
     _print_summary(summary, None)
 
 

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 import click
 
-__all__ = ["DEFAULT_PROPERTIES", "properties_option"]
+__all__ = ["DEFAULT_PROPERTIES", "output_option", "properties_option"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -26,4 +26,16 @@ def properties_option(
         default=DEFAULT_PROPERTIES,
         show_default=True,
         help=help_text,
+    )
+
+
+def output_option() -> Callable[[F], F]:
+    """``--output table|json``: a rich table (default) or one JSON document on standard output
+    (:mod:`msk_features.reports`), for scripts; the exit status is the same either way."""
+    return click.option(
+        "--output",
+        type=click.Choice(["table", "json"]),
+        default="table",
+        show_default=True,
+        help="table: for people; json: one JSON document on standard output, for scripts.",
     )

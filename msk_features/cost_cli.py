@@ -8,6 +8,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from msk_features.cli_options import output_option
 from msk_features.cost import (
     CostInputs,
     LineItem,
@@ -19,6 +20,7 @@ from msk_features.cost import (
     serverless_cost,
     total,
 )
+from msk_features.reports import cost_report, dumps
 
 __all__ = ["cost"]
 
@@ -117,6 +119,7 @@ def _table(title: str, items: list[LineItem]) -> Table:
     default=None,
     help="JSON overriding price figures (same shape as msk_features/pricing.json).",
 )
+@output_option()
 def cost(
     message_bytes: float,
     messages_per_s: float | None,
@@ -133,6 +136,7 @@ def cost(
     brokers: int,
     broker_types: tuple[str, ...],
     prices_file: Path | None,
+    output: str,
 ) -> None:
     """Estimate the monthly cost of the pipeline and where MSK Provisioned beats Serverless.
 
@@ -145,6 +149,7 @@ def cost(
       msk-features cost --messages-per-s 5000 --message-bytes 400
       msk-features cost --gb-per-day 100 --retention-hours 72 --parallelism 4 --parallelism-per-kpu 2
       msk-features cost --prices my-region-prices.json
+      msk-features cost --output json | jq '.monthly_total_usd'
     """
     if messages_per_s is not None and gb_per_day is not None:
         raise click.UsageError("give --messages-per-s or --gb-per-day, not both")
@@ -176,16 +181,21 @@ def cost(
             f"(priced: {', '.join(prices.broker_types())}; add it with --prices)",
             param_hint="--broker-type",
         )
+    serverless = serverless_cost(inputs, prices)
+    flink = flink_cost(inputs, prices)
+    lake = s3_cost(inputs, prices)
+    provisioned = {t: provisioned_cost(inputs, prices, t) for t in types}
+    breakeven = {t: breakeven_messages_per_s(inputs, prices, t) for t in types}
+    if output == "json":
+        report = cost_report(inputs, prices, serverless, provisioned, breakeven, flink, lake)
+        click.echo(dumps(report), nl=False)
+        return
     mb_s = inputs.bytes_in_per_s() / 1e6
     _console.print(
         f"[bold]{inputs.messages_per_s:,.0f} messages/s x {inputs.message_bytes:g} B = {mb_s:,.2f} MB/s in "
         f"({mb_s * 86400 / 1000:,.1f} GB/day)[/], {prices.region}, {prices.hours_per_month:g} h/month"
     )
-    serverless = serverless_cost(inputs, prices)
-    flink = flink_cost(inputs, prices)
-    lake = s3_cost(inputs, prices)
     _console.print(_table("MSK Serverless", serverless))
-    provisioned = {t: provisioned_cost(inputs, prices, t) for t in types}
     for broker_type, items in provisioned.items():
         _console.print(_table(f"MSK Provisioned, {brokers} x {broker_type}", items))
     _console.print(_table("Managed Service for Apache Flink", flink))
@@ -197,13 +207,13 @@ def cost(
     rest = total(flink) + total(lake)
     summary.add_row("serverless", f"{total(serverless):,.2f}", f"{total(serverless) + rest:,.2f}", "")
     for broker_type, items in provisioned.items():
-        breakeven = breakeven_messages_per_s(inputs, prices, broker_type)
-        if breakeven is None:
+        point = breakeven[broker_type]
+        if point is None:
             where = "never"
-        elif breakeven == 0:
+        elif point == 0:
             where = "always (cheaper even idle)"
         else:
-            where = f"{breakeven:,.0f} msg/s ({breakeven * inputs.message_bytes / 1e6:,.2f} MB/s)"
+            where = f"{point:,.0f} msg/s ({point * inputs.message_bytes / 1e6:,.2f} MB/s)"
         summary.add_row(
             f"provisioned {brokers} x {broker_type}",
             f"{total(items):,.2f}",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
@@ -10,7 +11,11 @@ from rich.table import Table
 
 from flink_jobs.config import load_config
 from msk_features.cli_errors import user_errors
-from msk_features.cli_options import properties_option
+from msk_features.cli_options import output_option, properties_option
+from msk_features.reports import dumps, lag_report
+
+if TYPE_CHECKING:
+    from msk_features.lag import PartitionLag
 
 __all__ = ["LAG_EXCEEDED", "lag"]
 
@@ -37,6 +42,7 @@ _err = Console(stderr=True)
     help="Exit 3 if any time lag exceeds these seconds.",
 )
 @click.option("--timeout", "timeout_s", type=float, default=15.0, show_default=True, help="Seconds per call.")
+@output_option()
 def lag(
     properties: Path,
     group: str | None,
@@ -44,6 +50,7 @@ def lag(
     max_lag: int | None,
     max_time_lag: float | None,
     timeout_s: float,
+    output: str,
 ) -> None:
     """Per partition: log end offset, committed offset, offset lag and estimated time lag.
 
@@ -55,6 +62,7 @@ def lag(
       msk-features lag
       msk-features lag --group msk-flink-features --topic transactions --max-lag 10000
       msk-features lag --max-time-lag 60 || page-the-on-call
+      msk-features lag --output json | jq .total_lag
     """
     from msk_features.kafka_check import check_connection
     from msk_features.kafka_clients import librdkafka_config
@@ -68,6 +76,25 @@ def lag(
             rows = consumer_lag(librdkafka_config(cfg.kafka), name, topics, timeout_s=timeout_s)
         except KeyError as exc:
             raise click.ClickException(f"{exc.args[0]} on {cfg.kafka.bootstrap_servers}") from None
+    total = sum(r.lag for r in rows)
+    worst = max((r.time_lag_s or 0.0 for r in rows), default=0.0)
+    breached = []
+    if max_lag is not None and total > max_lag:
+        breached.append(f"total lag {total} > {max_lag}")
+    if max_time_lag is not None and worst > max_time_lag:
+        breached.append(f"time lag {worst:.1f} s > {max_time_lag:g} s")
+    if output == "json":
+        click.echo(dumps(lag_report(name, cfg.kafka.bootstrap_servers, rows, breached)), nl=False)
+    else:
+        _print_table(name, rows, total, worst)
+    if not rows:
+        _err.print(f"[yellow]Group {name} has no committed offsets; name topics with --topic.[/]")
+    if breached:
+        _err.print("[bold red]Lag threshold exceeded:[/] " + "; ".join(breached))
+        raise click.exceptions.Exit(LAG_EXCEEDED)
+
+
+def _print_table(name: str, rows: list[PartitionLag], total: int, worst: float) -> None:
     table = Table(title=f"Lag of group {name}", header_style="bold")
     for column in ("topic", "partition", "end offset", "committed", "lag", "time lag (s)"):
         table.add_column(column, justify="left" if column == "topic" else "right")
@@ -80,17 +107,5 @@ def lag(
             str(row.lag),
             "?" if row.time_lag_s is None else f"{row.time_lag_s:.1f}",
         )
-    total = sum(r.lag for r in rows)
-    worst = max((r.time_lag_s or 0.0 for r in rows), default=0.0)
     table.add_row("total", "", "", "", str(total), f"{worst:.1f} (max)", style="bold")
     _console.print(table)
-    if not rows:
-        _err.print(f"[yellow]Group {name} has no committed offsets; name topics with --topic.[/]")
-    breached = []
-    if max_lag is not None and total > max_lag:
-        breached.append(f"total lag {total} > {max_lag}")
-    if max_time_lag is not None and worst > max_time_lag:
-        breached.append(f"time lag {worst:.1f} s > {max_time_lag:g} s")
-    if breached:
-        _err.print("[bold red]Lag threshold exceeded:[/] " + "; ".join(breached))
-        raise click.exceptions.Exit(LAG_EXCEEDED)

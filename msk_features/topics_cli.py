@@ -18,7 +18,8 @@ from rich.table import Table
 
 from flink_jobs.config import load_config
 from msk_features.cli_errors import user_errors
-from msk_features.cli_options import properties_option
+from msk_features.cli_options import output_option, properties_option
+from msk_features.reports import dumps, topics_report
 
 __all__ = ["topics"]
 
@@ -46,8 +47,14 @@ def topics() -> None:
 )
 @click.option("--dry-run", is_flag=True, help="Only report what would be created and what has drifted.")
 @click.option("--timeout", "timeout_s", type=float, default=30.0, show_default=True, help="Seconds per call.")
+@output_option()
 def apply(
-    properties: Path, pipeline: str | None, replication_factor: int, dry_run: bool, timeout_s: float
+    properties: Path,
+    pipeline: str | None,
+    replication_factor: int,
+    dry_run: bool,
+    timeout_s: float,
+    output: str,
 ) -> None:
     """Create the pipeline's missing topics; report existing ones that differ from the spec.
 
@@ -59,6 +66,7 @@ def apply(
       msk-features topics apply --dry-run
       terraform output -raw application_properties_json > app.json
       msk-features topics apply --properties app.json
+      msk-features topics apply --dry-run --output json | jq '.topics[] | select(.outcome != "exists")'
     """
     from flink_jobs.pipelines import pipeline_topics
     from msk_features.kafka_check import check_connection
@@ -77,6 +85,12 @@ def apply(
             replication_factor=replication_factor,
             create=not dry_run,
         )
+    drift = [r for r in results if r.outcome == "mismatch"]
+    if output == "json":
+        click.echo(dumps(topics_report(name, cfg.kafka.bootstrap_servers, dry_run, results)), nl=False)
+        if drift:
+            raise click.exceptions.Exit(1)
+        return
     table = Table(title=f"Topics of pipeline {name} on {cfg.kafka.bootstrap_servers}", header_style="bold")
     for column in ("topic", "outcome", "partitions", "cleanup", "retention.ms", "detail"):
         table.add_column(column, overflow="fold")
@@ -91,7 +105,6 @@ def apply(
             result.detail,
         )
     _console.print(table)
-    drift = [r for r in results if r.outcome == "mismatch"]
     if drift:
         _err.print(
             f"[bold red]{len(drift)} topic(s) differ from the spec[/] and were left unchanged: change them "
