@@ -29,7 +29,11 @@ def _default_zip() -> Path:
 @click.option(
     "--application", required=True, help="Managed Flink application name (terraform output application_name)."
 )
-@click.option("--bucket", required=True, help="Versioned artifact bucket (terraform output artifact_bucket).")
+@click.option(
+    "--bucket",
+    required=True,
+    help="Versioned artifact bucket: the bucket of `terraform output -raw code_s3_uri` (s3://<bucket>/...).",
+)
 @click.option(
     "--zip",
     "zip_path",
