@@ -199,6 +199,17 @@ data "aws_iam_policy_document" "this" {
   }
 
   dynamic "statement" {
+    # The job creates its missing topics at start (MSK Serverless has no topic API): exactly the
+    # manifest's topics, nothing else.
+    for_each = local.kafka_auth == "iam" && var.job_creates_topics ? [1] : []
+    content {
+      sid       = "KafkaCreateOwnTopics"
+      actions   = ["kafka-cluster:CreateTopic", "kafka-cluster:DescribeTopic"]
+      resources = concat(local.input_topic_arns, local.output_topic_arns)
+    }
+  }
+
+  dynamic "statement" {
     for_each = local.kafka_auth == "iam" ? [1] : []
     content {
       sid       = "KafkaConsumerGroup"
@@ -334,6 +345,12 @@ resource "aws_iam_role_policy" "this" {
 # The application
 # ---------------------------------------------------------------------------------------------------
 
+# Holds var.topics_ready, so that the application waits for the topics (modules/msk_topics) without
+# a module-level depends_on, which would make a cycle (the topics come from this module's manifest).
+resource "terraform_data" "topics_ready" {
+  input = var.topics_ready
+}
+
 resource "aws_kinesisanalyticsv2_application" "this" {
   name                   = var.name
   description            = var.description
@@ -413,5 +430,5 @@ resource "aws_kinesisanalyticsv2_application" "this" {
     log_stream_arn = aws_cloudwatch_log_stream.this.arn
   }
 
-  depends_on = [aws_iam_role_policy.this]
+  depends_on = [aws_iam_role_policy.this, terraform_data.topics_ready]
 }

@@ -53,6 +53,16 @@ output "topics" {
   value       = module.properties.topics
 }
 
+output "job_creates_topics" {
+  description = "Whether the job creates its missing topics at start (the role may then kafka-cluster:CreateTopic exactly the manifest's topics)."
+  value       = var.job_creates_topics
+}
+
+output "topic_arns" {
+  description = "ARNs of every topic of the manifest (input and output), as the role's Kafka statements name them."
+  value       = concat(local.input_topic_arns, local.output_topic_arns)
+}
+
 output "input_topics" {
   description = "Topics the job reads, one per source of the manifest (the consumer-lag alarms watch these)."
   value       = module.properties.input_topics
@@ -121,4 +131,15 @@ output "role_name" {
 output "log_group_name" {
   description = "CloudWatch log group of the application."
   value       = try(aws_cloudwatch_log_group.this.name, null)
+}
+
+output "role_policy_statements" {
+  description = "The statements of the role's inline policy (sid, actions, resources), as written to its policy document."
+  value = [
+    for s in data.aws_iam_policy_document.this.statement : {
+      sid       = s.sid
+      actions   = s.actions
+      resources = s.resources
+    }
+  ]
 }

@@ -178,9 +178,21 @@ variable "snapshots_enabled" {
 }
 
 variable "start_application" {
-  description = "Start the application after apply. Leave false until the topics exist (MSK does not create them on demand)."
+  description = "Start the application after apply. The topics must exist by then (MSK does not create them on demand): Terraform creates them on a provisioned cluster (modules/msk_topics, passed in as topics_ready), the job itself on MSK Serverless (job_creates_topics)."
   type        = bool
   default     = false
+}
+
+variable "job_creates_topics" {
+  description = "Let the job create its missing topics at start through the Kafka admin API (the way on MSK Serverless, which has no topic API): the role gets kafka-cluster:CreateTopic and DescribeTopic on exactly the manifest's topics. Leave false where Terraform creates the topics."
+  type        = bool
+  default     = false
+}
+
+variable "topics_ready" {
+  description = "Anything that is known only once the topics exist, e.g. module.topics.topic_arns of modules/msk_topics: the application is created (and started) after it. null when the topics are created otherwise."
+  type        = any
+  default     = null
 }
 
 variable "vpc_id" {

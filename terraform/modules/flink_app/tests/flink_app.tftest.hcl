@@ -137,6 +137,61 @@ run "iam_defaults" {
     condition     = [for s in data.aws_iam_policy_document.this.statement : s.sid if contains(s.resources, "*")] == ["VpcNetworkInterfaces"]
     error_message = "Only the EC2 network-interface statement of VPC mode may have a * resource."
   }
+  assert {
+    condition     = length([for s in data.aws_iam_policy_document.this.statement : s if contains(s.actions, "kafka-cluster:CreateTopic")]) == 0 && aws_kinesisanalyticsv2_application.this.name == "features"
+    error_message = "By default (job_creates_topics = false) the role may not create topics."
+  }
+}
+
+# MSK Serverless has no topic API: the job creates its missing topics at start, and the role may
+# create and describe exactly the manifest's topics
+# (arn:aws:kafka:<region>:<account>:topic/<cluster name>/<cluster uuid>/<topic>).
+run "job_creates_topics" {
+  command = plan
+
+  variables {
+    job_creates_topics = true
+  }
+
+  assert {
+    condition     = length([for s in data.aws_iam_policy_document.this.statement : s if s.sid == "KafkaCreateOwnTopics" && toset(s.actions) == toset(["kafka-cluster:CreateTopic", "kafka-cluster:DescribeTopic"])]) == 1
+    error_message = "One KafkaCreateOwnTopics statement with exactly kafka-cluster:CreateTopic and DescribeTopic."
+  }
+  assert {
+    condition = toset(flatten([for s in data.aws_iam_policy_document.this.statement : s.resources if s.sid == "KafkaCreateOwnTopics"])) == toset([
+      for t in jsondecode(file("../../examples/serverless/fraud.manifest.json")).topics : "arn:aws:kafka:us-east-1:123456789012:topic/features/uuid-1/${t.name}"
+    ]) && length(flatten([for s in data.aws_iam_policy_document.this.statement : s.resources if s.sid == "KafkaCreateOwnTopics"])) == 9
+    error_message = "The role may create exactly the manifest's 9 topics, each by its full topic ARN (no wildcard)."
+  }
+  assert {
+    condition     = [for s in data.aws_iam_policy_document.this.statement : s.sid if contains(s.actions, "kafka-cluster:CreateTopic")] == ["KafkaCreateOwnTopics"]
+    error_message = "No other statement may grant kafka-cluster:CreateTopic."
+  }
+  assert {
+    condition     = output.job_creates_topics == true && toset(output.topic_arns) == toset(flatten([for s in data.aws_iam_policy_document.this.statement : s.resources if s.sid == "KafkaCreateOwnTopics"]))
+    error_message = "The outputs report the switch and the topic ARNs the role names."
+  }
+}
+
+run "job_creates_renamed_topics" {
+  command = plan
+
+  variables {
+    job_creates_topics = true
+    application_properties = {
+      source_topics  = { transactions = "payments" }
+      feature_topics = { txn_1m = "online-txn-1m" }
+    }
+  }
+
+  assert {
+    condition = (
+      contains(flatten([for s in data.aws_iam_policy_document.this.statement : s.resources if s.sid == "KafkaCreateOwnTopics"]), "arn:aws:kafka:us-east-1:123456789012:topic/features/uuid-1/payments") &&
+      contains(flatten([for s in data.aws_iam_policy_document.this.statement : s.resources if s.sid == "KafkaCreateOwnTopics"]), "arn:aws:kafka:us-east-1:123456789012:topic/features/uuid-1/online-txn-1m") &&
+      !contains(flatten([for s in data.aws_iam_policy_document.this.statement : s.resources if s.sid == "KafkaCreateOwnTopics"]), "arn:aws:kafka:us-east-1:123456789012:topic/features/uuid-1/transactions")
+    )
+    error_message = "Renamed topics are the ones the role may create; the manifest's default names are not."
+  }
 }
 
 run "source_topic_override" {
