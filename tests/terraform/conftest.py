@@ -31,6 +31,8 @@ from .hcl import ROOT
 # FLINK-2_2 is accepted by hashicorp/aws from 6.40 on; older providers get this runtime in the tests.
 FLINK_2_2_MIN_PROVIDER = (6, 40, 0)
 FALLBACK_RUNTIME = "FLINK-1_20"
+# aws_msk_topic exists in hashicorp/aws from 6.38 on (hashicorp/terraform-provider-aws#46490).
+MSK_TOPIC_MIN_PROVIDER = (6, 38, 0)
 
 PLUGIN_ROOTS = [
     Path("/opt/tf-plugins"),
@@ -83,6 +85,10 @@ class AwsProvider:
     @property
     def supports_flink_2_2(self) -> bool:
         return _version_tuple(self.version) >= FLINK_2_2_MIN_PROVIDER
+
+    @property
+    def has_msk_topic(self) -> bool:
+        return _version_tuple(self.version) >= MSK_TOPIC_MIN_PROVIDER
 
     def describe(self) -> str:
         return f"hashicorp/aws provider v{self.version} at {self.binary}"
@@ -234,3 +240,58 @@ def data_dir(tmp_path: Path) -> Iterator[Path]:
 
 def relative(path: Path) -> str:
     return str(path.relative_to(ROOT))
+
+
+# --------------------------------------------------------------------------------------------------
+# aws_msk_topic on a provider that predates it
+# --------------------------------------------------------------------------------------------------
+
+MSK_TOPIC_RESOURCE = re.compile(
+    r'resource "aws_msk_topic" "(?P<name>\w+)" \{\n(?P<meta>  for_each = [^\n]+\n)\n(?P<args>(?:  [^\n]*\n)+?)\}\n'
+)
+MSK_TOPIC_REFERENCE = re.compile(r"aws_msk_topic\.(?P<name>\w+)(?P<index>\[[^\]]+\])?(?:\.(?P<attr>\w+))?")
+
+
+def msk_topic_stand_in(text: str) -> str:
+    """``text`` with every ``aws_msk_topic`` replaced by a ``terraform_data`` holding its arguments.
+
+    ``resource "aws_msk_topic" "x" { for_each = ...; <arguments> }`` becomes ``resource
+    "terraform_data" "x" { for_each = ...; input = { <arguments> } }`` (an HCL object constructor
+    takes the same ``name = value`` lines), and ``aws_msk_topic.x[k].arg`` in expressions reads
+    ``terraform_data.x[k].input.arg``: the rendered arguments are then checked by the same asserts,
+    without the provider's schema for the resource.
+    """
+
+    def resource(match: re.Match) -> str:
+        args = "".join(f"  {line}\n" for line in match.group("args").splitlines())
+        return (
+            f'resource "terraform_data" "{match.group("name")}" {{\n{match.group("meta")}\n'
+            f"  input = {{\n{args}  }}\n}}\n"
+        )
+
+    def reference(match: re.Match) -> str:
+        out = f"terraform_data.{match.group('name')}{match.group('index') or ''}"
+        return out + (f".input.{match.group('attr')}" if match.group("attr") else "")
+
+    text = MSK_TOPIC_RESOURCE.sub(resource, text)
+    return MSK_TOPIC_REFERENCE.sub(reference, text)
+
+
+def stand_in_tree(destination: Path) -> Path:
+    """A copy of terraform/ (and the test fixtures it reads) with aws_msk_topic stood in; its terraform/."""
+    import shutil
+
+    root = destination / "repo"
+    shutil.copytree(ROOT / "terraform", root / "terraform", ignore=shutil.ignore_patterns(".terraform*"))
+    shutil.copytree(ROOT / "tests" / "terraform" / "fixtures", root / "tests" / "terraform" / "fixtures")
+    changed = 0
+    for path in [*root.glob("terraform/**/*.tf"), *root.glob("terraform/**/*.tftest.hcl")]:
+        text = path.read_text()
+        if "aws_msk_topic" in text:
+            new = msk_topic_stand_in(text)
+            left = 'resource "aws_msk_topic"' in new or MSK_TOPIC_REFERENCE.search(new) is not None
+            assert not left, f"{path}: an aws_msk_topic block or reference was not stood in"
+            path.write_text(new)
+            changed += 1
+    assert changed, "no aws_msk_topic found to stand in"
+    return root / "terraform"

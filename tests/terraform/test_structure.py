@@ -18,7 +18,7 @@ from .hcl import EXAMPLES, MODULES, TERRAFORM, blocks, labelled_blocks, load, tf
 
 pytestmark = pytest.mark.terraform
 
-MODULE_NAMES = ["kms", "storage", "msk", "flink_app", "monitoring"]
+MODULE_NAMES = ["kms", "storage", "msk", "msk_topics", "flink_app", "monitoring"]
 EXAMPLE_NAMES = ["serverless", "provisioned"]
 
 # The EC2 calls Managed Flink makes with the service-execution role in VPC mode: the only IAM
@@ -186,6 +186,7 @@ def test_kafka_iam_permissions_are_scoped_to_the_cluster():
         "KafkaWriteOutputTopics",
         "KafkaConsumerGroup",
         "KafkaTransactionalIds",
+        "KafkaCreateOwnTopics",
     }
     for statement in kafka:
         assert not any(a in ("kafka-cluster:*", "*") for a in statement["actions"])
@@ -226,6 +227,6 @@ def test_readme_module_tables_are_current():
     from .docs import README, regenerate
 
     text = README.read_text()
-    assert text.count("<!-- BEGIN_TF_DOCS") == 6
+    assert text.count("<!-- BEGIN_TF_DOCS") == 7
     stale = "terraform/README.md is stale: run .venv/bin/python -m tests.terraform.docs"
     assert regenerate(text) == text, stale

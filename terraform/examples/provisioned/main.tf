@@ -45,6 +45,21 @@ module "msk" {
     count         = 3
     volume_size   = var.broker_volume_size
   }
+  replication_factor = var.replication_factor
+
+  # The brokers' disks from the expected traffic (msk_features/cost.py's formula; README, "Broker
+  # storage"), unless broker_volume_size is given; autoscaling grows them from there.
+  storage_sizing = var.broker_volume_size != null ? null : {
+    events_per_second = var.expected_events_per_second
+    mean_record_bytes = var.mean_record_bytes
+    output_ratio      = var.output_ratio
+    retention_hours   = var.retention_hours
+    headroom          = var.storage_headroom
+  }
+  storage_autoscaling = {
+    target_utilization = var.storage_autoscaling_target
+    max_volume_size    = var.storage_autoscaling_max_gib
+  }
 
   client_security_group_ids = {
     flink = module.flink_app.security_group_id
@@ -73,14 +88,30 @@ module "flink_app" {
 
   application_properties = {
     kafka    = { auth = "iam" }
+    topics   = { retention_ms = var.retention_hours * 3600000 }
     pipeline = { parallelism = var.parallelism }
   }
+
+  # Terraform creates the topics (module.topics); the application is created after them.
+  job_creates_topics = var.job_creates_topics
+  topics_ready       = module.topics.topic_arns
 
   vpc_id                       = aws_vpc.this.id
   subnet_ids                   = aws_subnet.private[*].id
   broker_security_group_id     = module.msk.security_group_id
   egress_https_cidr_blocks     = [aws_vpc.this.cidr_block]
   egress_https_prefix_list_ids = [aws_vpc_endpoint.s3.prefix_list_id]
+}
+
+# The manifest's topics, through the MSK topic API (no host inside the VPC needed).
+module "topics" {
+  source = "../../modules/msk_topics"
+
+  create             = var.create_topics
+  cluster_arn        = module.msk.cluster_arn
+  kafka_version      = module.msk.kafka_version
+  topics             = module.flink_app.topics
+  replication_factor = module.msk.replication_factor
 }
 
 module "monitoring" {
@@ -93,6 +124,14 @@ module "monitoring" {
   input_topics     = module.flink_app.input_topics
   application_name = module.flink_app.application_name
   kms_key_arn      = module.kms.key_arn
+
+  # FLINK-2_2 replaces the deprecated downtime with per-state metrics; 1.x runtimes have only downtime.
+  job_down_metrics = startswith(var.flink_runtime_environment, "FLINK-1_") ? ["downtime"] : ["restartingTime", "failingTime"]
+
+  broker_alarms = {
+    broker_ids = module.msk.broker_ids
+    kraft      = endswith(var.kafka_version, ".kraft")
+  }
 }
 
 resource "aws_sns_topic_subscription" "alarm_email" {

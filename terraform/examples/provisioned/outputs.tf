@@ -34,7 +34,7 @@ output "lake_bucket_name" {
 }
 
 output "topics" {
-  description = "The topics `msk-features topics apply` creates (name, partitions, compacted, retention_ms, role, owner): fraud.manifest.json's, as the application properties name them."
+  description = "The pipeline's topics (name, partitions, compacted, retention_ms, role, owner): fraud.manifest.json's, as the application properties name them; Terraform creates them (created_topics)."
   value       = module.flink_app.topics
 }
 
@@ -76,4 +76,24 @@ output "msk_configuration_name" {
 output "msk_broker_log_group" {
   description = "CloudWatch log group of the broker logs."
   value       = module.msk.broker_log_group_name
+}
+
+output "created_topics" {
+  description = "Topic name -> ARN of the topics Terraform created with aws_msk_topic (empty when create_topics = false)."
+  value       = module.topics.topic_arns
+}
+
+output "broker_volume_size" {
+  description = "EBS storage per broker at creation, GiB (from the expected traffic unless broker_volume_size is set); storage autoscaling grows it."
+  value       = module.msk.broker_volume_size
+}
+
+output "storage_sizing" {
+  description = "How the broker storage was sized (stored GB over all replicas, brokers, headroom, GiB per broker, steady-state percent used)."
+  value       = module.msk.storage_sizing
+}
+
+output "broker_alarm_names" {
+  description = "The broker alarms (disk, CPU, under-replicated partitions per broker; active controller in ZooKeeper mode)."
+  value       = module.monitoring.broker_alarm_names
 }

@@ -41,7 +41,7 @@ variable "parallelism" {
 }
 
 variable "start_application" {
-  description = "Start the application on apply; leave false for the first apply and create the topics first (see README)."
+  description = "Start the application on apply. The topics are created in the same apply, before the application (create_topics)."
   type        = bool
   default     = false
 }
@@ -65,9 +65,69 @@ variable "broker_instance_type" {
 }
 
 variable "broker_volume_size" {
-  description = "EBS storage per broker in GiB."
+  description = "EBS storage per broker in GiB; null sizes it from the expected traffic below (the msk module's storage_sizing)."
   type        = number
-  default     = 100
+  default     = null
+}
+
+variable "expected_events_per_second" {
+  description = "Events per second produced to the input topics, all sources together (sizes the broker storage)."
+  type        = number
+  default     = 1000
+}
+
+variable "mean_record_bytes" {
+  description = "Mean size of an input record in bytes, key and value (sizes the broker storage)."
+  type        = number
+  default     = 1000
+}
+
+variable "output_ratio" {
+  description = "Bytes the job writes to its output topics (features, dead letters, late events) per input byte, as in `msk-features cost`."
+  type        = number
+  default     = 1.0
+}
+
+variable "retention_hours" {
+  description = "Retention of the delete topics in hours: written to the topics (retention.ms, Terraform and the job's topics group) and used to size the broker storage."
+  type        = number
+  default     = 168
+}
+
+variable "replication_factor" {
+  description = "Replication factor of the topics (and of the broker defaults); sizes the broker storage."
+  type        = number
+  default     = 3
+}
+
+variable "storage_headroom" {
+  description = "Broker storage = stored bytes / brokers x headroom: 2 keeps the steady state at 50% of each disk, the low end of AWS's recommended 50-60% autoscaling target."
+  type        = number
+  default     = 2.0
+}
+
+variable "storage_autoscaling_target" {
+  description = "Storage autoscaling target utilization in percent (10-80; AWS recommends 50-60)."
+  type        = number
+  default     = 60
+}
+
+variable "storage_autoscaling_max_gib" {
+  description = "Largest volume per broker storage autoscaling may grow to, GiB (MSK allows up to 16384)."
+  type        = number
+  default     = 16384
+}
+
+variable "create_topics" {
+  description = "Create the manifest's topics with aws_msk_topic (MSK topic API, Kafka >= 3.6) on apply."
+  type        = bool
+  default     = true
+}
+
+variable "job_creates_topics" {
+  description = "Let the job create its missing topics at start instead (the role may then create exactly the manifest's topics); off here, since Terraform creates them."
+  type        = bool
+  default     = false
 }
 
 variable "kafka_version" {

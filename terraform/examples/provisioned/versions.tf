@@ -5,7 +5,8 @@ terraform {
   required_providers {
     aws = {
       source = "hashicorp/aws"
-      # FLINK-2_2 (the application's runtime) is accepted from 6.40 on.
+      # FLINK-2_2 (the application's runtime) is accepted from 6.40 on; aws_msk_topic (modules/msk_topics)
+      # exists from 6.38 on.
       version = ">= 6.40"
     }
   }

@@ -69,6 +69,10 @@ module "flink_app" {
     pipeline = { parallelism = var.parallelism }
   }
 
+  # MSK Serverless has no topic API: the job creates its missing topics at start, and the role may
+  # create exactly the manifest's topics.
+  job_creates_topics = var.job_creates_topics
+
   vpc_id                       = aws_vpc.this.id
   subnet_ids                   = aws_subnet.private[*].id
   broker_security_group_id     = module.msk.security_group_id
@@ -86,6 +90,9 @@ module "monitoring" {
   input_topics     = module.flink_app.input_topics
   application_name = module.flink_app.application_name
   kms_key_arn      = module.kms.key_arn
+
+  # FLINK-2_2 replaces the deprecated downtime with per-state metrics; 1.x runtimes have only downtime.
+  job_down_metrics = startswith(var.flink_runtime_environment, "FLINK-1_") ? ["downtime"] : ["restartingTime", "failingTime"]
 }
 
 resource "aws_sns_topic_subscription" "alarm_email" {

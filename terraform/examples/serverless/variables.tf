@@ -41,9 +41,15 @@ variable "parallelism" {
 }
 
 variable "start_application" {
-  description = "Start the application on apply; leave false for the first apply and create the topics first (see README)."
+  description = "Start the application on apply (the job creates its missing topics at start when job_creates_topics)."
   type        = bool
   default     = false
+}
+
+variable "job_creates_topics" {
+  description = "Let the job create its missing topics at start through the Kafka admin API (MSK Serverless has no topic API); the role may create exactly the manifest's topics. false: create them with `msk-features topics apply` from inside the VPC."
+  type        = bool
+  default     = true
 }
 
 variable "force_destroy" {

@@ -152,9 +152,85 @@ run "provisioned_stack" {
     error_message = "The application must run in the 3 private subnets."
   }
 
-  # Alarms.
+  # Topics: created by Terraform (aws_msk_topic through the MSK topic API), one per topic of the
+  # manifest, with its partitions, compaction and retention and the cluster's replication factor.
   assert {
-    condition     = length(module.monitoring.consumer_lag_alarm_names) == 2 * length(jsondecode(file("fraud.manifest.json")).sources) && length(module.monitoring.flink_alarm_names) == 5
-    error_message = "Expected 2 consumer-lag alarms per input topic of the manifest (6 for fraud's 3 sources) and 5 Flink alarms."
+    condition     = toset(keys(module.topics.topic_arns)) == toset([for t in jsondecode(file("fraud.manifest.json")).topics : t.name]) && output.created_topics == module.topics.topic_arns
+    error_message = "terraform apply creates every topic of the manifest."
+  }
+  assert {
+    condition = alltrue([for t in jsondecode(file("fraud.manifest.json")).topics : (
+      module.topics.topics[t.name].partition_count == t.partitions &&
+      module.topics.topics[t.name].replication_factor == 3 &&
+      jsondecode(module.topics.topics[t.name].configs)["cleanup.policy"] == (t.compacted ? "compact" : "delete") &&
+      try(jsondecode(module.topics.topics[t.name].configs)["retention.ms"], null) == (t.compacted ? null : tostring(t.retention_ms))
+    )])
+    error_message = "Each topic gets the manifest's partitions, compaction and retention, and replication 3."
+  }
+  assert {
+    condition     = module.topics.topic_arns["transactions"] == "arn:aws:kafka:us-east-1:123456789012:topic/msk-flink-features-prod/0a1b2c3d-1111-2222-3333-444455556666-3/transactions"
+    error_message = "The topics belong to the provisioned cluster."
+  }
+  assert {
+    condition     = module.flink_app.job_creates_topics == false && length([for s in module.flink_app.role_policy_statements : s if contains(s.actions, "kafka-cluster:CreateTopic")]) == 0
+    error_message = "Where Terraform creates the topics the job's role may not create topics."
+  }
+
+  # Broker storage from the expected traffic (README, "Broker storage"): 1,000 events/s of 1 KB,
+  # output ratio 1, 7 days, replication 3 = 3,628.8 GB (msk-features cost), 2,254 GiB per broker
+  # with headroom 2; storage autoscaling at 60% up to 16 TiB.
+  assert {
+    condition     = abs(output.storage_sizing.stored_gb - 3628.8) < 1e-6 && output.broker_volume_size == 2254
+    error_message = "The default traffic sizes each broker's volume at 2,254 GiB."
+  }
+  assert {
+    condition     = module.msk.storage_autoscaling.target_utilization == 60 && module.msk.storage_autoscaling.max_volume_size == 16384
+    error_message = "Storage autoscaling targets 60% and may grow a volume to 16 TiB."
+  }
+
+  # Alarms: consumer lag, seven Flink alarms, and per broker disk, CPU and under-replication plus
+  # the active controller (3.9.x is ZooKeeper mode).
+  assert {
+    condition     = length(module.monitoring.consumer_lag_alarm_names) == 2 * length(jsondecode(file("fraud.manifest.json")).sources) && length(module.monitoring.flink_alarm_names) == 7
+    error_message = "Expected 2 consumer-lag alarms per input topic of the manifest (6 for fraud's 3 sources) and 7 Flink alarms."
+  }
+  assert {
+    condition     = length(output.broker_alarm_names) == 10 && contains(output.broker_alarm_names, "msk-flink-features-prod-msk-active-controller")
+    error_message = "3 brokers x (disk, CPU, under-replicated partitions) + the active controller = 10 broker alarms."
+  }
+  assert {
+    condition     = contains(values(module.monitoring.alarm_metrics), var.flink_runtime_environment == "FLINK-2_2" ? "AWS/KinesisAnalytics/MAX(restartingTime, failingTime)" : "AWS/KinesisAnalytics/MAX(downtime)")
+    error_message = "The job-down alarm watches FLINK-2_2's restartingTime and failingTime (downtime only on 1.x runtimes)."
+  }
+}
+
+run "topics_switched_off" {
+  command = plan
+
+  variables {
+    create_topics      = false
+    job_creates_topics = true
+  }
+
+  assert {
+    condition     = length(output.created_topics) == 0 && module.topics.created == false
+    error_message = "create_topics = false creates no aws_msk_topic."
+  }
+  assert {
+    condition     = length([for s in module.flink_app.role_policy_statements : s if s.sid == "KafkaCreateOwnTopics"]) == 1
+    error_message = "The job may then create its topics instead (job_creates_topics)."
+  }
+}
+
+run "kraft_cluster_has_no_controller_alarm" {
+  command = plan
+
+  variables {
+    kafka_version = "3.9.x.kraft"
+  }
+
+  assert {
+    condition     = !contains(module.monitoring.broker_alarm_names, "msk-flink-features-prod-msk-active-controller") && length(module.monitoring.broker_alarm_names) == 9
+    error_message = "A KRaft cluster gets the per-broker alarms but no ActiveControllerCount alarm."
   }
 }

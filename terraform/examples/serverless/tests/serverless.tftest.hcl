@@ -151,10 +151,23 @@ run "serverless_stack" {
     error_message = "The application must run in the example's two private subnets."
   }
 
-  # Alarms: consumer lag per input topic (time and offset) and the five Flink alarms.
+  # Topics: MSK Serverless has no topic API, so the job creates its missing topics at start; the role
+  # may create and describe exactly the manifest's topics, by their full ARNs.
   assert {
-    condition     = length(module.monitoring.consumer_lag_alarm_names) == 2 * length(jsondecode(file("fraud.manifest.json")).sources) && length(module.monitoring.flink_alarm_names) == 5
-    error_message = "Expected 2 consumer-lag alarms per input topic of the manifest (6 for fraud's 3 sources) and 5 Flink alarms."
+    condition     = module.flink_app.job_creates_topics == true
+    error_message = "On MSK Serverless the job creates its topics by default (job_creates_topics)."
+  }
+  assert {
+    condition = length([for s in module.flink_app.role_policy_statements : s if s.sid == "KafkaCreateOwnTopics" && toset(s.actions) == toset(["kafka-cluster:CreateTopic", "kafka-cluster:DescribeTopic"]) && toset(s.resources) == toset([
+      for t in jsondecode(file("fraud.manifest.json")).topics : "arn:aws:kafka:us-east-1:123456789012:topic/msk-flink-features-dev/0a1b2c3d-1111-2222-3333-444455556666-s1/${t.name}"
+    ])]) == 1
+    error_message = "The role may create exactly the manifest's 9 topics (arn:aws:kafka:<region>:<account>:topic/<cluster>/<uuid>/<topic>)."
+  }
+
+  # Alarms: consumer lag per input topic (time and offset) and the seven Flink alarms; no broker alarms.
+  assert {
+    condition     = length(module.monitoring.consumer_lag_alarm_names) == 2 * length(jsondecode(file("fraud.manifest.json")).sources) && length(module.monitoring.flink_alarm_names) == 7 && length(module.monitoring.broker_alarm_names) == 0
+    error_message = "Expected 2 consumer-lag alarms per input topic of the manifest (6 for fraud's 3 sources), 7 Flink alarms (lag, restarts, checkpoint duration and failures, CPU, heap, job down) and no broker alarm (MSK Serverless)."
   }
   assert {
     condition     = contains(values(module.monitoring.alarm_metrics), "AWS/Kafka/EstimatedMaxTimeLag") && contains(values(module.monitoring.alarm_metrics), "AWS/KinesisAnalytics/records_lag_max")
