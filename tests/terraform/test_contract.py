@@ -275,6 +275,7 @@ CASES = {
                 "ssl_key_password": "secretsmanager:features/keystore:key_password",
                 "scan_startup_mode": "group-offsets",
                 "bounded": True,
+                "create_topics": False,
             },
             "topics": {
                 "dead_letter": "dl",
@@ -295,6 +296,9 @@ CASES = {
                 "idle_timeout_seconds": 120,
                 "checkpoint_interval_ms": 30000,
                 "parallelism": 4,
+                "feature_sets": "txn_1m,txn_1h",
+                "added_feature_sets": "txn_1m",
+                "switch_over": "2026-11-24T10:00:00Z",
             },
             "source_topics": {"transactions": "t", "clicks": "c", "profiles": "p"},
             "feature_topics": {"txn_features": "scoring-vector"},
@@ -449,6 +453,7 @@ def test_rendered_every_key_covers_the_whole_table(rendered):
     assert cfg.run_options.py_files == "extra.zip"
     assert cfg.kafka.bounded is True and cfg.kafka.starting_offsets == "group-offsets"
     assert cfg.pipeline.version == "1.2.3" and cfg.pipeline.watermark_delay_s == 45
+    assert cfg.kafka.create_topics is False and cfg.pipeline.added_feature_sets == ("txn_1m",)
     assert rendered["every_key"]["offline_prefix"] == "prefix/sub"
 
 

@@ -31,6 +31,7 @@ locals {
         ssl_key_password        = "ssl.key.password"
         scan_startup_mode       = "scan.startup.mode"
         bounded                 = "bounded"
+        create_topics           = "create.topics"
       }
     }
     topics = {
@@ -65,6 +66,9 @@ locals {
         idle_timeout_seconds    = "idle.timeout.seconds"
         checkpoint_interval_ms  = "checkpoint.interval.ms"
         parallelism             = "parallelism"
+        feature_sets            = "feature.sets"
+        added_feature_sets      = "added.feature.sets"
+        switch_over             = "switch.over"
       }
     }
   }

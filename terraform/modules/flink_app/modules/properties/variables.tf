@@ -30,6 +30,7 @@ variable "application_properties" {
       ssl_key_password        = optional(string)
       scan_startup_mode       = optional(string)
       bounded                 = optional(bool, false)
+      create_topics           = optional(bool)
     }), {})
     topics = optional(object({
       dead_letter  = optional(string, "dead-letter")
@@ -52,6 +53,9 @@ variable "application_properties" {
       idle_timeout_seconds    = optional(number)
       checkpoint_interval_ms  = optional(number, 60000)
       parallelism             = optional(number, 1)
+      feature_sets            = optional(string)
+      added_feature_sets      = optional(string)
+      switch_over             = optional(string)
     }), {})
     source_topics  = optional(map(string), {})
     feature_topics = optional(map(string), {})
