@@ -189,15 +189,18 @@ def test_msk_topic_stand_in_keeps_the_arguments():
     """The stand-in holds exactly the resource's arguments, and references read them from its input."""
     from .conftest import msk_topic_stand_in
 
-    text = (MODULES / "msk_topics" / "main.tf").read_text()
-    real = load(MODULES / "msk_topics" / "main.tf")["resource"]
-    (resource,) = [r["aws_msk_topic"]["this"] for r in real if "aws_msk_topic" in r]
-    stood_in = msk_topic_stand_in(text)
     import hcl2
 
-    (stand_in,) = [r["terraform_data"]["this"] for r in hcl2.loads(stood_in)["resource"] if "terraform_data" in r]
-    arguments = {k: v for k, v in resource.items() if k not in ("for_each", "__start_line__", "__end_line__")}
-    assert stand_in["for_each"] == resource["for_each"]
+    def resource(document: dict, kind: str) -> dict:
+        (body,) = [r[f'"{kind}"']['"this"'] for r in document["resource"] if f'"{kind}"' in r]
+        return {k: v for k, v in body.items() if not k.startswith("__")}
+
+    text = (MODULES / "msk_topics" / "main.tf").read_text()
+    real = resource(load(MODULES / "msk_topics" / "main.tf"), "aws_msk_topic")
+    stand_in = resource(hcl2.loads(msk_topic_stand_in(text)), "terraform_data")
+    arguments = {k: v for k, v in real.items() if k != "for_each"}
+    assert set(arguments) == {"cluster_arn", "name", "partition_count", "replication_factor", "configs"}
+    assert stand_in["for_each"] == real["for_each"]
     assert {k: v for k, v in stand_in["input"].items() if not k.startswith("__")} == arguments
     assert msk_topic_stand_in('x = aws_msk_topic.this["a"].configs') == 'x = terraform_data.this["a"].input.configs'
 

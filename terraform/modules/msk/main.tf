@@ -18,10 +18,10 @@ locals {
   sizing = var.storage_sizing == null ? null : {
     stored_gb = (
       var.storage_sizing.events_per_second * var.storage_sizing.mean_record_bytes * (1 + var.storage_sizing.output_ratio)
-      * var.storage_sizing.retention_hours * 3600 * local.replication_factor / 1e9
+      * var.storage_sizing.retention_hours * 3600 * local.replication_factor / 1000000000
     )
   }
-  volume_size = local.sizing == null ? var.broker.volume_size : max(1, ceil(local.sizing.stored_gb * 1e9 * var.storage_sizing.headroom / var.broker.count / pow(2, 30)))
+  volume_size = local.sizing == null ? var.broker.volume_size : max(1, ceil(local.sizing.stored_gb * 1000000000 * var.storage_sizing.headroom / var.broker.count / pow(2, 30)))
   # What the pipeline needs from the brokers: topics only as declared (the job and the CLI create
   # them), durable transactions for exactly-once sinks, and the retention the topics default to.
   default_server_properties = {

@@ -125,7 +125,7 @@ output "storage_sizing" {
     replication_factor = local.replication_factor
     headroom           = var.storage_sizing.headroom
     volume_size_gib    = local.volume_size
-    used_percent       = 100 * local.sizing.stored_gb * 1e9 / var.broker.count / (local.volume_size * pow(2, 30))
+    used_percent       = 100 * local.sizing.stored_gb * 1000000000 / var.broker.count / (local.volume_size * pow(2, 30))
   } : null
 }
 

@@ -180,7 +180,7 @@ run "provisioned_stack" {
   # output ratio 1, 7 days, replication 3 = 3,628.8 GB (msk-features cost), 2,254 GiB per broker
   # with headroom 2; storage autoscaling at 60% up to 16 TiB.
   assert {
-    condition     = abs(output.storage_sizing.stored_gb - 3628.8) < 1e-6 && output.broker_volume_size == 2254
+    condition     = abs(output.storage_sizing.stored_gb - 3628.8) < 0.000001 && output.broker_volume_size == 2254
     error_message = "The default traffic sizes each broker's volume at 2,254 GiB."
   }
   assert {

@@ -139,7 +139,7 @@ run "provisioned_storage_from_traffic" {
   }
 
   assert {
-    condition     = abs(output.storage_sizing.stored_gb - 3628.8) < 1e-6 && output.storage_sizing.replication_factor == 3
+    condition     = abs(output.storage_sizing.stored_gb - 3628.8) < 0.000001 && output.storage_sizing.replication_factor == 3
     error_message = "1,000 events/s of 1 KB, output ratio 1, 7 days, replication 3 is 3,628.8 GB, as msk-features cost says."
   }
   assert {
