@@ -1,7 +1,13 @@
 module "properties" {
   source = "./modules/properties"
 
-  application_properties  = var.application_properties
+  # job_creates_topics also tells the job to create its missing topics (kafka.create_topics), so the
+  # permission and the behaviour come from one variable.
+  application_properties = merge(var.application_properties, {
+    kafka = merge(var.application_properties.kafka, {
+      create_topics = var.job_creates_topics ? true : var.application_properties.kafka.create_topics
+    })
+  })
   bootstrap_servers       = var.bootstrap_servers
   offline_path            = var.lake_bucket_name == null ? null : "s3a://${var.lake_bucket_name}/${trim(var.lake_prefix, "/")}"
   transactional_id_prefix = var.name

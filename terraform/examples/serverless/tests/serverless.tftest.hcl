@@ -127,8 +127,9 @@ run "serverless_stack" {
       "auth"              = "iam"
       "group.id"          = "msk-flink-features"
       "bounded"           = "false"
+      "create.topics"     = "true"
     }
-    error_message = "The kafka group must use IAM auth against the cluster's IAM bootstrap servers."
+    error_message = "The kafka group must use IAM auth against the cluster's IAM bootstrap servers, and tell the job to create its missing topics (job_creates_topics)."
   }
   assert {
     condition     = module.flink_app.property_groups["offline"] == { path = "s3a://msk-flink-features-dev-lake-123456789012-us-east-1/msk-flink-features" }

@@ -168,6 +168,10 @@ run "job_creates_topics" {
     error_message = "No other statement may grant kafka-cluster:CreateTopic."
   }
   assert {
+    condition     = module.properties.property_groups["kafka"]["create.topics"] == "true"
+    error_message = "job_creates_topics also writes kafka.create.topics = true, so the job creates its missing topics."
+  }
+  assert {
     condition     = output.job_creates_topics == true && toset(output.topic_arns) == toset(flatten([for s in data.aws_iam_policy_document.this.statement : s.resources if s.sid == "KafkaCreateOwnTopics"]))
     error_message = "The outputs report the switch and the topic ARNs the role names."
   }
