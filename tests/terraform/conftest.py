@@ -247,7 +247,8 @@ def relative(path: Path) -> str:
 # --------------------------------------------------------------------------------------------------
 
 MSK_TOPIC_RESOURCE = re.compile(
-    r'resource "aws_msk_topic" "(?P<name>\w+)" \{\n(?P<meta>  for_each = [^\n]+\n)\n(?P<args>(?:  [^\n]*\n)+?)\}\n'
+    r'resource "aws_msk_topic" "(?P<name>\w+)" \{\n'
+    r"(?P<meta>  for_each = [^\n]+\n)\n(?P<args>(?:  [^\n]*\n)+?)\}\n"
 )
 MSK_TOPIC_REFERENCE = re.compile(r"aws_msk_topic\.(?P<name>\w+)(?P<index>\[[^\]]+\])?(?:\.(?P<attr>\w+))?")
 

@@ -176,7 +176,9 @@ def test_old_provider_rejects_flink_2_2(tf, aws_provider, data_dir):
 def test_old_provider_lacks_aws_msk_topic(tf, aws_provider, data_dir):
     """Why aws_msk_topic is stood in: this provider has no such resource (only run on providers < 6.38)."""
     if aws_provider.has_msk_topic:
-        pytest.skip(f"provider v{aws_provider.version} has aws_msk_topic: the mock tests ran on the real resource")
+        pytest.skip(
+            f"provider v{aws_provider.version} has aws_msk_topic: the mock tests ran on the real resource"
+        )
     directory = MODULES / "msk_topics"
     _get_modules(tf, directory, data_dir)
     proc = tf.run(["validate", "-no-color"], cwd=directory, data_dir=data_dir)
@@ -187,9 +189,9 @@ def test_old_provider_lacks_aws_msk_topic(tf, aws_provider, data_dir):
 
 def test_msk_topic_stand_in_keeps_the_arguments():
     """The stand-in holds exactly the resource's arguments, and references read them from its input."""
-    from .conftest import msk_topic_stand_in
-
     import hcl2
+
+    from .conftest import msk_topic_stand_in
 
     def resource(document: dict, kind: str) -> dict:
         (body,) = [r[f'"{kind}"']['"this"'] for r in document["resource"] if f'"{kind}"' in r]
@@ -202,7 +204,10 @@ def test_msk_topic_stand_in_keeps_the_arguments():
     assert set(arguments) == {"cluster_arn", "name", "partition_count", "replication_factor", "configs"}
     assert stand_in["for_each"] == real["for_each"]
     assert {k: v for k, v in stand_in["input"].items() if not k.startswith("__")} == arguments
-    assert msk_topic_stand_in('x = aws_msk_topic.this["a"].configs') == 'x = terraform_data.this["a"].input.configs'
+    assert (
+        msk_topic_stand_in('x = aws_msk_topic.this["a"].configs')
+        == 'x = terraform_data.this["a"].input.configs'
+    )
 
 
 def test_examples_default_zip_path_points_at_make_package_output():
