@@ -27,9 +27,8 @@ DOCUMENT = [
 ]
 
 
-@pytest.fixture(scope="module")
-def plan(built_package: Path) -> str:
-    jar = built_package.parent / "lib" / "pyflink-dependencies.jar"
+def table_env(jar: Path) -> TableEnvironment:
+    """A streaming environment with the uber-jar and the job's own planner options."""
     configuration = Configuration()
     configuration.set_string("pipeline.jars", jar.resolve().as_uri())
     configuration.set_string("table.local-time-zone", "UTC")
@@ -38,8 +37,13 @@ def plan(built_package: Path) -> str:
     settings = (
         EnvironmentSettings.new_instance().in_streaming_mode().with_configuration(configuration).build()
     )
-    table_env = TableEnvironment.create(settings)
-    statements = build_pipeline(parse_config(DOCUMENT)).statement_set(table_env)
+    return TableEnvironment.create(settings)
+
+
+@pytest.fixture(scope="module")
+def plan(built_package: Path) -> str:
+    env = table_env(built_package.parent / "lib" / "pyflink-dependencies.jar")
+    statements = build_pipeline(parse_config(DOCUMENT)).statement_set(env)
     return statements.explain(ExplainDetail.CHANGELOG_MODE)
 
 

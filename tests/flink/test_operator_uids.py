@@ -17,31 +17,17 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from pyflink.common import Configuration
-from pyflink.table import EnvironmentSettings, PlanReference, TableEnvironment
+from pyflink.table import PlanReference, TableEnvironment
 
 from flink_jobs.config import AppConfig, parse_config
-from flink_jobs.environment import PLANNER_OPTIONS
 from flink_jobs.features.compiler import compile_pipeline
 from flink_jobs.features.compiler.operator_uids import with_stable_uids
 from flink_jobs.pipelines import get_pipeline
-from tests.flink.test_compiled_plan import DOCUMENT
+from tests.flink.test_compiled_plan import DOCUMENT, table_env
 
 pytestmark = pytest.mark.flink
 
 FRAUD = get_pipeline("fraud")
-
-
-def table_env(jar: Path) -> TableEnvironment:
-    configuration = Configuration()
-    configuration.set_string("pipeline.jars", jar.resolve().as_uri())
-    configuration.set_string("table.local-time-zone", "UTC")
-    for key, value in PLANNER_OPTIONS.items():
-        configuration.set_string(key, value)
-    settings = (
-        EnvironmentSettings.new_instance().in_streaming_mode().with_configuration(configuration).build()
-    )
-    return TableEnvironment.create(settings)
 
 
 Plan = tuple[str, TableEnvironment]

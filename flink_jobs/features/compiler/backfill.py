@@ -29,9 +29,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from connectors.parquet_sink import parquet_sink_ddl, parquet_source_ddl, partition_values_sql
-from flink_jobs.config import GROUP_BACKFILL, AppConfig, BackfillConfig, ConfigError
+from flink_jobs.config import GROUP_BACKFILL, AppConfig, BackfillConfig
 from flink_jobs.features.compiler.checks import validate
-from flink_jobs.features.compiler.history import SESSION_LOOKBACK, lookback
+from flink_jobs.features.compiler.history import SESSION_LOOKBACK, lookback, pick_feature_sets
 from flink_jobs.features.compiler.inputs import archive_columns
 from flink_jobs.features.compiler.names import on_time_view
 from flink_jobs.features.compiler.statements import CompiledPipeline, OutputTable, feature_query
@@ -50,17 +50,7 @@ def backfill_root(offline_path: str, backfill: BackfillConfig) -> str:
 
 def selected_feature_sets(spec: PipelineSpec, backfill: BackfillConfig) -> list[FeatureSet]:
     """The feature sets ``backfill.feature.sets`` names (all when empty), in spec order."""
-    known = spec.feature_set_names()
-    for name in backfill.feature_sets:
-        if name not in known:
-            raise ConfigError(
-                GROUP_BACKFILL,
-                "feature.sets",
-                f"pipeline '{spec.name}' has no feature set named '{name}'",
-                "comma-separated names among " + ", ".join(known),
-            )
-    wanted = set(backfill.feature_sets) or set(known)
-    return [fs for fs in spec.feature_sets if fs.name in wanted]
+    return pick_feature_sets(spec, backfill.feature_sets, GROUP_BACKFILL, "feature.sets")
 
 
 def _sources_of(feature_sets: list[FeatureSet]) -> list[Source]:

@@ -17,7 +17,7 @@ from flink_jobs.features.aggregations import SecondsSinceLatest
 from flink_jobs.features.feature_sets import EventFeatures, FeatureSet, PipelineSpec, WindowFeatures
 from flink_jobs.features.windows import Cumulate, Hopping, Session, Tumbling
 
-__all__ = ["SESSION_LOOKBACK", "complete_from", "lookback", "running_feature_sets"]
+__all__ = ["SESSION_LOOKBACK", "complete_from", "lookback", "pick_feature_sets", "running_feature_sets"]
 
 SESSION_LOOKBACK = timedelta(days=1)
 """History assumed for a session window set: a session that began earlier than this before the
@@ -44,23 +44,25 @@ def lookback(feature_sets: Sequence[FeatureSet]) -> timedelta:
     return max(needs)
 
 
-def _unknown(spec: PipelineSpec, key: str, names: Sequence[str]) -> None:
+def pick_feature_sets(spec: PipelineSpec, names: Sequence[str], group: str, key: str) -> list[FeatureSet]:
+    """The feature sets ``names`` names (all when empty), in spec order; a :class:`ConfigError`
+    naming ``group``/``key`` for a name the spec does not have."""
     known = spec.feature_set_names()
     for name in names:
         if name not in known:
             raise ConfigError(
-                GROUP_PIPELINE,
+                group,
                 key,
                 f"pipeline '{spec.name}' has no feature set named '{name}'",
                 "comma-separated names among " + ", ".join(known),
             )
+    wanted = set(names) or set(known)
+    return [fs for fs in spec.feature_sets if fs.name in wanted]
 
 
 def running_feature_sets(spec: PipelineSpec, pipeline: PipelineConfig) -> list[FeatureSet]:
     """The feature sets ``pipeline.feature.sets`` names (all when empty), in spec order."""
-    _unknown(spec, "feature.sets", pipeline.feature_sets)
-    wanted = set(pipeline.feature_sets) or set(spec.feature_set_names())
-    return [fs for fs in spec.feature_sets if fs.name in wanted]
+    return pick_feature_sets(spec, pipeline.feature_sets, GROUP_PIPELINE, "feature.sets")
 
 
 def complete_from(spec: PipelineSpec, pipeline: PipelineConfig) -> dict[str, datetime]:
@@ -72,7 +74,7 @@ def complete_from(spec: PipelineSpec, pipeline: PipelineConfig) -> dict[str, dat
     per-event row: the event time). A set that enriches as-of a versioned source is refused: the
     version current at an event may be from any time before, so no instant makes its rows complete.
     """
-    _unknown(spec, "added.feature.sets", pipeline.added_feature_sets)
+    pick_feature_sets(spec, pipeline.added_feature_sets, GROUP_PIPELINE, "added.feature.sets")
     if pipeline.switch_over is None:
         return {}
     running = {fs.name: fs for fs in running_feature_sets(spec, pipeline)}
