@@ -37,7 +37,7 @@ run "secret_references_accepted" {
 run "literal_password_refused" {
   command = plan
   variables {
-    application_properties = { kafka = { auth = "scram", sasl_username = "flink", sasl_password = "a-literal-password" } }
+    application_properties = { kafka = { auth = "scram", sasl_username = "flink", sasl_password = "a-literal-password" } } # refused-literal: the run expects this value to fail
   }
   expect_failures = [var.application_properties]
 }
