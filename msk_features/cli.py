@@ -27,6 +27,7 @@ from msk_features.cli_errors import user_errors
 from msk_features.cli_options import DEFAULT_PROPERTIES, output_option, properties_option
 from msk_features.cost_cli import cost
 from msk_features.deploy_cli import deploy
+from msk_features.evolution_cli import switch_over
 from msk_features.generator.cli import generate
 from msk_features.lag_cli import lag
 from msk_features.localstack.cli import local
@@ -60,6 +61,7 @@ main.add_command(manifest)
 main.add_command(backfill)
 main.add_command(parity)
 main.add_command(training_set)
+main.add_command(switch_over)
 main.add_command(tail)
 main.add_command(lag)
 main.add_command(cost)

@@ -14,6 +14,11 @@ raw archive, :mod:`msk_features.backfill`):
   (floating-point sums in another order differ in the last bits); ``pipeline_version`` is not
   compared (a backfill stamps the version it ran with).
 
+A feature set added to the running job (``pipeline.added.feature.sets`` with ``switch.over``,
+docs/evolving.md) is served only from the instant its rows are complete: the backfill's rows before
+that instant have no live counterpart by design. They are counted as *not served*, with the instant,
+not as missing; a live row before it is still compared.
+
 Late records explain nothing here: the live job routed them to the late-events topic before any
 feature and the archive does not hold them, so both sides leave them out; the report counts the
 late records of the range so a reader sees them.
@@ -51,6 +56,8 @@ class Comparison:
     extra: list[dict[str, Any]] = field(default_factory=list)
     different: list[dict[str, Any]] = field(default_factory=list)  # {"key": ..., "column": (live, backfill)}
     columns: Counter[str] = field(default_factory=Counter)
+    served_from: datetime | None = None  # an added feature set: the live job serves it from here
+    not_served: int = 0  # backfill rows before ``served_from`` with no live row (by design)
 
     @property
     def ok(self) -> bool:
@@ -65,6 +72,8 @@ class Comparison:
             "extra": len(self.extra),
             "different": len(self.different),
             "different_by_column": dict(self.columns),
+            "served_from": None if self.served_from is None else utc_text(self.served_from),
+            "not_served": self.not_served,
             "examples": {
                 "missing": self.missing[:examples],
                 "extra": self.extra[:examples],
@@ -116,12 +125,19 @@ def _equal(a: Any, b: Any, sql_type: str) -> bool:
 
 
 def compare_rows(
-    fs: FeatureSet, live_name: str, live: Sequence[dict[str, Any]], backfill: Sequence[dict[str, Any]]
+    fs: FeatureSet,
+    live_name: str,
+    live: Sequence[dict[str, Any]],
+    backfill: Sequence[dict[str, Any]],
+    served_from: datetime | None = None,
 ) -> Comparison:
-    """Compare ``live`` rows with ``backfill`` rows of ``fs`` (both already limited to the range)."""
+    """Compare ``live`` rows with ``backfill`` rows of ``fs`` (both already limited to the range).
+
+    ``served_from``: ``fs`` was added to the running job and is served from that instant; backfill
+    rows before it that the live output lacks count as :attr:`Comparison.not_served`."""
     types = dict(output_columns(fs))
     ids = identity_columns(fs)
-    result = Comparison(fs.name, live_name)
+    result = Comparison(fs.name, live_name, served_from=served_from)
 
     def index(rows: Sequence[dict[str, Any]]) -> dict[tuple, list[dict[str, Any]]]:
         found: dict[tuple, list[dict[str, Any]]] = {}
@@ -145,4 +161,14 @@ def compare_rows(
                 result.matched += 1
         result.extra += ours[len(theirs) :]
         result.missing += theirs[len(ours) :]
+    if served_from is not None:
+        column, first = row_time_column(fs), utc_text(served_from)
+        unserved = [r for r in result.missing if _text_time(r[column]) < first]
+        result.missing = [r for r in result.missing if _text_time(r[column]) >= first]
+        result.not_served = len(unserved)
     return result
+
+
+def _text_time(value: Any) -> str:
+    """A row time as the ``…T…Z`` text that sorts as the instant (rows hold text or datetimes)."""
+    return utc_text(value) if isinstance(value, datetime) else str(value)

@@ -89,3 +89,22 @@ def test_in_range_uses_the_row_time() -> None:
     start, end = datetime(2026, 11, 24, 10, 1, tzinfo=UTC), datetime(2026, 11, 24, 10, 2, tzinfo=UTC)
     rows = [window("u", t, 1, "1") for t in ("2026-11-24T10:01:00.000Z", "2026-11-24T10:02:00.000Z")]
     assert [r["window_end"] for r in in_range(rows, txn_1m, start, end)] == ["2026-11-24T10:01:00.000Z"]
+
+
+def test_an_added_sets_rows_before_it_is_served_are_not_served_not_missing() -> None:
+    """A set added at a switch-over is served from an instant: the backfill's earlier rows are
+    attributed (not served), a missing row from that instant on is still a difference, and a live
+    row before it is still compared."""
+    served_from = datetime(2026, 11, 24, 10, 2, tzinfo=UTC)
+    early, boundary, late = (f"2026-11-24T10:0{m}:01.000Z" for m in (1, 2, 3))
+    recomputed = [window("u1", early, 1, "1"), window("u2", early, 1, "1"), window("u1", boundary, 1, "1")]
+    recomputed.append(window("u1", late, 1, "1"))
+    live = [window("u2", early, 1, "9"), window("u1", late, 1, "1")]  # u2 early differs; u1 boundary missing
+    result = compare_rows(txn_1m, "parquet", live, recomputed, served_from)
+    assert result.not_served == 1 and result.served_from == served_from
+    assert [r["window_end"] for r in result.missing] == [boundary]
+    assert [d["key"]["user_id"] for d in result.different] == ["u2"] and result.matched == 1
+    report = result.report(examples=1)
+    assert report["served_from"] == "2026-11-24T10:02:00.000Z" and report["not_served"] == 1
+    # The same rows without the attribution: the early row is missing.
+    assert len(compare_rows(txn_1m, "parquet", live, recomputed).missing) == 2

@@ -31,13 +31,12 @@ from datetime import timedelta
 from connectors.parquet_sink import parquet_sink_ddl, parquet_source_ddl, partition_values_sql
 from flink_jobs.config import GROUP_BACKFILL, AppConfig, BackfillConfig
 from flink_jobs.features.compiler.checks import validate
-from flink_jobs.features.compiler.history import SESSION_LOOKBACK, lookback, pick_feature_sets
+from flink_jobs.features.compiler.history import SESSION_LOOKBACK, lookback, pick_feature_sets, sources_of
 from flink_jobs.features.compiler.inputs import archive_columns
 from flink_jobs.features.compiler.names import on_time_view
 from flink_jobs.features.compiler.statements import CompiledPipeline, OutputTable, feature_query
 from flink_jobs.features.compiler.types import output_columns, row_time_column
-from flink_jobs.features.feature_sets import EventFeatures, FeatureSet, PipelineSpec
-from flink_jobs.features.sources import Source
+from flink_jobs.features.feature_sets import FeatureSet, PipelineSpec
 from flink_jobs.sql_text import interval, quote, timestamp_literal
 
 __all__ = ["SESSION_LOOKBACK", "backfill_root", "compile_backfill", "lookback", "selected_feature_sets"]
@@ -51,18 +50,6 @@ def backfill_root(offline_path: str, backfill: BackfillConfig) -> str:
 def selected_feature_sets(spec: PipelineSpec, backfill: BackfillConfig) -> list[FeatureSet]:
     """The feature sets ``backfill.feature.sets`` names (all when empty), in spec order."""
     return pick_feature_sets(spec, backfill.feature_sets, GROUP_BACKFILL, "feature.sets")
-
-
-def _sources_of(feature_sets: list[FeatureSet]) -> list[Source]:
-    found: dict[str, Source] = {}
-    for fs in feature_sets:
-        found.setdefault(fs.source.name, fs.source)
-        if isinstance(fs, EventFeatures):
-            for rel in fs.related:
-                found.setdefault(rel.source.name, rel.source)
-            for asof in fs.enrich:
-                found.setdefault(asof.source.name, asof.source)
-    return list(found.values())
 
 
 def compile_backfill(spec: PipelineSpec, cfg: AppConfig) -> CompiledPipeline:
@@ -79,7 +66,7 @@ def compile_backfill(spec: PipelineSpec, cfg: AppConfig) -> CompiledPipeline:
     delay = interval(backfill.end - first + timedelta(days=1))
     start_at, end_at, first_at = (timestamp_literal(t) for t in (backfill.start, backfill.end, first))
     out = CompiledPipeline()
-    for source in _sources_of(selected):
+    for source in sources_of(selected):
         table, time = f"{source.name}_archived", source.event_time
         out.setup.append(
             parquet_source_ddl(

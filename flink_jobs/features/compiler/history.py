@@ -15,9 +15,17 @@ from datetime import datetime, timedelta
 from flink_jobs.config import GROUP_PIPELINE, ConfigError, PipelineConfig
 from flink_jobs.features.aggregations import SecondsSinceLatest
 from flink_jobs.features.feature_sets import EventFeatures, FeatureSet, PipelineSpec, WindowFeatures
+from flink_jobs.features.sources import Source
 from flink_jobs.features.windows import Cumulate, Hopping, Session, Tumbling
 
-__all__ = ["SESSION_LOOKBACK", "complete_from", "lookback", "pick_feature_sets", "running_feature_sets"]
+__all__ = [
+    "SESSION_LOOKBACK",
+    "complete_from",
+    "lookback",
+    "pick_feature_sets",
+    "running_feature_sets",
+    "sources_of",
+]
 
 SESSION_LOOKBACK = timedelta(days=1)
 """History assumed for a session window set: a session that began earlier than this before the
@@ -42,6 +50,20 @@ def lookback(feature_sets: Sequence[FeatureSet]) -> timedelta:
                 needs.append(rel.window.range)
                 needs += [a.within for a in rel.aggregations if isinstance(a, SecondsSinceLatest)]
     return max(needs)
+
+
+def sources_of(feature_sets: Sequence[FeatureSet]) -> list[Source]:
+    """The sources whose events the rows of ``feature_sets`` depend on (each set's own, its related
+    streams and its as-of enrichments), each once, in first-seen order."""
+    found: dict[str, Source] = {}
+    for fs in feature_sets:
+        found.setdefault(fs.source.name, fs.source)
+        if isinstance(fs, EventFeatures):
+            for rel in fs.related:
+                found.setdefault(rel.source.name, rel.source)
+            for asof in fs.enrich:
+                found.setdefault(asof.source.name, asof.source)
+    return list(found.values())
 
 
 def pick_feature_sets(spec: PipelineSpec, names: Sequence[str], group: str, key: str) -> list[FeatureSet]:
