@@ -4,18 +4,36 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
 from rich.table import Table
 
-from flink_jobs.config import ConfigError, load_config
+from flink_jobs.config import ConfigError, OfflineConfig, load_config
 from msk_features.cli_errors import user_errors
 from msk_features.cli_options import properties_option
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 __all__ = ["training_set"]
 
 _console = Console()
+LIVE = "live"
+"""``--source live``: the live job's datasets (``features/<set>``)."""
+
+
+def _rows(offline: OfflineConfig, prefixes: list[str], name: str) -> pa.Table:
+    """The rows of feature set ``name`` under every prefix (``<prefix>features/<name>``), as one table."""
+    import pyarrow as pa
+
+    from msk_features.outputs import read_offline
+
+    tables = [t for t in (read_offline(offline, f"{p}features/{name}") for p in prefixes) if t.num_columns]
+    if not tables:
+        return pa.table({})
+    return pa.concat_tables(tables, promote_options="permissive")
 
 
 @click.command("training-set")
@@ -31,9 +49,11 @@ _console = Console()
 )
 @click.option(
     "--source",
-    "source_prefix",
-    default="",
-    help="Read the feature sets from a backfill run (backfill/<run>) instead of the live datasets.",
+    "sources",
+    multiple=True,
+    help="Read the feature sets from a backfill run (backfill/<run>) instead of the live datasets; "
+    "repeatable, 'live' names the live datasets (e.g. a set added at a switch-over: --source live "
+    "--source backfill/<its history run>).",
 )
 @click.option(
     "--out",
@@ -48,7 +68,7 @@ def training_set(
     pipeline: str | None,
     labels: str,
     feature_sets: tuple[str, ...],
-    source_prefix: str,
+    sources: tuple[str, ...],
     out_path: Path,
     properties: Path,
     output: str,
@@ -100,9 +120,9 @@ def training_set(
                 raise click.ClickException(
                     f"no labels at {labels} (neither a local path nor under {cfg.offline.path})"
                 )
-        prefix = f"{source_prefix.strip('/')}/" if source_prefix else ""
+        prefixes = ["" if source in ("", LIVE) else f"{source.strip('/')}/" for source in sources or (LIVE,)]
         chosen = [by_name[n] for n in feature_sets]
-        inputs = [(fs, read_offline(cfg.offline, f"{prefix}features/{fs.name}")) for fs in chosen]
+        inputs = [(fs, _rows(cfg.offline, prefixes, fs.name)) for fs in chosen]
         try:
             table = point_in_time(label_table, inputs)
         except TrainingSetError as exc:
