@@ -13,7 +13,8 @@ backfilled up to the instant v2 serves it from, and:
 - ``txn_1m``'s live rows are exactly the reference's from S + 1 min on; its backfill exactly the
   reference's before; together, every reference row once;
 - ``msk-features parity`` over the whole range reports no difference for any feature set, and
-  attributes ``txn_1m``'s rows before S + 1 min as not served;
+  attributes ``txn_1m``'s rows before S + 1 min as not served (without the switch-over in its
+  properties, the negative control, it counts them missing and exits 1);
 - a training set over live and history (``--source live --source backfill/<run>``) finds, for a
   label at each reference window's end, that window.
 
@@ -159,6 +160,16 @@ def test_a_feature_set_added_from_a_savepoint_keeps_the_others_state_and_parity_
         else:
             assert found["matched"] == len(expected.features[name]) and found["served_from"] is None, found
     assert set(by_set) == {(fs, live) for fs in FEATURE_SETS for live in ("kafka", "parquet")}
+    # Negative control: the same parity without the switch-over in the properties counts the rows
+    # before it as missing, and fails.
+    plain = write_properties(run.cfg, tmp_path / "without-switch-over.json")
+    window[-1] = str(plain)
+    unattributed = CliRunner().invoke(main, ["parity", "fraud", *window, "--output", "json"])
+    assert unattributed.exit_code == 1, unattributed.output
+    missing = {
+        f["live"]: f["missing"] for f in json.loads(unattributed.stdout)["feature_sets"] if f["missing"]
+    }
+    assert missing == {"kafka": len(unserved), "parquet": len(unserved)}, missing
 
     # What a model trains on: live and history together, one label at each reference window's end.
     reference = sorted(expected.features[ADDED], key=lambda r: (r["user_id"], r["window_end"]))
