@@ -64,6 +64,15 @@ PLANNER_OPTIONS: dict[str, str] = {
     # in state themselves). Allowed programmatically on Managed Flink 2.2. Measured in
     # docs/benchmarks (validation stage and whole pipelines, side by side).
     "pipeline.object-reuse": "true",
+    # The filesystem sink's PartitionCommitter runs at parallelism 1 with max parallelism 1. At job
+    # parallelism 1 Flink chains it to its writer, whose vertex has max parallelism 128, and the
+    # savepoint records the committer's state under 128; at parallelism 2 it is a vertex of its
+    # own with max parallelism 1, and the restore fails ("Max parallelism mismatch between
+    # checkpoint/savepoint state and new program"). Never chaining operators of different max
+    # parallelism keeps it a vertex of its own at every parallelism, so a savepoint restores at
+    # another one (tests/reliability/test_rescale.py). It only passes commit messages: no cost
+    # per record. Allowed programmatically on Managed Flink 2.2.
+    "pipeline.operator-chaining.chain-operators-with-different-max-parallelism": "false",
 }
 ENV_JAR = "MSK_FEATURES_JAR"
 
