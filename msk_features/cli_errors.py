@@ -20,6 +20,7 @@ def user_errors() -> Iterator[None]:
     # Imported here so that `--help` does not pay for PyFlink's import.
     from flink_jobs.config import ConfigError
     from flink_jobs.features.compiler import FeatureSpecError
+    from msk_features.deploy import DeployError
     from msk_features.kafka_check import KafkaConnectionError
     from msk_features.kafka_topics import TopicError
     from msk_features.localstack import LocalStackError
@@ -30,6 +31,7 @@ def user_errors() -> Iterator[None]:
         yield
     except (
         ConfigError,
+        DeployError,
         FeatureSpecError,
         JobFailed,
         KafkaConnectionError,

@@ -1,31 +1,55 @@
-"""Ship a zip to a Managed Flink application: content-hash upload, code update, start or stop.
+"""Run control of a Managed Flink application whose code Terraform owns: check, start, stop.
 
-Steps, each skipped when already done:
+``terraform apply`` (``terraform/modules/flink_app``) uploads the zip under a content-hash key and
+points the application at it: one ``UpdateApplication`` per new build, which snapshots and restarts a
+running application. This module never uploads and never calls ``UpdateApplication``, so it cannot
+add a second restart. It does three things:
 
-1. upload ``target/<name>-<version>.zip`` to the artifact bucket under
-   ``<prefix><zip name>-<sha256>.zip`` (the key the Terraform module uses, so a new build is a new
-   key and the same build is never uploaded twice), recording the object's version id;
-2. point the application's code at that key and version (``UpdateApplication`` with the current
-   application version id; a running application is snapshotted and restarted by the service);
-3. optionally start the application (restoring from its latest snapshot) or stop it (``Force=False``:
-   the service takes a snapshot first when snapshots are enabled).
+- :func:`describe` reads the application (``DescribeApplication``) and compares the code it runs
+  (``S3ApplicationCodeLocationDescription.FileKey``) with the local zip's content-hash key
+  (:func:`code_key`, the key Terraform uses). Equal keys mean the same bytes (the key ends in the
+  zip's SHA-256), whatever the object version; different keys mean ``terraform apply`` is still
+  needed;
+- :func:`start` calls ``StartApplication`` on a ``READY`` application, restoring its latest snapshot
+  (or skipping the restore when the application has snapshots disabled, as the Terraform module
+  does), and refuses when the code is not current unless told to start it anyway;
+- :func:`stop` calls ``StopApplication`` with ``Force=False`` on a ``RUNNING`` application: the
+  service takes a snapshot first when snapshots are enabled.
+
+Neither calls anything when the application is already where it is asked to go, or in a dry run.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-__all__ = ["DeployError", "DeployPlan", "code_key", "deploy", "sha256_of"]
+__all__ = [
+    "ActionResult",
+    "ApplicationState",
+    "DeployError",
+    "RunningCode",
+    "StaleCodeError",
+    "code_key",
+    "describe",
+    "sha256_of",
+    "start",
+    "stop",
+]
 
-Action = Literal["start", "stop"] | None
+Outcome = Literal["requested", "already", "dry-run", "refused"]
+"""What :func:`start` / :func:`stop` did: called the API, found nothing to do, would call it, or
+refused (start of stale code)."""
 
 
 class DeployError(RuntimeError):
-    """A deployment step cannot be done; the message names the bucket, key or application and why."""
+    """The application cannot be read, started or stopped; the message names it and says why."""
+
+
+class StaleCodeError(DeployError):
+    """``start`` refused: the application's code is not the local build (run ``terraform apply``)."""
 
 
 def sha256_of(path: Path) -> str:
@@ -42,130 +66,160 @@ def code_key(zip_path: Path, prefix: str = "flink/") -> str:
     return f"{prefix}{zip_path.name.removesuffix('.zip')}-{sha256_of(zip_path)}.zip"
 
 
-@dataclass
-class DeployPlan:
-    """What :func:`deploy` did (or, in a dry run, would do), step by step."""
+@dataclass(frozen=True)
+class RunningCode:
+    """The application's code location, as ``DescribeApplication`` reports it."""
 
-    bucket: str
+    bucket_arn: str | None
     key: str
-    object_version: str | None = None
-    application_version: int | None = None
-    status: str | None = None
-    steps: list[tuple[str, str]] = field(default_factory=list)  # (step, outcome)
+    object_version: str | None
+
+
+@dataclass(frozen=True)
+class ApplicationState:
+    """The application as read before any action, and the local build it is compared with.
+
+    ``local_key`` is ``None`` when no local zip was given (allowed for ``stop`` only); ``code`` is
+    ``None`` when the application has no S3 code location.
+    """
+
+    application: str
+    status: str
+    application_version: int
+    snapshots_enabled: bool
+    code: RunningCode | None
+    local_zip: Path | None
+    local_key: str | None
+
+    @property
+    def code_current(self) -> bool | None:
+        """True when the application runs the local build's key; ``None`` without a local build."""
+        if self.local_key is None:
+            return None
+        return self.code is not None and self.code.key == self.local_key
+
+    def verdict(self) -> str:
+        """One sentence: whether ``terraform apply`` is still needed."""
+        running = self.code.key if self.code else "no S3 zip"
+        if self.local_key is None:
+            return f"the application runs {running}; no local build to compare with"
+        if self.code_current:
+            return f"code is current: the application runs the local build {self.local_key}"
+        return f"the application runs {running}; the local build is {self.local_key}: run terraform apply"
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    """What :func:`start` or :func:`stop` did, with a sentence for people."""
+
+    action: Literal["start", "stop"]
+    outcome: Outcome
+    detail: str
 
 
 def _client_error_code(exc: Exception) -> str:
     return str(getattr(exc, "response", {}).get("Error", {}).get("Code", ""))
 
 
-def deploy(
-    zip_path: Path,
-    application: str,
-    bucket: str,
-    s3: Any,
-    flink: Any,
-    prefix: str = "flink/",
-    action: Action = None,
-    dry_run: bool = False,
-    say: Callable[[str], None] = lambda _: None,
-) -> DeployPlan:
-    """Upload ``zip_path`` and point ``application`` at it; ``s3``/``flink`` are boto3 clients."""
+def _call(application: str, what: str, function: Any, **kwargs: Any) -> Any:
+    """Call one kinesisanalyticsv2 API; a service error becomes a :class:`DeployError` naming it."""
     from botocore.exceptions import ClientError
 
-    if not zip_path.is_file():
-        raise DeployError(f"no zip at {zip_path}: build it with `make package`")
-    key = code_key(zip_path, prefix)
-    plan = DeployPlan(bucket, key)
-    say(f"zip {zip_path.name}: s3://{bucket}/{key}")
-
     try:
-        head = s3.head_object(Bucket=bucket, Key=key)
-        plan.object_version = head.get("VersionId")
-        plan.steps.append(("upload", "already there (same content hash)"))
+        return function(**kwargs)
     except ClientError as exc:
         code = _client_error_code(exc)
-        if code not in ("404", "NoSuchKey", "NotFound"):
-            if code in ("NoSuchBucket", "403", "AccessDenied"):
-                raise DeployError(
-                    f"cannot use bucket '{bucket}' ({code}): check its name and your access"
-                ) from None
-            raise DeployError(f"s3://{bucket}/{key}: {exc}") from None
-        if dry_run:
-            plan.steps.append(("upload", "would upload"))
-        else:
-            try:
-                with zip_path.open("rb") as body:
-                    put = s3.put_object(Bucket=bucket, Key=key, Body=body)
-            except ClientError as put_exc:
-                raise DeployError(
-                    f"cannot upload to bucket '{bucket}' ({_client_error_code(put_exc)}): check its name and "
-                    "your access"
-                ) from None
-            plan.object_version = put.get("VersionId")
-            plan.steps.append(("upload", f"uploaded (version {plan.object_version})"))
-    if plan.object_version is None and not dry_run:
-        raise DeployError(
-            f"bucket '{bucket}' returned no object version: enable versioning on it, so the application "
-            "can pin the exact object"
-        )
-
-    try:
-        detail = flink.describe_application(ApplicationName=application)["ApplicationDetail"]
-    except ClientError as exc:
-        if _client_error_code(exc) == "ResourceNotFoundException":
+        if code == "ResourceNotFoundException":
             raise DeployError(f"no Managed Flink application named '{application}' in this region") from None
-        raise DeployError(f"application '{application}': {exc}") from None
-    plan.application_version = int(detail["ApplicationVersionId"])
-    plan.status = str(detail["ApplicationStatus"])
-    current = (
-        detail.get("ApplicationConfigurationDescription", {})
-        .get("ApplicationCodeConfigurationDescription", {})
-        .get("CodeContentDescription", {})
-        .get("S3ApplicationCodeLocationDescription", {})
-    )
-    bucket_arn = f"arn:aws:s3:::{bucket}"
-    wanted = (bucket_arn, key, plan.object_version)
-    if (current.get("BucketARN"), current.get("FileKey"), current.get("ObjectVersion")) == wanted:
-        plan.steps.append(("update code", "already points at this zip"))
-    elif dry_run:
-        plan.steps.append(("update code", f"would update version {plan.application_version} to this zip"))
-    else:
-        update = {"BucketARNUpdate": bucket_arn, "FileKeyUpdate": key}
-        if plan.object_version:
-            update["ObjectVersionUpdate"] = plan.object_version
-        response = flink.update_application(
-            ApplicationName=application,
-            CurrentApplicationVersionId=plan.application_version,
-            ApplicationConfigurationUpdate={
-                "ApplicationCodeConfigurationUpdate": {
-                    "CodeContentUpdate": {"S3ContentLocationUpdate": update}
-                }
-            },
-        )
-        plan.application_version = int(response["ApplicationDetail"]["ApplicationVersionId"])
-        plan.steps.append(("update code", f"updated: application version {plan.application_version}"))
+        message = str(exc.response.get("Error", {}).get("Message", "")) or str(exc)
+        raise DeployError(f"{what} of application '{application}' failed ({code}): {message}") from None
 
-    if action == "start":
-        if plan.status in ("RUNNING", "STARTING"):
-            plan.steps.append(("start", f"already {plan.status}"))
-        elif dry_run:
-            plan.steps.append(("start", "would start from the latest snapshot"))
-        else:
-            flink.start_application(
-                ApplicationName=application,
-                RunConfiguration={
-                    "ApplicationRestoreConfiguration": {
-                        "ApplicationRestoreType": "RESTORE_FROM_LATEST_SNAPSHOT"
-                    }
-                },
-            )
-            plan.steps.append(("start", "starting (restoring the latest snapshot)"))
-    elif action == "stop":
-        if plan.status in ("READY", "STOPPING"):
-            plan.steps.append(("stop", f"already {plan.status}"))
-        elif dry_run:
-            plan.steps.append(("stop", "would stop with a snapshot"))
-        else:
-            flink.stop_application(ApplicationName=application, Force=False)
-            plan.steps.append(("stop", "stopping (snapshot first when snapshots are enabled)"))
-    return plan
+
+def describe(flink: Any, application: str, zip_path: Path | None, prefix: str = "flink/") -> ApplicationState:
+    """Read ``application`` and compare its code with ``zip_path``; ``flink`` is a boto3 client."""
+    if zip_path is not None and not zip_path.is_file():
+        raise DeployError(f"no zip at {zip_path}: build it with `make package` (or pass --zip)")
+    local_key = code_key(zip_path, prefix) if zip_path is not None else None
+    detail = _call(
+        application, "DescribeApplication", flink.describe_application, ApplicationName=application
+    )["ApplicationDetail"]
+    configuration = detail.get("ApplicationConfigurationDescription", {})
+    location = (
+        configuration.get("ApplicationCodeConfigurationDescription", {})
+        .get("CodeContentDescription", {})
+        .get("S3ApplicationCodeLocationDescription")
+    )
+    code = (
+        RunningCode(location.get("BucketARN"), str(location["FileKey"]), location.get("ObjectVersion"))
+        if location and location.get("FileKey")
+        else None
+    )
+    snapshots = configuration.get("ApplicationSnapshotConfigurationDescription", {})
+    return ApplicationState(
+        application=application,
+        status=str(detail["ApplicationStatus"]),
+        application_version=int(detail["ApplicationVersionId"]),
+        snapshots_enabled=bool(snapshots.get("SnapshotsEnabled", True)),
+        code=code,
+        local_zip=zip_path,
+        local_key=local_key,
+    )
+
+
+def start(
+    flink: Any, state: ApplicationState, allow_stale: bool = False, dry_run: bool = False
+) -> ActionResult:
+    """Start a ``READY`` application from its latest snapshot.
+
+    Raises :class:`StaleCodeError` when the code is not the local build and ``allow_stale`` is false,
+    and :class:`DeployError` in a status other than ``READY``, ``STARTING`` or ``RUNNING``.
+    """
+    if state.status in ("RUNNING", "STARTING"):
+        return ActionResult("start", "already", f"already {state.status}")
+    if state.status != "READY":
+        raise DeployError(
+            f"application '{state.application}' is {state.status}: it can be started only when READY; "
+            "wait for the current operation to finish, then retry"
+        )
+    if state.code_current is False and not allow_stale:
+        raise StaleCodeError(
+            f"not starting: {state.verdict()} first (or pass --allow-stale to start the old build)"
+        )
+    restore = "RESTORE_FROM_LATEST_SNAPSHOT" if state.snapshots_enabled else "SKIP_RESTORE_FROM_SNAPSHOT"
+    how = "restoring the latest snapshot" if state.snapshots_enabled else "without state: snapshots disabled"
+    if dry_run:
+        return ActionResult("start", "dry-run", f"would start ({how})")
+    _call(
+        state.application,
+        "StartApplication",
+        flink.start_application,
+        ApplicationName=state.application,
+        RunConfiguration={"ApplicationRestoreConfiguration": {"ApplicationRestoreType": restore}},
+    )
+    return ActionResult("start", "requested", f"starting ({how})")
+
+
+def stop(flink: Any, state: ApplicationState, dry_run: bool = False) -> ActionResult:
+    """Stop a ``RUNNING`` application with ``Force=False`` (a snapshot first when enabled).
+
+    Raises :class:`DeployError` in a status other than ``RUNNING``, ``READY``, ``STOPPING`` or
+    ``FORCE_STOPPING``.
+    """
+    if state.status in ("READY", "STOPPING", "FORCE_STOPPING"):
+        return ActionResult("stop", "already", f"already {state.status}")
+    if state.status != "RUNNING":
+        raise DeployError(
+            f"application '{state.application}' is {state.status}: it can be stopped only when RUNNING; "
+            "wait for the current operation to finish, then retry"
+        )
+    how = "snapshot first" if state.snapshots_enabled else "no snapshot: snapshots disabled"
+    if dry_run:
+        return ActionResult("stop", "dry-run", f"would stop ({how})")
+    _call(
+        state.application,
+        "StopApplication",
+        flink.stop_application,
+        ApplicationName=state.application,
+        Force=False,
+    )
+    return ActionResult("stop", "requested", f"stopping ({how})")

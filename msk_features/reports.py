@@ -1,4 +1,4 @@
-"""The JSON documents of ``--output json`` (``lag``, ``cost``, ``topics apply``, ``outputs``).
+"""The JSON documents of ``--output json`` (``lag``, ``cost``, ``topics apply``, ``outputs``, ``deploy``).
 
 Each function turns what a command computed into plain JSON values (numbers stay numbers, a missing
 value is ``null``), so scripts can read exactly what the table shows. The keys are stable: tests hold
@@ -16,10 +16,11 @@ from msk_features.cost import CostInputs, LineItem, Prices, total
 
 if TYPE_CHECKING:  # the Kafka and S3 clients load only for the commands that use them
     from msk_features.demo import OutputSummary
+    from msk_features.deploy import ActionResult, ApplicationState
     from msk_features.kafka_topics import TopicResult
     from msk_features.lag import PartitionLag
 
-__all__ = ["cost_report", "dumps", "lag_report", "outputs_report", "topics_report"]
+__all__ = ["cost_report", "deploy_report", "dumps", "lag_report", "outputs_report", "topics_report"]
 
 
 def dumps(document: Mapping[str, Any]) -> str:
@@ -115,4 +116,26 @@ def outputs_report(summary: OutputSummary) -> dict[str, Any]:
         "late_by_source": dict(summary.late_by_source),
         "datasets": [dataclasses.asdict(ds) for ds in summary.datasets],
         "sample": json.loads(json.dumps(summary.sample, default=str)),
+    }
+
+
+def deploy_report(state: ApplicationState, result: ActionResult | None, dry_run: bool) -> dict[str, Any]:
+    """``msk-features deploy``: the application as read before any action, the code it runs, the
+    local build's key, whether they are the same build (``code_current``: ``null`` without a local
+    build), and what ``--start`` / ``--stop`` did (``action``: ``null`` for the check alone;
+    ``outcome`` one of requested, already, dry-run, refused)."""
+    return {
+        "application": state.application,
+        "status": state.status,
+        "application_version": state.application_version,
+        "snapshots_enabled": state.snapshots_enabled,
+        "code": None if state.code is None else dataclasses.asdict(state.code),
+        "local_zip": None if state.local_zip is None else str(state.local_zip),
+        "local_key": state.local_key,
+        "code_current": state.code_current,
+        "verdict": state.verdict(),
+        "action": None
+        if result is None
+        else {"name": result.action, "outcome": result.outcome, "detail": result.detail},
+        "dry_run": dry_run,
     }
