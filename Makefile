@@ -19,7 +19,7 @@ BENCH_VENV := .venv-bench
 BENCH_STAMP := $(BENCH_VENV)/.installed
 BENCH_ARGS ?=
 
-.PHONY: help setup tools bench-venv bench bench-tune package test test-unit test-features test-flink test-integration test-packaging test-terraform demo local-up local-down lint format clean
+.PHONY: help setup tools bench-venv bench bench-tune package test test-unit test-features test-flink test-integration test-packaging test-terraform demo local-up local-down lint format clean reliability sustained
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -65,7 +65,7 @@ package: setup ## Build target/lib/pyflink-dependencies.jar and target/msk-flink
 	@ls -l target/lib/pyflink-dependencies.jar target/msk-flink-features-*.zip | awk '{print $$5, $$9}'
 
 test: package tools bench-venv ## Every test suite except the long reliability runs (unit, Flink, packaging, integration, Terraform, bench smoke)
-	$(PY) -m pytest -m "not reliability" $(PYTEST_ARGS)
+	$(PY) -m pytest -m "not reliability and not sustained" $(PYTEST_ARGS)
 
 test-unit: setup ## Unit tests only (no JVM, no servers)
 	$(PY) -m pytest -m unit $(PYTEST_ARGS)
@@ -77,7 +77,7 @@ test-flink: package ## Flink mini-cluster tests
 	$(PY) -m pytest -m flink $(PYTEST_ARGS)
 
 test-integration: package ## Tests on the local stack (real Kafka broker + S3 API server)
-	$(PY) -m pytest -m integration $(PYTEST_ARGS)
+	$(PY) -m pytest -m "integration and not sustained" $(PYTEST_ARGS)
 
 test-packaging: setup ## Build and inspect the jar and the zip
 	$(PY) -m pytest -m packaging $(PYTEST_ARGS)
@@ -85,8 +85,11 @@ test-packaging: setup ## Build and inspect the jar and the zip
 test-terraform: setup tools ## Terraform: fmt, checkov, hcl2 structure + loader contract, offline validate and mock terraform test
 	$(PY) -m pytest -m terraform $(PYTEST_ARGS)
 
-reliability: package ## Reliability tests too slow for make test: broker restart, savepoints, idle inputs, security
+reliability: package ## Reliability tests too slow for make test: broker restart and outage, S3 outage, savepoints, rescale, adding a feature set, idle inputs
 	$(PY) -m pytest -m reliability $(PYTEST_ARGS)
+
+sustained: package ## 30 min at a steady rate with a crash halfway: lag, checkpoint size and JVM memory stay flat, outputs exact (MSK_FEATURES_SUSTAINED_S, MSK_FEATURES_SUSTAINED_RATE)
+	$(PY) -m pytest -s -m sustained $(PYTEST_ARGS)
 
 demo: package ## The reference pipeline end to end on the local stack, with counts per output
 	$(VENV)/bin/msk-features demo
