@@ -58,13 +58,6 @@ TERRAFORM_EXCLUDED = {
     ("offline", "s3.path.style.access"),
     ("offline", "s3.access.key"),
     ("offline", "s3.secret.key"),
-    # A backfill is a run of its own (msk-features backfill, or a second application with these
-    # keys, docs/backfill.md); the live application's properties never carry them.
-    ("backfill", "from"),
-    ("backfill", "to"),
-    ("backfill", "feature.sets"),
-    ("backfill", "run"),
-    ("backfill", "lookback.seconds"),
 }
 
 
@@ -300,8 +293,23 @@ CASES = {
                 "added_feature_sets": "txn_1m",
                 "switch_over": "2026-11-24T10:00:00Z",
             },
+            "backfill": {
+                "from": "2026-11-01T00:00:00Z",
+                "to": "2026-11-08T00:00:00.250Z",
+                "feature_sets": "txn_1h,session",
+                "run": "2026-11-week1",
+                "lookback_seconds": 172800,
+            },
             "source_topics": {"transactions": "t", "clicks": "c", "profiles": "p"},
             "feature_topics": {"txn_features": "scoring-vector"},
+        },
+    },
+    # A backfill application (the examples' var.backfill): the live defaults plus the backfill group.
+    "backfill": {
+        "bootstrap_servers": "b-1.example:9098",
+        "offline_path": "s3a://lake-bucket/msk-flink-features",
+        "application_properties": {
+            "backfill": {"from": "2026-11-01T00:00:00Z", "to": "2026-11-08T00:00:00Z"},
         },
     },
     # One source's topic renamed (the versioned one), nothing else.
@@ -455,6 +463,31 @@ def test_rendered_every_key_covers_the_whole_table(rendered):
     assert cfg.pipeline.version == "1.2.3" and cfg.pipeline.watermark_delay_s == 45
     assert cfg.kafka.create_topics is False and cfg.pipeline.added_feature_sets == ("txn_1m",)
     assert rendered["every_key"]["offline_prefix"] == "prefix/sub"
+    assert cfg.backfill is not None and cfg.backfill.feature_sets == ("txn_1h", "session")
+    assert cfg.backfill.lookback_s == 172800 and cfg.backfill.run_name() == "2026-11-week1"
+
+
+def test_rendered_backfill_group(rendered):
+    """The backfill group Terraform writes is the loader's: a live application has none, and a
+    backfill's unset keys are left out, so the job's defaults (all sets, <from>_<to>) apply."""
+    from datetime import UTC, datetime
+
+    assert "backfill" not in rendered["defaults"]["property_groups"]
+    assert parse_config(rendered["defaults"]["application_properties"]).backfill is None
+    out = rendered["backfill"]
+    assert out["property_groups"]["backfill"] == {
+        "from": "2026-11-01T00:00:00Z",
+        "to": "2026-11-08T00:00:00Z",
+    }
+    cfg = parse_config(out["application_properties"])
+    assert cfg.backfill is not None
+    assert (cfg.backfill.start, cfg.backfill.end) == (
+        datetime(2026, 11, 1, tzinfo=UTC),
+        datetime(2026, 11, 8, tzinfo=UTC),
+    )
+    assert cfg.backfill.feature_sets == () and cfg.backfill.lookback_s is None
+    # The examples name the application and the output folder with this run name.
+    assert cfg.backfill.run_name() == "20261101T0000Z_20261108T0000Z"
 
 
 def plan_properties_module(tf_no_provider, directory: Path, body: str, document: dict | None = None):

@@ -13,6 +13,21 @@ data "aws_caller_identity" "current" {}
 
 locals {
   code_zip_path = coalesce(var.code_zip_path, "${path.root}/../../../target/msk-flink-features-0.1.0.zip")
+
+  # The live application's properties; a backfill application gets the same plus its own group.
+  application_properties = {
+    kafka    = { auth = "iam" }
+    topics   = { retention_ms = var.retention_hours * 3600000 }
+    pipeline = { parallelism = var.parallelism }
+  }
+
+  # A backfill's run name: backfill.run, else <from>_<to> in compact UTC, as
+  # flink_jobs.config.BackfillConfig.run_name writes it (20261101T0000Z_20261108T0000Z; seconds
+  # only where not zero). It names the application and the output folder backfill/<run>/.
+  backfill_times = var.backfill == null ? [] : [for t in [var.backfill.from, var.backfill.to] : formatdate("YYYYMMDD'T'hhmmss", t)]
+  backfill_run = var.backfill == null ? null : coalesce(var.backfill.run, join("_", [
+    for t in local.backfill_times : "${endswith(t, "00") ? substr(t, 0, length(t) - 2) : t}Z"
+  ]))
 }
 
 module "kms" {
@@ -86,11 +101,7 @@ module "flink_app" {
   # fraud.manifest.json` writes this file (tests/terraform fails when it is stale).
   manifest = jsondecode(file("${path.module}/fraud.manifest.json"))
 
-  application_properties = {
-    kafka    = { auth = "iam" }
-    topics   = { retention_ms = var.retention_hours * 3600000 }
-    pipeline = { parallelism = var.parallelism }
-  }
+  application_properties = local.application_properties
 
   # Terraform creates the topics (module.topics); the application is created after them.
   job_creates_topics = var.job_creates_topics
@@ -112,6 +123,57 @@ module "topics" {
   kafka_version      = module.msk.kafka_version
   topics             = module.flink_app.topics
   replication_factor = module.msk.replication_factor
+}
+
+# An optional backfill (docs/backfill.md, "Ranges one machine cannot hold"): the same zip and
+# properties plus the backfill group, as an application of its own that reads the archive, writes
+# backfill/<run>/ under the same offline path and ends when its bounded input ends.
+module "backfill" {
+  source = "../../modules/flink_app"
+  count  = var.backfill != null ? 1 : 0
+
+  name                = "${var.name}-backfill-${local.backfill_run}"
+  description         = "msk-flink-features backfill ${local.backfill_run}: ${var.backfill.from} to ${var.backfill.to} from the archive"
+  runtime_environment = var.flink_runtime_environment
+  start_application   = true
+
+  # The object the live application runs: nothing is uploaded a second time.
+  code_bucket_name = module.storage.artifact_bucket_name
+  code_bucket_arn  = module.storage.artifact_bucket_arn
+  code_object = {
+    key        = module.flink_app.code_s3_key
+    version_id = module.flink_app.code_s3_object_version
+  }
+  lake_bucket_name = module.storage.lake_bucket_name
+  kms_key_arn      = module.kms.key_arn
+
+  # The loader requires the kafka group; a backfill connects to no broker, and with the backfill
+  # group set the module gives its role no kafka-cluster permission and its security group no rule.
+  msk_cluster_arn   = module.msk.cluster_arn
+  bootstrap_servers = module.msk.bootstrap_brokers_by_auth["iam"]
+  manifest          = jsondecode(file("${path.module}/fraud.manifest.json"))
+
+  application_properties = merge(local.application_properties, {
+    pipeline = merge(local.application_properties.pipeline, {
+      parallelism = coalesce(var.backfill.parallelism, var.parallelism)
+    })
+    backfill = {
+      from             = var.backfill.from
+      to               = var.backfill.to
+      feature_sets     = length(var.backfill.feature_sets) > 0 ? join(",", var.backfill.feature_sets) : null
+      run              = var.backfill.run
+      lookback_seconds = var.backfill.lookback_seconds
+    }
+  })
+
+  # It creates no topic and reads none: no topic permission, and no wait for the topics.
+  job_creates_topics = false
+
+  vpc_id                       = aws_vpc.this.id
+  subnet_ids                   = aws_subnet.private[*].id
+  broker_security_group_id     = module.msk.security_group_id
+  egress_https_cidr_blocks     = [aws_vpc.this.cidr_block]
+  egress_https_prefix_list_ids = [aws_vpc_endpoint.s3.prefix_list_id]
 }
 
 module "monitoring" {

@@ -135,3 +135,49 @@ variable "kafka_version" {
   type        = string
   default     = "3.9.x"
 }
+
+variable "backfill" {
+  description = "A backfill to run as its own Managed Flink application, <name>-backfill-<run> (docs/backfill.md): from and to (RFC 3339 UTC, from < to), feature_sets (names; empty: all), run (the output folder backfill/<run>/; default <from>_<to> in compact UTC), lookback_seconds (default: what the feature sets need), parallelism (default: var.parallelism). Apply creates and starts it from the live application's zip; null (the default) creates none, and setting it back to null removes it."
+  type = object({
+    from             = string
+    to               = string
+    feature_sets     = optional(list(string), [])
+    run              = optional(string)
+    lookback_seconds = optional(number)
+    parallelism      = optional(number)
+  })
+  default = null
+
+  validation {
+    condition = var.backfill == null || try(alltrue([
+      for t in [var.backfill.from, var.backfill.to] :
+      can(regex("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{3})?Z$", t)) && can(timecmp(t, t))
+    ]), false)
+    error_message = "backfill.from and backfill.to must be UTC instants in RFC 3339 form with a Z, e.g. 2026-11-01T00:00:00Z (milliseconds optional)."
+  }
+  validation {
+    condition     = var.backfill == null || try(timecmp(var.backfill.from, var.backfill.to) < 0, false)
+    error_message = "backfill.to must be after backfill.from (the range is [from, to))."
+  }
+  validation {
+    condition     = try(var.backfill.run, null) == null || can(regex("^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$", try(var.backfill.run, "")))
+    error_message = "backfill.run must be a run name: 1 to 100 of letters, digits, '.', '_', '-', starting with a letter or digit (it names the folder backfill/<run>/ and the application)."
+  }
+  validation {
+    condition     = var.backfill == null || try(alltrue([for name in var.backfill.feature_sets : can(regex("^[a-z][a-z0-9_]*$", name))]), false)
+    error_message = "backfill.feature_sets must hold feature set names (non-empty: a lower-case letter, then lower-case letters, digits, _), e.g. [\"txn_1h\", \"txn_features\"]; leave it out for all of them."
+  }
+  validation {
+    condition     = try(var.backfill.lookback_seconds, null) == null || try(var.backfill.lookback_seconds >= 0 && var.backfill.lookback_seconds <= 31622400 && floor(var.backfill.lookback_seconds) == var.backfill.lookback_seconds, false)
+    error_message = "backfill.lookback_seconds must be a whole number of seconds from 0 to 31622400 (366 days)."
+  }
+  validation {
+    condition     = try(var.backfill.parallelism, null) == null || try(var.backfill.parallelism >= 1 && var.backfill.parallelism <= 10000 && floor(var.backfill.parallelism) == var.backfill.parallelism, false)
+    error_message = "backfill.parallelism must be a whole number from 1 to 10000."
+  }
+  validation {
+    # Managed Flink application names: at most 128 characters. The default run name is at most 33.
+    condition     = var.backfill == null || length(var.name) + length("-backfill-") + (try(var.backfill.run, null) == null ? 33 : length(try(var.backfill.run, ""))) <= 128
+    error_message = "The backfill application's name, <name>-backfill-<run>, would exceed 128 characters: choose a shorter backfill.run."
+  }
+}

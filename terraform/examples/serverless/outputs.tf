@@ -18,6 +18,16 @@ output "application_name" {
   value       = module.flink_app.application_name
 }
 
+output "backfill_application_name" {
+  description = "Name of the backfill application (<name>-backfill-<run>), or null when var.backfill is not set."
+  value       = try(module.backfill[0].application_name, null)
+}
+
+output "backfill_output_path" {
+  description = "Where the backfill writes its feature sets (<offline.path>/backfill/<run>/features/), or null when var.backfill is not set."
+  value       = try("${module.backfill[0].property_groups["offline"]["path"]}/backfill/${local.backfill_run}/features/", null)
+}
+
 output "runtime_environment" {
   description = "Runtime of the Managed Flink application."
   value       = module.flink_app.runtime_environment

@@ -16,10 +16,19 @@ module "properties" {
 }
 
 locals {
-  zip_exists = fileexists(var.code_zip_path)
-  zip_sha256 = local.zip_exists ? filesha256(var.code_zip_path) : "missing"
+  upload_code = var.code_object == null
+  zip_exists  = local.upload_code && try(fileexists(var.code_zip_path), false)
+  zip_sha256  = local.zip_exists ? filesha256(var.code_zip_path) : "missing"
   # Content-hash key: a new build is a new object, so the application sees a new file_key.
-  code_key = "${var.code_key_prefix}${trimsuffix(basename(var.code_zip_path), ".zip")}-${local.zip_sha256}.zip"
+  upload_key = local.upload_code ? try("${var.code_key_prefix}${trimsuffix(basename(var.code_zip_path), ".zip")}-${local.zip_sha256}.zip", null) : null
+  # What the application runs: the zip uploaded here, or code_object (uploaded by another instance).
+  code_key     = local.upload_code ? one(aws_s3_object.code[*].key) : var.code_object.key
+  code_version = local.upload_code ? one(aws_s3_object.code[*].version_id) : var.code_object.version_id
+
+  # A backfill application (application_properties.backfill set) reads the archive and writes its
+  # run's folder; it reads no Kafka topic and writes none (flink_jobs/job.py skips Kafka for it).
+  backfill     = var.application_properties.backfill != null
+  kafka_access = !local.backfill
 
   # Region, account and partition from an ARN this module creates (no data source needed).
   log_group_arn_parts = split(":", aws_cloudwatch_log_group.this.arn)
@@ -41,15 +50,22 @@ locals {
   offline_bucket_arn  = module.properties.offline_bucket == null ? null : "arn:${local.partition}:s3:::${module.properties.offline_bucket}"
   offline_prefix      = module.properties.offline_prefix
   offline_object_arns = local.offline_bucket_arn == null ? [] : (local.offline_prefix == "" ? ["${local.offline_bucket_arn}/*"] : ["${local.offline_bucket_arn}/${local.offline_prefix}", "${local.offline_bucket_arn}/${local.offline_prefix}/*"])
+  # A backfill's share of the offline path: it reads <path>/events/ (the live job's archive) and
+  # writes (and, on restore, deletes uncommitted parts under) <path>/backfill/.
+  offline_key_prefix   = try(local.offline_prefix == "" ? "" : "${local.offline_prefix}/", null)
+  archive_object_arns  = local.offline_bucket_arn == null ? [] : ["${local.offline_bucket_arn}/${local.offline_key_prefix}events/*"]
+  backfill_object_arns = local.offline_bucket_arn == null ? [] : ["${local.offline_bucket_arn}/${local.offline_key_prefix}backfill", "${local.offline_bucket_arn}/${local.offline_key_prefix}backfill/*"]
 }
 
 # ---------------------------------------------------------------------------------------------------
-# Code: the zip from target/, under a content-hash key
+# Code: the zip from target/, under a content-hash key (none with code_object: another instance's)
 # ---------------------------------------------------------------------------------------------------
 
 resource "aws_s3_object" "code" {
+  count = local.upload_code ? 1 : 0
+
   bucket                 = var.code_bucket_name
-  key                    = local.code_key
+  key                    = local.upload_key
   source                 = var.code_zip_path
   source_hash            = local.zip_sha256
   server_side_encryption = "aws:kms"
@@ -100,6 +116,9 @@ resource "aws_security_group" "this" {
 }
 
 resource "aws_vpc_security_group_egress_rule" "brokers" {
+  # A backfill application talks to no broker.
+  count = local.kafka_access ? 1 : 0
+
   security_group_id            = aws_security_group.this.id
   description                  = "Kafka (${local.kafka_auth}) to the MSK brokers"
   referenced_security_group_id = var.broker_security_group_id
@@ -174,11 +193,11 @@ data "aws_iam_policy_document" "this" {
   statement {
     sid       = "ReadApplicationCode"
     actions   = ["s3:GetObject", "s3:GetObjectVersion"]
-    resources = ["${var.code_bucket_arn}/${aws_s3_object.code.key}"]
+    resources = ["${var.code_bucket_arn}/${local.code_key}"]
   }
 
   dynamic "statement" {
-    for_each = local.kafka_auth == "iam" ? [1] : []
+    for_each = local.kafka_access && local.kafka_auth == "iam" ? [1] : []
     content {
       sid       = "KafkaConnect"
       actions   = ["kafka-cluster:Connect", "kafka-cluster:DescribeCluster", "kafka-cluster:WriteDataIdempotently"]
@@ -187,7 +206,7 @@ data "aws_iam_policy_document" "this" {
   }
 
   dynamic "statement" {
-    for_each = local.kafka_auth == "iam" ? [1] : []
+    for_each = local.kafka_access && local.kafka_auth == "iam" ? [1] : []
     content {
       sid       = "KafkaReadInputTopics"
       actions   = ["kafka-cluster:DescribeTopic", "kafka-cluster:ReadData"]
@@ -196,7 +215,7 @@ data "aws_iam_policy_document" "this" {
   }
 
   dynamic "statement" {
-    for_each = local.kafka_auth == "iam" ? [1] : []
+    for_each = local.kafka_access && local.kafka_auth == "iam" ? [1] : []
     content {
       sid       = "KafkaWriteOutputTopics"
       actions   = ["kafka-cluster:DescribeTopic", "kafka-cluster:WriteData"]
@@ -207,7 +226,7 @@ data "aws_iam_policy_document" "this" {
   dynamic "statement" {
     # The job creates its missing topics at start (MSK Serverless has no topic API): exactly the
     # manifest's topics, nothing else.
-    for_each = local.kafka_auth == "iam" && var.job_creates_topics ? [1] : []
+    for_each = local.kafka_access && local.kafka_auth == "iam" && var.job_creates_topics ? [1] : []
     content {
       sid       = "KafkaCreateOwnTopics"
       actions   = ["kafka-cluster:CreateTopic", "kafka-cluster:DescribeTopic"]
@@ -216,7 +235,7 @@ data "aws_iam_policy_document" "this" {
   }
 
   dynamic "statement" {
-    for_each = local.kafka_auth == "iam" ? [1] : []
+    for_each = local.kafka_access && local.kafka_auth == "iam" ? [1] : []
     content {
       sid       = "KafkaConsumerGroup"
       actions   = ["kafka-cluster:DescribeGroup", "kafka-cluster:AlterGroup"]
@@ -225,7 +244,7 @@ data "aws_iam_policy_document" "this" {
   }
 
   dynamic "statement" {
-    for_each = local.kafka_auth == "iam" && local.exactly_once ? [1] : []
+    for_each = local.kafka_access && local.kafka_auth == "iam" && local.exactly_once ? [1] : []
     content {
       sid       = "KafkaTransactionalIds"
       actions   = ["kafka-cluster:DescribeTransactionalId", "kafka-cluster:AlterTransactionalId"]
@@ -261,7 +280,7 @@ data "aws_iam_policy_document" "this" {
   }
 
   dynamic "statement" {
-    for_each = local.offline_bucket_arn != null ? [1] : []
+    for_each = local.offline_bucket_arn != null && !local.backfill ? [1] : []
     content {
       sid = "LakeObjects"
       actions = [
@@ -276,7 +295,31 @@ data "aws_iam_policy_document" "this" {
   }
 
   dynamic "statement" {
-    for_each = var.scram_secret != null ? [1] : []
+    for_each = local.offline_bucket_arn != null && local.backfill ? [1] : []
+    content {
+      sid       = "LakeReadArchive"
+      actions   = ["s3:GetObject"]
+      resources = local.archive_object_arns
+    }
+  }
+
+  dynamic "statement" {
+    for_each = local.offline_bucket_arn != null && local.backfill ? [1] : []
+    content {
+      sid = "LakeWriteBackfill"
+      actions = [
+        "s3:GetObject",
+        "s3:PutObject",
+        "s3:DeleteObject",
+        "s3:AbortMultipartUpload",
+        "s3:ListMultipartUploadParts",
+      ]
+      resources = local.backfill_object_arns
+    }
+  }
+
+  dynamic "statement" {
+    for_each = local.kafka_access && var.scram_secret != null ? [1] : []
     content {
       sid       = "ReadScramSecret"
       actions   = ["secretsmanager:GetSecretValue"]
@@ -285,7 +328,7 @@ data "aws_iam_policy_document" "this" {
   }
 
   dynamic "statement" {
-    for_each = var.scram_secret != null ? [1] : []
+    for_each = local.kafka_access && var.scram_secret != null ? [1] : []
     content {
       sid       = "DecryptScramSecret"
       actions   = ["kms:Decrypt"]
@@ -372,8 +415,8 @@ resource "aws_kinesisanalyticsv2_application" "this" {
       code_content {
         s3_content_location {
           bucket_arn     = var.code_bucket_arn
-          file_key       = aws_s3_object.code.key
-          object_version = aws_s3_object.code.version_id
+          file_key       = local.code_key
+          object_version = local.code_version
         }
       }
     }

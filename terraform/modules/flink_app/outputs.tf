@@ -20,17 +20,17 @@ output "runtime_environment" {
 
 output "code_s3_bucket" {
   description = "Bucket of the uploaded zip."
-  value       = try(aws_s3_object.code.bucket, null)
+  value       = var.code_bucket_name
 }
 
 output "code_s3_key" {
-  description = "Key of the uploaded zip (<prefix><zip name>-<sha256>.zip)."
-  value       = try(aws_s3_object.code.key, null)
+  description = "Key of the zip the application runs (<prefix><zip name>-<sha256>.zip when uploaded here; code_object.key otherwise)."
+  value       = try(local.code_key, null)
 }
 
 output "code_s3_object_version" {
-  description = "S3 version id of the uploaded zip."
-  value       = try(aws_s3_object.code.version_id, null)
+  description = "S3 version id of the zip the application runs."
+  value       = try(local.code_version, null)
 }
 
 output "property_groups" {
@@ -142,4 +142,19 @@ output "role_policy_statements" {
       resources = s.resources
     }
   ]
+}
+
+output "code_uploaded" {
+  description = "Whether this instance uploaded the zip (false with code_object: another instance's zip)."
+  value       = local.upload_code
+}
+
+output "backfill" {
+  description = "The application's backfill property group (from, to, feature.sets, run, lookback.seconds as written), or null for a live application."
+  value       = module.properties.backfill
+}
+
+output "code_s3_content_location" {
+  description = "The application's code location as planned (bucket_arn, file_key, object_version): two instances with the same value run the same object."
+  value       = try(one(aws_kinesisanalyticsv2_application.this.application_configuration[0].application_code_configuration[0].code_content[0].s3_content_location), null)
 }

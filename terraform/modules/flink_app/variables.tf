@@ -8,7 +8,11 @@ variable "application_properties" {
     null bootstrap_servers, offline.path and kafka_sink.transactional_id_prefix take the cluster's
     endpoint, s3a://<lake bucket>/<lake prefix> and the application name. source_topics (source
     name -> topic) and feature_topics (feature set name -> topic) rename the manifest's topics;
-    null pipeline.name is the manifest's pipeline. Validated in modules/properties.
+    null pipeline.name is the manifest's pipeline. backfill (null: the live job) makes this a
+    backfill application (docs/backfill.md): it reads <offline.path>/events/ and writes
+    <offline.path>/backfill/<run>/ only, so its role gets no Kafka permissions, read access to the
+    archive and write access under backfill/ only, and its security group no broker rule.
+    Validated in modules/properties.
   EOT
   type = object({
     run_options = optional(object({
@@ -57,6 +61,13 @@ variable "application_properties" {
       added_feature_sets      = optional(string)
       switch_over             = optional(string)
     }), {})
+    backfill = optional(object({
+      from             = string
+      to               = string
+      feature_sets     = optional(string)
+      run              = optional(string)
+      lookback_seconds = optional(number)
+    }))
     source_topics  = optional(map(string), {})
     feature_topics = optional(map(string), {})
   })
@@ -82,8 +93,23 @@ variable "runtime_environment" {
 }
 
 variable "code_zip_path" {
-  description = "Local path of the application zip built by `make package` (target/msk-flink-features-<version>.zip)."
+  description = "Local path of the application zip built by `make package` (target/msk-flink-features-<version>.zip), uploaded by this module. null with code_object (a zip another instance uploaded)."
   type        = string
+  default     = null
+}
+
+variable "code_object" {
+  description = "An application zip already in code_bucket_name (e.g. another flink_app instance's code_s3_key and code_s3_object_version): the application runs it and this module uploads nothing. null uploads code_zip_path."
+  type = object({
+    key        = string
+    version_id = string
+  })
+  default = null
+
+  validation {
+    condition     = (var.code_object == null) != (var.code_zip_path == null)
+    error_message = "Set exactly one of code_zip_path (upload the zip) and code_object (run a zip already uploaded)."
+  }
 }
 
 variable "code_bucket_name" {

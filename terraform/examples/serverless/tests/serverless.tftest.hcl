@@ -175,3 +175,136 @@ run "serverless_stack" {
     error_message = "The consumer-lag and records_lag_max alarms must be present."
   }
 }
+
+# Backfill (docs/backfill.md): unset, no second application; set, a second application from the
+# same object with the live groups plus exactly the given backfill group; a reversed range refused.
+run "no_backfill_by_default" {
+  command = plan
+
+  assert {
+    condition     = length(module.backfill) == 0 && output.backfill_application_name == null && output.backfill_output_path == null
+    error_message = "Without var.backfill there is no backfill application."
+  }
+}
+
+run "backfill_application" {
+  command = apply
+
+  variables {
+    backfill = {
+      from         = "2026-11-01T00:00:00Z"
+      to           = "2026-11-08T00:00:00Z"
+      feature_sets = ["txn_1h", "txn_features"]
+      run          = "2026-11-week1"
+      parallelism  = 4
+    }
+  }
+
+  assert {
+    condition     = length(module.backfill) == 1 && output.backfill_application_name == "${var.name}-backfill-2026-11-week1"
+    error_message = "var.backfill creates one application, <name>-backfill-<run>."
+  }
+  assert {
+    condition = module.backfill[0].property_groups["backfill"] == {
+      from           = "2026-11-01T00:00:00Z"
+      to             = "2026-11-08T00:00:00Z"
+      "feature.sets" = "txn_1h,txn_features"
+      run            = "2026-11-week1"
+    }
+    error_message = "The backfill group must hold exactly the given values (no lookback.seconds: not given)."
+  }
+  assert {
+    # The live groups, except the application's own transactional id prefix (no Kafka sink runs in
+    # a backfill), its parallelism and the job's topic creation (a backfill creates none).
+    condition = {
+      for group, keys in module.backfill[0].property_groups : group => {
+        for k, v in keys : k => v if !contains(["transactional.id.prefix", "parallelism", "create.topics"], k)
+      } if group != "backfill"
+      } == {
+      for group, keys in module.flink_app.property_groups : group => {
+        for k, v in keys : k => v if !contains(["transactional.id.prefix", "parallelism", "create.topics"], k)
+      }
+    }
+    error_message = "The backfill application must carry the live application's property groups."
+  }
+  assert {
+    condition     = module.backfill[0].property_groups["pipeline"]["parallelism"] == "4" && module.backfill[0].parallelism_configuration.parallelism == 4
+    error_message = "backfill.parallelism sizes the backfill application."
+  }
+  assert {
+    condition     = module.backfill[0].code_s3_content_location == module.flink_app.code_s3_content_location && module.backfill[0].code_uploaded == false && module.flink_app.code_uploaded == true
+    error_message = "The backfill application runs the live application's object (bucket, key, version), uploaded once."
+  }
+  assert {
+    condition     = length([for s in module.backfill[0].role_policy_statements : s if anytrue([for a in s.actions : startswith(a, "kafka-cluster:")])]) == 0
+    error_message = "The backfill role has no kafka-cluster permission."
+  }
+  assert {
+    condition = toset(flatten([for s in module.backfill[0].role_policy_statements : s.resources if s.sid == "LakeWriteBackfill"])) == toset([
+      "arn:aws:s3:::${output.lake_bucket_name}/msk-flink-features/backfill", "arn:aws:s3:::${output.lake_bucket_name}/msk-flink-features/backfill/*",
+    ]) && flatten([for s in module.backfill[0].role_policy_statements : s.resources if s.sid == "LakeReadArchive"]) == ["arn:aws:s3:::${output.lake_bucket_name}/msk-flink-features/events/*"]
+    error_message = "The backfill role reads the archive and writes under backfill/ only."
+  }
+  assert {
+    condition     = output.backfill_output_path == "s3a://${output.lake_bucket_name}/msk-flink-features/backfill/2026-11-week1/features/"
+    error_message = "The output path is <offline.path>/backfill/<run>/features/."
+  }
+}
+
+run "backfill_default_run_name" {
+  command = plan
+
+  variables {
+    backfill = { from = "2026-11-01T00:00:00Z", to = "2026-11-08T06:30:15Z" }
+  }
+
+  assert {
+    # flink_jobs.config.BackfillConfig.run_name: compact UTC, seconds only where not zero.
+    condition     = output.backfill_application_name == "${var.name}-backfill-20261101T0000Z_20261108T063015Z"
+    error_message = "Without backfill.run the run is <from>_<to> in compact UTC."
+  }
+  assert {
+    condition     = module.backfill[0].property_groups["backfill"] == { from = "2026-11-01T00:00:00Z", to = "2026-11-08T06:30:15Z" }
+    error_message = "Unset feature_sets and run leave their keys out (the job's defaults: all sets, <from>_<to>)."
+  }
+}
+
+run "backfill_reversed_range_refused" {
+  command = plan
+
+  variables {
+    backfill = { from = "2026-11-08T00:00:00Z", to = "2026-11-01T00:00:00Z" }
+  }
+
+  expect_failures = [var.backfill]
+}
+
+run "backfill_bad_run_name_refused" {
+  command = plan
+
+  variables {
+    backfill = { from = "2026-11-01T00:00:00Z", to = "2026-11-08T00:00:00Z", run = "week 1" }
+  }
+
+  expect_failures = [var.backfill]
+}
+
+run "backfill_empty_feature_set_refused" {
+  command = plan
+
+  variables {
+    backfill = { from = "2026-11-01T00:00:00Z", to = "2026-11-08T00:00:00Z", feature_sets = ["txn_1h", ""] }
+  }
+
+  expect_failures = [var.backfill]
+}
+
+run "backfill_local_time_refused" {
+  command = plan
+
+  variables {
+    backfill = { from = "2026-11-01T00:00:00+01:00", to = "2026-11-08T00:00:00Z" }
+  }
+
+  expect_failures = [var.backfill]
+}

@@ -51,11 +51,11 @@ run "iam_defaults" {
     error_message = "runtime_environment must be passed through."
   }
   assert {
-    condition     = aws_s3_object.code.key == "flink/msk-flink-features-test-${filesha256(var.code_zip_path)}.zip" && aws_s3_object.code.server_side_encryption == "aws:kms"
+    condition     = aws_s3_object.code[0].key == "flink/msk-flink-features-test-${filesha256(var.code_zip_path)}.zip" && aws_s3_object.code[0].server_side_encryption == "aws:kms"
     error_message = "The zip goes under a content-hash key, SSE-KMS."
   }
   assert {
-    condition     = one(aws_kinesisanalyticsv2_application.this.application_configuration[0].application_code_configuration[0].code_content[0].s3_content_location).file_key == aws_s3_object.code.key && one(aws_kinesisanalyticsv2_application.this.application_configuration[0].application_code_configuration[0].code_content[0].s3_content_location).object_version == aws_s3_object.code.version_id
+    condition     = one(aws_kinesisanalyticsv2_application.this.application_configuration[0].application_code_configuration[0].code_content[0].s3_content_location).file_key == aws_s3_object.code[0].key && one(aws_kinesisanalyticsv2_application.this.application_configuration[0].application_code_configuration[0].code_content[0].s3_content_location).object_version == aws_s3_object.code[0].version_id
     error_message = "The application must run the uploaded object (key and version)."
   }
   assert {
@@ -79,7 +79,7 @@ run "iam_defaults" {
     error_message = "The application must not start before the topics exist."
   }
   assert {
-    condition     = aws_vpc_security_group_egress_rule.brokers.from_port == 9098 && aws_vpc_security_group_egress_rule.brokers.referenced_security_group_id == var.broker_security_group_id
+    condition     = aws_vpc_security_group_egress_rule.brokers[0].from_port == 9098 && aws_vpc_security_group_egress_rule.brokers[0].referenced_security_group_id == var.broker_security_group_id
     error_message = "IAM auth: egress to the brokers' security group on 9098 only."
   }
 
@@ -130,7 +130,7 @@ run "iam_defaults" {
     error_message = "S3 object access must be scoped to the lake prefix."
   }
   assert {
-    condition     = flatten([for s in data.aws_iam_policy_document.this.statement : s.resources if s.sid == "ReadApplicationCode"]) == ["arn:aws:s3:::artifacts/${aws_s3_object.code.key}"]
+    condition     = flatten([for s in data.aws_iam_policy_document.this.statement : s.resources if s.sid == "ReadApplicationCode"]) == ["arn:aws:s3:::artifacts/${aws_s3_object.code[0].key}"]
     error_message = "The role may read exactly the uploaded zip."
   }
   assert {
@@ -313,7 +313,7 @@ run "scram_auth_no_kafka_cluster_iam" {
   }
 
   assert {
-    condition     = aws_vpc_security_group_egress_rule.brokers.from_port == 9096
+    condition     = aws_vpc_security_group_egress_rule.brokers[0].from_port == 9096
     error_message = "SCRAM: egress to the brokers on 9096."
   }
   assert {
@@ -351,5 +351,67 @@ run "missing_zip_fails_with_a_hint" {
     code_zip_path = "no-such-build.zip"
   }
 
-  expect_failures = [aws_s3_object.code]
+  expect_failures = [aws_s3_object.code[0]]
+}
+
+# A backfill application (docs/backfill.md): another instance's zip, the backfill group, and a role
+# that may read the archive and write under backfill/ only, with no Kafka permission at all.
+run "backfill_application" {
+  command = apply
+
+  variables {
+    name          = "features-backfill-2026-11-week1"
+    code_zip_path = null
+    code_object   = { key = "flink/msk-flink-features-0.1.0-abc.zip", version_id = "v-live" }
+    application_properties = {
+      backfill = { from = "2026-11-01T00:00:00Z", to = "2026-11-08T00:00:00Z", feature_sets = "txn_1h,txn_features", run = "2026-11-week1" }
+    }
+  }
+
+  assert {
+    condition     = length(aws_s3_object.code) == 0 && output.code_uploaded == false
+    error_message = "With code_object the module uploads nothing."
+  }
+  assert {
+    condition     = one(aws_kinesisanalyticsv2_application.this.application_configuration[0].application_code_configuration[0].code_content[0].s3_content_location).file_key == "flink/msk-flink-features-0.1.0-abc.zip" && one(aws_kinesisanalyticsv2_application.this.application_configuration[0].application_code_configuration[0].code_content[0].s3_content_location).object_version == "v-live"
+    error_message = "The application must run code_object (key and version)."
+  }
+  assert {
+    condition     = flatten([for s in data.aws_iam_policy_document.this.statement : s.resources if s.sid == "ReadApplicationCode"]) == ["arn:aws:s3:::artifacts/flink/msk-flink-features-0.1.0-abc.zip"]
+    error_message = "The role may read exactly code_object."
+  }
+  assert {
+    condition     = output.backfill == { from = "2026-11-01T00:00:00Z", to = "2026-11-08T00:00:00Z", "feature.sets" = "txn_1h,txn_features", run = "2026-11-week1" }
+    error_message = "The backfill group must hold exactly the given keys and values."
+  }
+  assert {
+    condition     = length([for s in data.aws_iam_policy_document.this.statement : s if anytrue([for a in s.actions : startswith(a, "kafka-cluster:")]) || contains(s.actions, "secretsmanager:GetSecretValue")]) == 0
+    error_message = "A backfill reads and writes no Kafka topic: no kafka-cluster permission."
+  }
+  assert {
+    condition     = length(aws_vpc_security_group_egress_rule.brokers) == 0
+    error_message = "A backfill's security group has no rule to the brokers."
+  }
+  assert {
+    condition     = length([for s in data.aws_iam_policy_document.this.statement : s if s.sid == "LakeObjects"]) == 0
+    error_message = "A backfill gets no read-write access to the whole lake prefix."
+  }
+  assert {
+    condition     = flatten([for s in data.aws_iam_policy_document.this.statement : s.resources if s.sid == "LakeReadArchive"]) == ["arn:aws:s3:::lake/msk-flink-features/events/*"] && flatten([for s in data.aws_iam_policy_document.this.statement : s.actions if s.sid == "LakeReadArchive"]) == ["s3:GetObject"]
+    error_message = "A backfill may read the archive, <prefix>/events/*, and nothing else of the lake."
+  }
+  assert {
+    condition     = toset(flatten([for s in data.aws_iam_policy_document.this.statement : s.resources if s.sid == "LakeWriteBackfill"])) == toset(["arn:aws:s3:::lake/msk-flink-features/backfill", "arn:aws:s3:::lake/msk-flink-features/backfill/*"])
+    error_message = "A backfill may write and delete under <prefix>/backfill/ only."
+  }
+}
+
+run "code_zip_or_code_object" {
+  command = plan
+
+  variables {
+    code_object = { key = "flink/other.zip", version_id = "v1" }
+  }
+
+  expect_failures = [var.code_object]
 }

@@ -71,6 +71,18 @@ locals {
         switch_over             = "switch.over"
       }
     }
+    # Present only in a backfill application (docs/backfill.md): its presence makes main.py run the
+    # backfill over the archive instead of the live job.
+    backfill = {
+      group = "backfill"
+      keys = {
+        from             = "from"
+        to               = "to"
+        feature_sets     = "feature.sets"
+        run              = "run"
+        lookback_seconds = "lookback.seconds"
+      }
+    }
   }
 
   # Groups whose keys are chosen by the user (flink_jobs.config.OPEN_GROUPS): attribute -> group id.
@@ -127,6 +139,10 @@ locals {
     pipeline = merge(local.p.pipeline, {
       name = coalesce(local.p.pipeline.name, local.m.pipeline)
     })
+    # null (a live application): every key null, so the group is left out below.
+    backfill = local.p.backfill != null ? local.p.backfill : {
+      from = null, to = null, feature_sets = null, run = null, lookback_seconds = null
+    }
   }
 
   fixed_groups = {

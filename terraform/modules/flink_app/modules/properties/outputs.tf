@@ -88,3 +88,8 @@ output "parallelism" {
   description = "pipeline.parallelism: the application's parallelism (the service, not the job, applies it)."
   value       = local.p.pipeline.parallelism
 }
+
+output "backfill" {
+  description = "The backfill group (key -> value) when application_properties.backfill is set, else null (a live application)."
+  value       = lookup(local.property_groups, "backfill", null)
+}

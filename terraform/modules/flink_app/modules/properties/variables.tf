@@ -8,7 +8,8 @@ variable "application_properties" {
     The pipeline's sources and feature sets come from var.manifest: source_topics (source name ->
     topic, keys of the topics group) and feature_topics (feature set name -> topic, the
     feature.topics group) rename their topics and must name sources and feature sets of the
-    manifest; pipeline.name null means the manifest's pipeline.
+    manifest; pipeline.name null means the manifest's pipeline. backfill (null for the live job)
+    makes the application a backfill run over the archive (flink_jobs/config.py BackfillConfig).
   EOT
   type = object({
     run_options = optional(object({
@@ -57,6 +58,13 @@ variable "application_properties" {
       added_feature_sets      = optional(string)
       switch_over             = optional(string)
     }), {})
+    backfill = optional(object({
+      from             = string
+      to               = string
+      feature_sets     = optional(string)
+      run              = optional(string)
+      lookback_seconds = optional(number)
+    }))
     source_topics  = optional(map(string), {})
     feature_topics = optional(map(string), {})
   })
@@ -136,6 +144,38 @@ variable "application_properties" {
       ) : can(regex("^[A-Za-z0-9._-]{1,249}$", topic))
     ])
     error_message = "Topic names (source_topics, feature_topics, topics.dead_letter, topics.late_events) must be Kafka topic names: 1 to 249 of A-Z a-z 0-9 . _ -."
+  }
+  validation {
+    # flink_jobs.config._instant accepts more forms; Terraform compares RFC 3339 with timecmp.
+    condition = var.application_properties.backfill == null || alltrue([
+      for t in [try(var.application_properties.backfill.from, ""), try(var.application_properties.backfill.to, "")] :
+      can(regex("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{3})?Z$", t)) && can(timecmp(t, t))
+    ])
+    error_message = "backfill.from and backfill.to must be UTC instants in RFC 3339 form, e.g. 2026-11-01T00:00:00Z (milliseconds optional)."
+  }
+  validation {
+    condition     = var.application_properties.backfill == null || try(timecmp(var.application_properties.backfill.from, var.application_properties.backfill.to) < 0, false)
+    error_message = "backfill.to must be after backfill.from."
+  }
+  validation {
+    condition     = try(var.application_properties.backfill.run, null) == null || can(regex("^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$", try(var.application_properties.backfill.run, "")))
+    error_message = "backfill.run must be a run name: 1 to 100 of letters, digits, '.', '_', '-', starting with a letter or digit."
+  }
+  validation {
+    # The job rejects a feature set its pipeline lacks at compile time; refuse it at plan time instead.
+    condition = try(var.application_properties.backfill.feature_sets, null) == null || try(alltrue([
+      for name in split(",", var.application_properties.backfill.feature_sets) :
+      contains([for fs in var.manifest.feature_sets : fs.name], trimspace(name))
+    ]), false)
+    error_message = "backfill.feature_sets must be comma-separated feature set names of the manifest's pipeline (manifest.feature_sets[*].name)."
+  }
+  validation {
+    condition     = try(var.application_properties.backfill.lookback_seconds, null) == null || try(var.application_properties.backfill.lookback_seconds >= 0 && var.application_properties.backfill.lookback_seconds <= 31622400 && floor(var.application_properties.backfill.lookback_seconds) == var.application_properties.backfill.lookback_seconds, false)
+    error_message = "backfill.lookback_seconds must be a whole number of seconds from 0 to 31622400 (366 days)."
+  }
+  validation {
+    condition     = var.application_properties.backfill == null || var.application_properties.offline.path != null || var.offline_path != null
+    error_message = "A backfill reads and writes the offline path: set offline.path (or offline_path / the lake bucket)."
   }
   validation {
     condition     = var.application_properties.pipeline.name == null || var.application_properties.pipeline.name == try(var.manifest.pipeline, null)
