@@ -88,7 +88,7 @@ test-terraform: setup tools ## Terraform: fmt, checkov, hcl2 structure + loader 
 reliability: package ## Reliability tests too slow for make test: broker restart and outage, S3 outage, savepoints, rescale, adding a feature set, idle inputs
 	$(PY) -m pytest -m reliability $(PYTEST_ARGS)
 
-sustained: package ## 30 min at a steady rate with a crash halfway: lag, checkpoint size and JVM memory stay flat, outputs exact (MSK_FEATURES_SUSTAINED_S, MSK_FEATURES_SUSTAINED_RATE)
+sustained: package ## 30 min at 1,000 events/s with a crash halfway: lag, checkpoint size and JVM memory stay flat, outputs exact (MSK_FEATURES_SUSTAINED_S, MSK_FEATURES_SUSTAINED_RATE)
 	$(PY) -m pytest -s -m sustained $(PYTEST_ARGS)
 
 demo: package ## The reference pipeline end to end on the local stack, with counts per output

@@ -53,7 +53,7 @@ from tests.reliability.test_recovery import report
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.sustained]
 
 DURATION_S = float(os.environ.get("MSK_FEATURES_SUSTAINED_S", "1800"))
-RATE = float(os.environ.get("MSK_FEATURES_SUSTAINED_RATE", "500"))
+RATE = float(os.environ.get("MSK_FEATURES_SUSTAINED_RATE", "1000"))
 CHECKPOINT_MS = 5000
 SAMPLE_S = 15.0
 EVENT_TIME_SPEED = 8
