@@ -18,6 +18,7 @@ import json
 import re
 import shutil
 import time
+from pathlib import Path
 
 import pytest
 
@@ -218,3 +219,21 @@ def test_examples_default_zip_path_points_at_make_package_output():
     for example in ("serverless", "provisioned"):
         main = (EXAMPLES / example / "main.tf").read_text()
         assert f'"${{path.root}}/../../../target/msk-flink-features-{version}.zip"' in main
+
+
+def test_msk_topic_arguments_are_the_providers():
+    """Every required argument of aws_msk_topic is set, nothing else than its documented arguments,
+    and ``configs`` is a JSON string (``jsonencode``), as the provider documents it
+    (tests/terraform/aws_msk_topic_arguments.json: source, date, and why not its schema)."""
+    documented = json.loads((Path(__file__).parent / "aws_msk_topic_arguments.json").read_text())
+    (body,) = [
+        r['"aws_msk_topic"']['"this"']
+        for r in load(MODULES / "msk_topics" / "main.tf")["resource"]
+        if '"aws_msk_topic"' in r
+    ]
+    arguments = {k for k in body if not k.startswith("__") and k not in ("for_each", "count", "lifecycle")}
+    assert set(documented["required"]) <= arguments, set(documented["required"]) - arguments
+    assert arguments <= set(documented["required"]) | set(documented["optional"]), arguments
+    locals_text = (MODULES / "msk_topics" / "main.tf").read_text()
+    for name in documented["json_string"]:
+        assert re.search(rf"{name}\s*=\s*jsonencode\(", locals_text), f"{name} is not built with jsonencode"
