@@ -24,6 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cached_property
 from typing import Any
 
 __all__ = ["Expected", "InputRecord", "Verdict", "expected_outputs", "fmt", "parse_time", "verdict"]
@@ -67,8 +68,10 @@ class InputRecord:
     valid: bool
     event: dict[str, Any] | None  # the JSON object of a valid record
 
-    @property
+    @cached_property
     def time(self) -> datetime:
+        """The event time, parsed once (the reference reads it for every pair of records it compares:
+        parsing each time made a 1.8M-record reference run for over 40 minutes)."""
         assert self.event is not None
         return parse_time(self.event[TIME_FIELD[self.source]])
 
