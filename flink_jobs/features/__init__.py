@@ -35,6 +35,7 @@ from flink_jobs.features.feature_sets import (
     Related,
     WindowFeatures,
 )
+from flink_jobs.features.scoring import Category, Flag, ModelInput, Number, Scoring, encode, encode_row
 from flink_jobs.features.sources import Source
 from flink_jobs.features.windows import (
     Cumulate,
@@ -53,6 +54,7 @@ __all__ = [
     "Aggregation",
     "AsOf",
     "Avg",
+    "Category",
     "Compare",
     "CompiledPipeline",
     "Count",
@@ -63,14 +65,18 @@ __all__ = [
     "FeatureSet",
     "FeatureSpecError",
     "Field",
+    "Flag",
     "Hopping",
     "InputSchema",
     "Last",
     "Max",
     "Min",
+    "ModelInput",
+    "Number",
     "PipelineSpec",
     "Related",
     "Rolling",
+    "Scoring",
     "SecondsSinceLatest",
     "Session",
     "Source",
@@ -80,6 +86,8 @@ __all__ = [
     "WindowFeatures",
     "compile_pipeline",
     "days",
+    "encode",
+    "encode_row",
     "feature_query",
     "hours",
     "milliseconds",

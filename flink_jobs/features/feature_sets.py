@@ -17,12 +17,15 @@ feature set and the field.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from flink_jobs.config import ConfigError, TopicRole, TopicsConfig, TopicSpec
 from flink_jobs.features.aggregations import Aggregation
 from flink_jobs.features.sources import Source
 from flink_jobs.features.windows import Rolling, Window
+
+if TYPE_CHECKING:
+    from flink_jobs.features.scoring import Scoring
 
 __all__ = [
     "AsOf",
@@ -112,13 +115,15 @@ FeatureSet = WindowFeatures | EventFeatures
 
 @dataclass(frozen=True)
 class PipelineSpec:
-    """A job: its sources and feature sets. Each feature set writes to its own Kafka topic (keyed by
-    the entity, JSON) and, when an offline path is configured, to its own Parquet dataset."""
+    """A job: its sources, feature sets and scorings. Each feature set and each scoring writes to its
+    own Kafka topic (keyed by the entity, JSON) and, when an offline path is configured, to its own
+    Parquet dataset."""
 
     name: str
     sources: tuple[Source, ...]
     feature_sets: tuple[FeatureSet, ...]
     description: str = ""
+    scorings: tuple[Scoring, ...] = ()
 
     def feature_set_names(self) -> list[str]:
         """Names of the feature sets, in declaration order."""

@@ -10,18 +10,22 @@ from __future__ import annotations
 from flink_jobs.features import (
     AsOf,
     Avg,
+    Category,
     Compare,
     Count,
     CountDistinct,
     Equals,
     EventFeatures,
     Field,
+    Flag,
     Hopping,
     InputSchema,
     Max,
+    Number,
     PipelineSpec,
     Related,
     Rolling,
+    Scoring,
     SecondsSinceLatest,
     Session,
     Source,
@@ -129,9 +133,27 @@ txn_features = EventFeatures(
     description="One row per transaction: the online scoring vector.",
 )
 
+fraud_score = Scoring(
+    name="fraud_score",
+    features=txn_features,
+    inputs=(
+        Number("amount"),
+        Number("txn_count_10m"),
+        Number("amount_avg_10m"),
+        Number("clicks_10m_before"),
+        Number("seconds_since_last_click"),
+        Flag("is_foreign"),
+        Category("risk_tier", ("low", "medium", "high")),
+    ),
+    output="fraud_score",
+    columns=("txn_id",),
+    description="The probability that a transaction is fraud, from a model trained on the labels.",
+)
+
 PIPELINE = PipelineSpec(
     name="fraud",
     sources=(transactions, clicks, profiles),
     feature_sets=(txn_1m, txn_1h, session, txn_features),
-    description="Fraud features on transactions, clicks and profiles.",
+    scorings=(fraud_score,),
+    description="Fraud features on transactions, clicks and profiles, and a fraud score per transaction.",
 )
