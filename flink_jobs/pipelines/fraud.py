@@ -1,7 +1,10 @@
 """The reference pipeline: fraud features, exactly as specified in ARCHITECTURE.md.
 
-Inputs ``transactions``, ``clicks`` and ``profiles`` (compacted, latest per user wins), entity
+Inputs ``transactions``, ``clicks``, ``profiles`` (compacted, latest per user wins) and ``labels``
+(the fraud/legit verdict on a transaction, known later than the transaction itself), entity
 ``user_id`` (also each record's Kafka key); every valid on-time event is also archived to Parquet.
+No feature set reads ``labels``: its archive (``events/labels``) is what ``msk-features train``
+joins to the features as they were at each transaction's time.
 The input contracts come first: their rules are those of :mod:`flink_jobs.features.contracts`.
 """
 
@@ -78,9 +81,23 @@ PROFILES = InputSchema(
     time_field="updated_at",
 )
 
+LABELS = InputSchema(
+    name="labels",
+    key="user_id",
+    fields=(
+        Field("txn_id", "string"),
+        Field("user_id", "string"),
+        Field("label", "enum", choices=("fraud", "legit")),
+        Field("txn_time", "timestamp", description="event_time of the labelled transaction"),
+        Field("labeled_at", "timestamp", description="when the label became known"),
+    ),
+    time_field="labeled_at",
+)
+
 transactions = Source(TRANSACTIONS)
 clicks = Source(CLICKS)
 profiles = Source(PROFILES, versioned=True)
+labels = Source(LABELS)
 
 txn_1m = WindowFeatures(
     name="txn_1m",
@@ -152,8 +169,9 @@ fraud_score = Scoring(
 
 PIPELINE = PipelineSpec(
     name="fraud",
-    sources=(transactions, clicks, profiles),
+    sources=(transactions, clicks, profiles, labels),
     feature_sets=(txn_1m, txn_1h, session, txn_features),
     scorings=(fraud_score,),
-    description="Fraud features on transactions, clicks and profiles, and a fraud score per transaction.",
+    description="Fraud features on transactions, clicks and profiles, a fraud score per transaction, and "
+    "the labels archived for training.",
 )

@@ -10,6 +10,10 @@ record at or behind it is late. That is exact for single-partition topics; on mu
 topics Flink's watermark is the minimum over partitions, so a record on time by this rule is on time
 in Flink too (the tests that use several partitions check that no record is late by this rule).
 
+``labels`` (the fraud/legit verdicts, keyed by user, event time ``labeled_at``) feed no feature:
+they are validated, routed and archived like every input, so their on-time records are what the
+``events/labels`` archive must hold.
+
 Values are exact: decimals are :class:`~decimal.Decimal`, averages the exact mean rounded half-up to
 6 places, durations seconds with 3 places; times are UTC strings ``YYYY-MM-DDTHH:MM:SS.mmmZ``.
 """
@@ -31,7 +35,12 @@ __all__ = ["Expected", "InputRecord", "Verdict", "expected_outputs", "fmt", "par
 
 MINUTE = timedelta(minutes=1)
 HOUR = timedelta(hours=1)
-TIME_FIELD = {"transactions": "event_time", "clicks": "event_time", "profiles": "updated_at"}
+TIME_FIELD = {
+    "transactions": "event_time",
+    "clicks": "event_time",
+    "profiles": "updated_at",
+    "labels": "labeled_at",
+}
 
 
 def parse_time(text: str) -> datetime:
@@ -60,7 +69,8 @@ def floor_to(moment: datetime, size: timedelta) -> datetime:
 
 @dataclass(frozen=True)
 class InputRecord:
-    """A record as sent: source (``transactions``|``clicks``|``profiles``), position, validity, event."""
+    """A record as sent: source (``transactions``|``clicks``|``profiles``|``labels``), position,
+    validity, event."""
 
     source: str
     partition: int
@@ -292,6 +302,13 @@ FIELD_RULES: dict[str, tuple[tuple[str, str, Any], ...]] = {
         ("home_country", "code", re.compile(r"[A-Z]{2}")),
         ("risk_tier", "enum", {"low", "medium", "high"}),
         ("updated_at", "time", None),
+    ),
+    "labels": (
+        ("txn_id", "string", None),
+        ("user_id", "string", None),
+        ("label", "enum", {"fraud", "legit"}),
+        ("txn_time", "time", None),
+        ("labeled_at", "time", None),
     ),
 }
 

@@ -30,8 +30,8 @@ def test_sql_prints_the_compiled_pipeline_without_udf(runner: CliRunner) -> None
     assert result.output == build_pipeline(parse_config(EXAMPLE_PROPERTIES)).sql()
     assert not re.search(r"\bFUNCTION\b|\bPYTHON\b", result.output, re.IGNORECASE)
     assert (
-        result.output.count("INSERT INTO") == 13
-    )  # dead letters, late events, 4 x (Kafka + Parquet), 3 archives
+        result.output.count("INSERT INTO") == 14
+    )  # dead letters, late events, 4 x (Kafka + Parquet), 4 archives (transactions, clicks, profiles, labels)
 
 
 def test_sql_uses_the_properties_given(runner: CliRunner, tmp_path: Path) -> None:

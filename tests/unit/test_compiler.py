@@ -303,6 +303,7 @@ def test_topics_and_sinks_come_from_properties() -> None:
     names = [(spec.name, spec.role, spec.compacted) for spec in pipeline_topics(CFG.topics)]
     assert names == [
         ("transactions", "input", False), ("clicks", "input", False), ("profiles", "input", True),
+        ("labels", "input", False),
         ("dead-letter", "dead_letter", False), ("late-events", "late_events", False),
         ("online.txn-1m", "features", False), ("features-txn-1h", "features", False),
         ("features-session", "features", False), ("features-txn-features", "features", False),

@@ -45,6 +45,7 @@ def test_every_topic_of_the_reference_pipeline_with_a_renamed_source() -> None:
         ("transactions", "input", "transactions", 6, False, 1000),
         ("clicks", "input", "clicks", 6, False, 1000),
         ("crm.profiles.v2", "input", "profiles", 6, True, None),  # versioned: compacted, kept forever
+        ("labels", "input", "labels", 6, False, 1000),
         ("dead-letter", "dead_letter", None, 6, False, 1000),
         ("late-events", "late_events", None, 6, False, 1000),
         ("features-txn-1m", "features", "txn_1m", 6, False, 1000),
@@ -60,7 +61,7 @@ def test_a_topic_override_for_an_unknown_source_names_the_known_ones() -> None:
         pipeline_topics(cfg.topics)
     assert str(info.value) == (
         "property group 'topics', key 'transaction': pipeline 'fraud' has no source named 'transaction' "
-        "(expected one of transactions, clicks, profiles (or a fixed key: dead.letter, late.events, "
+        "(expected one of transactions, clicks, profiles, labels (or a fixed key: dead.letter, late.events, "
         "partitions, retention.ms))"
     )
 
@@ -77,6 +78,7 @@ def test_manifest_lists_what_the_spec_implies() -> None:
         ("transactions", "user_id", "event_time", False),
         ("clicks", "user_id", "event_time", False),
         ("profiles", "user_id", "updated_at", True),
+        ("labels", "user_id", "labeled_at", False),
     ]
     assert {fs["name"]: fs["topic"] for fs in doc["feature_sets"]} == {
         "txn_1m": "features-txn-1m",
@@ -88,7 +90,7 @@ def test_manifest_lists_what_the_spec_implies() -> None:
     assert [c["name"] for c in txn_1m["columns"]] == [
         "user_id", "window_start", "window_end", "txn_count", "amount_sum", "pipeline_version",
     ]  # fmt: skip
-    assert len(doc["topics"]) == 3 + 2 + 4
+    assert len(doc["topics"]) == 4 + 2 + 4
     assert [d["location"] for d in doc["datasets"]] == [
         "s3a://lake/offline/features/txn_1m",
         "s3a://lake/offline/features/txn_1h",
@@ -97,6 +99,7 @@ def test_manifest_lists_what_the_spec_implies() -> None:
         "s3a://lake/offline/events/transactions",
         "s3a://lake/offline/events/clicks",
         "s3a://lake/offline/events/profiles",
+        "s3a://lake/offline/events/labels",
     ]
     json.dumps(doc)  # JSON-ready
 
