@@ -72,13 +72,14 @@ _FRACTION = click.FloatRange(0.0, 1.0)
 
 EPILOG = """\b
 Examples:
-  # 1000 records (500 transactions, 400 clicks, 100 profiles) to the local stack
+  # 1000 events (500 transactions, 400 clicks, 100 profiles) and a label per
+  # transaction to the local stack
   msk-features generate --count 1000
   # what would be sent, with 5% invalid, 5% out-of-order and 2% late records
   msk-features generate --count 10000 --invalid-fraction 0.05 \\
       --out-of-order-fraction 0.05 --late-fraction 0.02 --dry-run
-  # a slow trickle of transactions only, to a broker on localhost
-  msk-features generate --transactions 600 --rate 10 --bootstrap-servers localhost:9092
+  # a slow trickle of transactions only (no labels), to a broker on localhost
+  msk-features generate --transactions 600 --no-labels --rate 10 --bootstrap-servers localhost:9092
 """
 
 
@@ -87,8 +88,8 @@ Examples:
     "--count",
     type=click.IntRange(min=0),
     default=None,
-    help=f"Total records, split 50% transactions / 40% clicks / 10% profiles. "
-    f"[default: {DEFAULT_COUNT} when no count option is given]",
+    help=f"Total events, split 50% transactions / 40% clicks / 10% profiles (labels come on top, see "
+    f"--labels). [default: {DEFAULT_COUNT} when no count option is given]",
 )
 @click.option(
     "--transactions",
@@ -107,6 +108,14 @@ Examples:
     type=click.IntRange(min=0),
     default=None,
     help="Records on the profiles topic (overrides its share of --count).",
+)
+@click.option(
+    "--labels/--no-labels",
+    default=True,
+    show_default=True,
+    help="Also one label (fraud or legit, by the generator's hidden rule) per transaction the job "
+    "scores (valid, on time), to the labels topic, minutes to hours after the transaction; not part "
+    "of --count, and the --*-fraction options apply to them as to every topic.",
 )
 @click.option(
     "--users",
@@ -208,6 +217,7 @@ def generate(
     transactions: int | None,
     clicks: int | None,
     profiles: int | None,
+    labels: bool,
     users: int,
     merchants: int,
     seed: int,
@@ -224,12 +234,16 @@ def generate(
     output_jsonl: Path | None,
     progress: bool,
 ) -> None:
-    """Produce seeded, labelled test events to the transactions, clicks and profiles topics.
+    """Produce seeded, labelled test events to the transactions, clicks, profiles and labels topics.
 
     Valid events are spread over --span of event time from --start; clicks lead up to purchases and
-    every user gets a profile early on. The --*-fraction options mix in invalid records (each breaks
-    exactly one validation rule: bad_json, missing_field, wrong_type or out_of_domain),
-    out-of-order records (within the watermark delay) and late records (beyond it). The same --seed
+    every user gets a profile early on. Each transaction the job scores gets a label on the labels
+    topic (--no-labels: none): fraud when at least three of a large amount (>= 500), a country other
+    than the user's home country, a high risk tier and no click in the 10 minutes before hold, with
+    2% of the verdicts flipped; labeled_at is 1 min to 4 h after the transaction. The --*-fraction
+    options mix in invalid records (each breaks exactly one validation rule: bad_json,
+    missing_field, wrong_type or out_of_domain), out-of-order records (within the watermark delay)
+    and late records (beyond it). The same --seed
     and options always give the same bytes. A table per topic summarizes what was sent.
     """
     console = Console()
@@ -247,6 +261,7 @@ def generate(
         "transactions": counts[0],
         "clicks": counts[1],
         "profiles": counts[2],
+        "labels": labels,
         "users": users,
         "merchants": merchants,
         "start": start,
@@ -273,6 +288,7 @@ def generate(
         summary = SendSummary.from_records(records)
         _write_jsonl(output_jsonl, records)
         console.print(summary.render_table(title="Dry run: nothing was sent"))
+        _print_label_note(console, records)
         return
 
     producer_conf = _producer_conf(cfg, bootstrap_servers)
@@ -290,6 +306,7 @@ def generate(
             title=f"Sent to {producer_conf['bootstrap.servers']} in {summary.elapsed_s:.1f}s"
         )
     )
+    _print_label_note(console, records)
 
 
 def _spec(options: dict[str, Any], watermark_delay: timedelta, topics: TopicsConfig) -> GenerateSpec:
@@ -354,13 +371,22 @@ def _producer_conf(cfg: AppConfig | None, bootstrap_servers: str | None) -> dict
 
 
 def _describe(spec: GenerateSpec) -> str:
-    per_topic = ", ".join(f"{spec.count(s)} {s} → {spec.topic(s)}" for s in STREAMS)
+    per_topic = ", ".join(f"{spec.count(s)} {s} → {spec.topic(s)}" for s in STREAMS if s != "labels")
+    labels = f" and {spec.count('labels')} labels → {spec.topic('labels')}" if spec.labels else ""
     return (
-        f"seed {spec.seed}: {spec.total} records ({per_topic}); "
+        f"seed {spec.seed}: {spec.events} events ({per_topic}){labels}; "
         f"{spec.users} users, {spec.merchants} merchants; "
         f"event time {format_instant(spec.start_ms)} + {format_duration(spec.span)}; "
         f"watermark delay {format_duration(spec.watermark_delay)}"
     )
+
+
+def _print_label_note(console: Console, records: list[PlannedRecord]) -> None:
+    """How many of the labels the job will archive (valid and out of order) say fraud."""
+    kept = [r.event for r in records if r.stream == "labels" and r.kind in ("valid", "out_of_order")]
+    if kept:
+        fraud = sum(1 for event in kept if event is not None and event["label"] == "fraud")
+        console.print(f"labels: {fraud} fraud of {len(kept)} on time ({fraud / len(kept):.1%})")
 
 
 def _write_jsonl(path: Path | None, records: list[PlannedRecord]) -> None:

@@ -13,7 +13,8 @@ parsing details, is in ``connectors/validation.py``):
 5. ``currency`` is a JSON string matching ``^[A-Z]{3}$``; ``country`` / ``home_country`` match
    ``^[A-Z]{2}$`` (no trailing line break);
 6. ``action`` is one of view, add_to_cart, checkout, login; ``risk_tier`` one of low, medium, high;
-7. ``event_time`` / ``updated_at`` is a JSON string matching
+   ``label`` one of fraud, legit;
+7. ``event_time`` / ``updated_at`` / ``txn_time`` / ``labeled_at`` is a JSON string matching
    ``^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z$``, a real instant, not before 1970-01-01 and at
    most one day after the record's Kafka timestamp (so a far-future time cannot push the watermark).
 
@@ -33,7 +34,7 @@ applies to on the stream:
   codes as numbers, ``event_time`` as an epoch-milliseconds number);
 * ``out_of_domain``: the right JSON type, a forbidden value (empty string, ``amount`` 0 or
   negative, ``currency`` ``"usd"``/``"US"``, ``country`` ``"USA"``, ``action`` ``"purchase"``,
-  ``risk_tier`` ``"extreme"``, impossible or mis-formatted times).
+  ``risk_tier`` ``"extreme"``, ``label`` ``"chargeback"``, impossible or mis-formatted times).
 
 Times: an *out-of-order* record is strictly earlier than the maximum event time already emitted on
 its topic, by less than the watermark delay (1 s .. delay - 1 s when the delay is at least 2 s); a
@@ -50,12 +51,12 @@ from typing import Any, Final, Literal
 
 from msk_features.generator.events import (
     FIELDS,
-    TIME_FIELD,
+    TIMESTAMP_FIELDS,
     Event,
     Stream,
     encode_event,
     encode_json,
-    format_instant,
+    parse_instant,
 )
 
 __all__ = [
@@ -234,8 +235,12 @@ def _wrong_type(rng: Random, field: str, value: Any, time_ms: int) -> tuple[Any,
     if field == "risk_tier":
         number = rng.randint(1, 3)
         return number, f"risk_tier is the number {number}, not a string"
-    if field in TIME_FIELD.values():
-        return time_ms, f"{field} is the epoch-milliseconds number {time_ms}, not a string"
+    if field == "label":
+        number = rng.randint(0, 1)
+        return number, f"label is the number {number}, not a string"
+    if field in TIMESTAMP_FIELDS:
+        millis = parse_instant(value)  # the event's time field holds time_ms itself
+        return millis, f"{field} is the epoch-milliseconds number {millis}, not a string"
     raise ValueError(f"no wrong_type fault for field {field!r}")
 
 
@@ -258,8 +263,11 @@ def _out_of_domain(rng: Random, field: str, value: Any, time_ms: int) -> tuple[A
     if field == "risk_tier":
         choice = rng.choice(("extreme", "HIGH", "unknown"))
         return choice, f'risk_tier "{choice}" is not one of low, medium, high'
-    if field in TIME_FIELD.values():
-        return _bad_time(rng, field, format_instant(time_ms))
+    if field == "label":
+        choice = rng.choice(("chargeback", "FRAUD", "unknown"))
+        return choice, f'label "{choice}" is not one of fraud, legit'
+    if field in TIMESTAMP_FIELDS:
+        return _bad_time(rng, field, value)  # the event's time field holds format_instant(time_ms)
     raise ValueError(f"no out_of_domain fault for field {field!r}")
 
 

@@ -15,8 +15,14 @@ Semantics of :func:`build_plan`:
 * ``invalid`` records break exactly one validation rule. Where their time is readable it equals the
   topic's running maximum (or, before the first valid record, a time no later than it), so invalid
   records never move the maximum either, whether or not a consumer counts them.
-* Topics are merged by their base (emission) time, ties broken profiles, clicks, transactions, then
-  position; the order within a topic is preserved. ``seq`` is the index in the plan.
+* With ``labels``, every transaction the job scores (the ``valid`` and ``out_of_order`` ones) gets
+  one record on the labels topic, computed from the records of the other topics that the job keeps
+  (``valid`` and ``out_of_order``, with the times the job sees): see
+  :func:`~msk_features.generator.events.label_timeline` for the fraud rule and the delay. They come
+  on top of the three counts, in ``labeled_at`` order, and the fractions apply to them as to every
+  topic (an out-of-order or late label moves ``labeled_at``, never ``txn_time``).
+* Topics are merged by their base (emission) time, ties broken profiles, clicks, transactions,
+  labels, then position; the order within a topic is preserved. ``seq`` is the index in the plan.
 
 The same spec (seed included) gives a byte-identical plan, on any machine.
 """
@@ -43,6 +49,7 @@ from msk_features.generator.events import (
     encode_event,
     encode_json,
     key_for,
+    label_timeline,
     make_world,
     parse_instant,
     profile_timeline,
@@ -82,7 +89,9 @@ DEFAULT_START: Final = datetime(2026, 11, 24, 10, 0, 0, tzinfo=UTC)
 DEFAULT_RATIOS: Final[tuple[int, int, int]] = (5, 4, 1)
 """Default split of a total count: 50% transactions, 40% clicks, 10% profiles."""
 
-_STREAM_RANK: Final[dict[Stream, int]] = {"profiles": 0, "clicks": 1, "transactions": 2}
+_STREAM_RANK: Final[dict[Stream, int]] = {"profiles": 0, "clicks": 1, "transactions": 2, "labels": 3}
+_SCORED: Final[frozenset[RecordKind]] = frozenset({"valid", "out_of_order"})
+"""Kinds of records the job keeps (valid, on time): the transactions it scores and labels cover."""
 
 
 class SpecError(ValueError):
@@ -162,7 +171,9 @@ class GenerateSpec:
     """What to generate; the plan is a pure function of it (seed included).
 
     ``transactions`` / ``clicks`` / ``profiles`` are the exact record counts per topic (all kinds
-    included); :meth:`from_total` splits one total 50/40/10. Users are ``u0001``.., merchants
+    included); :meth:`from_total` splits one total 50/40/10. ``labels``: also one label per scored
+    transaction (valid or out of order) on the labels topic, not part of those counts (see
+    :meth:`count`). Users are ``u0001``.., merchants
     ``m0001``... Valid events are spread over ``[start, start + span)``. The fractions are of each
     topic's count and must sum to at most 1. ``watermark_delay`` is the job's bounded
     out-of-orderness (30 s by default); out-of-order and late times are measured against it.
@@ -182,6 +193,7 @@ class GenerateSpec:
     late_fraction: float = 0.0
     watermark_delay: timedelta = timedelta(seconds=30)
     topics: TopicsConfig = dataclasses.field(default_factory=TopicsConfig)
+    labels: bool = False
 
     def __post_init__(self) -> None:
         for name in ("transactions", "clicks", "profiles"):
@@ -245,13 +257,23 @@ class GenerateSpec:
         return self.watermark_delay // timedelta(milliseconds=1)
 
     def count(self, stream: Stream) -> int:
-        """The number of records on ``stream``."""
+        """The number of records on ``stream``; for ``labels``, the scored transactions (or 0)."""
+        if stream == "labels":
+            if not self.labels:
+                return 0
+            kinds = self.kind_counts("transactions")
+            return sum(kinds[kind] for kind in _SCORED)
         return int(getattr(self, stream))
 
     @property
-    def total(self) -> int:
-        """The number of records in the plan."""
+    def events(self) -> int:
+        """Transactions, clicks and profiles: what ``--count`` and :meth:`from_total` split."""
         return self.transactions + self.clicks + self.profiles
+
+    @property
+    def total(self) -> int:
+        """The number of records in the plan, labels included."""
+        return self.events + self.count("labels")
 
     def topic(self, stream: Stream) -> str:
         """The Kafka topic of ``stream``."""
@@ -388,6 +410,16 @@ def _plan_stream(
     return planned
 
 
+def _kept(planned: list[tuple[int, PlannedRecord]]) -> list[TimedEvent]:
+    """``(event time, event)`` of the records the job keeps (valid, out of order), in topic order."""
+    kept = []
+    for _, record in planned:
+        if record.kind in _SCORED:
+            assert record.event is not None and record.event_time_ms is not None
+            kept.append((record.event_time_ms, record.event))
+    return kept
+
+
 def build_plan(spec: GenerateSpec) -> list[PlannedRecord]:
     """The records to produce, in emission order (see the module docstring for the semantics)."""
     start_ms, span_ms = spec.start_ms, spec.span_ms
@@ -411,9 +443,17 @@ def build_plan(spec: GenerateSpec) -> list[PlannedRecord]:
     if 0 < spec.profiles < spec.users:
         log.info("only %d of %d users get a profile (profiles < users)", spec.profiles, spec.users)
 
+    planned = {stream: _plan_stream(spec, stream, base[stream]) for stream in STREAMS if stream != "labels"}
+    base["labels"] = []
+    if spec.labels:
+        kept = {stream: _kept(records) for stream, records in planned.items()}
+        base["labels"] = label_timeline(
+            Random(f"{spec.seed}:labels"), kept["transactions"], kept["clicks"], kept["profiles"]
+        )
+    planned["labels"] = _plan_stream(spec, "labels", base["labels"])
     merged: list[tuple[int, int, int, PlannedRecord]] = []
     for stream in STREAMS:
-        for position, (emit_ms, record) in enumerate(_plan_stream(spec, stream, base[stream])):
+        for position, (emit_ms, record) in enumerate(planned[stream]):
             merged.append((emit_ms, _STREAM_RANK[stream], position, record))
     merged.sort(key=lambda item: item[:3])
     records = [item[3] for item in merged]

@@ -5,8 +5,8 @@ Two runs, each compared row by row with the independent reference (:mod:`tests.r
 - the hand-made edge cases (:mod:`tests.integration.edge_cases`) on single-partition topics, where
   lateness is exact: every feature row of every output, in Kafka (read_committed) and in Parquet,
   equals the reference; late and invalid records land in their topics and nowhere else;
-- a seeded generated set (3 partitions, invalid and out-of-order records, several hours) as a second,
-  larger check of the same equalities.
+- a seeded generated set (3 partitions, invalid and out-of-order records, several hours, labels
+  included) as a second, larger check of the same equalities, and of the archives (labels too).
 """
 
 from __future__ import annotations
@@ -136,6 +136,7 @@ GENERATED = GenerateSpec(
     merchants=20,
     invalid_fraction=0.05,
     out_of_order_fraction=0.05,
+    labels=True,
 )
 
 
@@ -162,3 +163,16 @@ def test_generated_features_equal_reference(
     assert expected.features[feature_set], "the reference expects rows"
     assert_same_rows(kafka_rows(cfg, feature_set), expected.features[feature_set], f"Kafka {feature_set}")
     assert_same_rows(parquet_rows(cfg, feature_set), expected.features[feature_set], f"Parquet {feature_set}")
+
+
+def test_generated_archives_hold_the_on_time_events_labels_included(
+    generated: tuple[SentData, AppConfig, Expected],
+) -> None:
+    """Every on-time record of every input, labels too, is archived once; each archived label names
+    a transaction the job scored, with that transaction's event time as ``txn_time``."""
+    _, cfg, expected = generated
+    archives = assert_archives_hold_on_time_events(cfg, expected)
+    assert archives["labels"], "the generator sent labels"
+    scored = {r.event["txn_id"]: r.event["event_time"] for r in expected.on_time["transactions"] if r.event}
+    for row in archives["labels"]:
+        assert scored.get(row["txn_id"]) == row["txn_time"], row

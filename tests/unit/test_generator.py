@@ -49,7 +49,7 @@ REPO = Path(__file__).resolve().parents[2]
 # --------------------------------------------------------------------------------------------------
 
 STRING, AMOUNT, CURRENCY, COUNTRY = "string", "amount", "currency", "country"
-ACTION, TIER, TIME = "action", "risk_tier", "time"
+ACTION, TIER, TIME, LABEL = "action", "risk_tier", "time", "label"
 SCHEMAS: dict[str, dict[str, str]] = {
     "transactions": {
         "txn_id": STRING,
@@ -62,8 +62,14 @@ SCHEMAS: dict[str, dict[str, str]] = {
     },
     "clicks": {"click_id": STRING, "user_id": STRING, "page": STRING, "action": ACTION, "event_time": TIME},
     "profiles": {"user_id": STRING, "home_country": COUNTRY, "risk_tier": TIER, "updated_at": TIME},
+    "labels": {"txn_id": STRING, "user_id": STRING, "label": LABEL, "txn_time": TIME, "labeled_at": TIME},
 }
-TIME_FIELDS = {"transactions": "event_time", "clicks": "event_time", "profiles": "updated_at"}
+TIME_FIELDS = {
+    "transactions": "event_time",
+    "clicks": "event_time",
+    "profiles": "updated_at",
+    "labels": "labeled_at",
+}
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # event times before it are invalid
 TIME_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z")
 
@@ -109,6 +115,7 @@ def violations(stream: str, value: bytes) -> list[tuple[str, str | None]]:
             COUNTRY: re.fullmatch(r"[A-Z]{2}", v) is not None,
             ACTION: v in ("view", "add_to_cart", "checkout", "login"),
             TIER: v in ("low", "medium", "high"),
+            LABEL: v in ("fraud", "legit"),
             TIME: (moment := real_instant(v)) is not None and moment >= EPOCH,
         }[rule]
         if not ok:
@@ -295,7 +302,8 @@ def test_invalid_records_break_exactly_the_labelled_rule(
 def test_every_invalid_kind_and_field_occurs_roughly_uniformly() -> None:
     spec = GenerateSpec(seed=9, transactions=2000, clicks=2000, profiles=2000, invalid_fraction=1.0)
     records = build_plan(spec)
-    for stream, fields in SCHEMAS.items():
+    for stream in ("transactions", "clicks", "profiles"):
+        fields = SCHEMAS[stream]
         mine = [r for r in records if r.stream == stream]
         kinds = Counter(r.invalid_kind for r in mine)
         assert set(kinds) == {"bad_json", "missing_field", "wrong_type", "out_of_domain"}
@@ -679,9 +687,9 @@ def test_cli_dry_run_without_properties(runner: CliRunner) -> None:
     result = runner.invoke(generate, ["--count", "200", "--invalid-fraction", "0.1", "--dry-run"])
     assert result.exit_code == 0, result.output
     assert "Dry run" in result.output
-    for topic in ("transactions", "clicks", "profiles"):
+    for topic in ("transactions", "clicks", "profiles", "labels"):
         assert topic in result.output
-    assert "200" in result.output and "Traceback" not in result.output
+    assert "200 events" in result.output and "Traceback" not in result.output
 
 
 def test_cli_dry_run_uses_properties_and_writes_jsonl(runner: CliRunner, tmp_path: Path) -> None:
@@ -716,8 +724,13 @@ def test_cli_dry_run_uses_properties_and_writes_jsonl(runner: CliRunner, tmp_pat
     assert result.exit_code == 0, result.output
     assert "tx-in" in result.output and "watermark delay 10s" in result.output
     lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
-    assert len(lines) == 55
-    assert Counter(line["topic"] for line in lines) == {"tx-in": 30, "clicks-in": 20, "profiles-in": 5}
+    assert len(lines) == 85  # 55 events and a label per transaction (none is invalid or late here)
+    assert Counter(line["topic"] for line in lines) == {
+        "tx-in": 30,
+        "clicks-in": 20,
+        "profiles-in": 5,
+        "labels": 30,
+    }
     expected = build_plan(
         GenerateSpec(
             seed=3,
@@ -731,6 +744,7 @@ def test_cli_dry_run_uses_properties_and_writes_jsonl(runner: CliRunner, tmp_pat
             topics=TopicsConfig(
                 sources={"transactions": "tx-in", "clicks": "clicks-in", "profiles": "profiles-in"}
             ),
+            labels=True,
         )
     )
     assert [line["value"] for line in lines] == [r.value.decode() for r in expected]
@@ -740,7 +754,7 @@ def test_cli_sends_with_bootstrap_servers(runner: CliRunner, monkeypatch: pytest
     FakeProducer.instances.clear()
     monkeypatch.setattr("msk_features.generator.send.Producer", FakeProducer)  # the dotted path works
     result = runner.invoke(
-        generate, ["--count", "40", "--bootstrap-servers", "127.0.0.1:19092", "--no-progress"]
+        generate, ["--count", "40", "--no-labels", "--bootstrap-servers", "127.0.0.1:19092", "--no-progress"]
     )
     assert result.exit_code == 0, result.output
     (producer,) = FakeProducer.instances
