@@ -39,10 +39,13 @@ __all__ = [
     "OfflineConfig",
     "PipelineConfig",
     "RunOptions",
+    "ScoringConfig",
     "SinkConfig",
     "TopicRole",
     "TopicSpec",
     "TopicsConfig",
+    "default_feature_topic",
+    "default_scores_topic",
     "load_config",
     "parse_config",
     "properties_path",
@@ -60,6 +63,7 @@ GROUP_OFFLINE = "offline"
 GROUP_PIPELINE = "pipeline"
 GROUP_FEATURE_TOPICS = "feature.topics"
 GROUP_BACKFILL = "backfill"
+GROUP_SCORING = "scoring"
 
 KafkaAuth = Literal["plaintext", "scram", "mtls", "iam"]
 AUTH_MODES: tuple[str, ...] = ("plaintext", "scram", "mtls", "iam")
@@ -124,7 +128,7 @@ class KafkaConfig:
     create_topics: bool = True
 
 
-TopicRole = Literal["input", "dead_letter", "late_events", "features"]
+TopicRole = Literal["input", "dead_letter", "late_events", "features", "scores"]
 
 
 @dataclass(frozen=True)
@@ -147,16 +151,21 @@ def default_feature_topic(feature_set: str) -> str:
     return "features-" + feature_set.replace("_", "-")
 
 
+def default_scores_topic(scoring: str) -> str:
+    """The topic of a scoring that ``feature.topics`` does not name: ``scores-<name, _ as ->``."""
+    return "scores-" + scoring.replace("_", "-")
+
+
 @dataclass(frozen=True)
 class TopicsConfig:
     """``topics`` and ``feature.topics``: topic names, and how the pipeline's topics are created.
 
     ``sources`` maps a source name (a key of the ``topics`` group, e.g. ``transactions``) to its
     topic; a source not named there reads the topic its spec names (by default its own name).
-    ``feature_topics`` maps a feature set name to its output topic; a feature set not named there
-    writes to :func:`default_feature_topic`. ``partitions`` and ``retention_ms`` apply to every topic
-    the pipeline creates (``retention_ms`` to the delete-policy ones; a versioned source's topic is
-    compacted: the latest value per key is kept forever).
+    ``feature_topics`` maps a feature set (or scoring) name to its output topic; one not named there
+    writes to :func:`default_feature_topic` (:func:`default_scores_topic`). ``partitions`` and
+    ``retention_ms`` apply to every topic the pipeline creates (``retention_ms`` to the delete-policy
+    ones; a versioned source's topic is compacted: the latest value per key is kept forever).
     """
 
     sources: Mapping[str, str] = field(default_factory=dict)
@@ -173,6 +182,10 @@ class TopicsConfig:
     def feature_topic(self, feature_set: str) -> str:
         """The output topic of ``feature_set``."""
         return self.feature_topics.get(feature_set) or default_feature_topic(feature_set)
+
+    def scores_topic(self, scoring: str) -> str:
+        """The output topic of ``scoring`` (named in ``feature.topics`` like a feature set's)."""
+        return self.feature_topics.get(scoring) or default_scores_topic(scoring)
 
 
 @dataclass(frozen=True)
@@ -258,6 +271,30 @@ def _compact(moment: datetime) -> str:
 
 
 @dataclass(frozen=True)
+class ScoringConfig:
+    """``scoring``: the model endpoints the job's scorings call (:mod:`flink_jobs.features.scoring`).
+
+    ``endpoints`` maps a scoring name (key ``<name>.endpoint``) to its SageMaker endpoint name; a
+    scoring without one does not run. ``endpoint_override`` points the client at a server speaking
+    the SageMaker runtime protocol (the local stack's); ``region`` and the static keys default to the
+    SDK's chains (on Managed Flink: the application's region and role). Per parallel instance at most
+    ``max_in_flight`` calls are in flight (ML_PREDICT's ``max-concurrent-operations``); each call has
+    ``max_attempts`` attempts of at most ``attempt_timeout_ms``, retries after an exponential backoff
+    from ``backoff_ms``.
+    """
+
+    endpoints: Mapping[str, str] = field(default_factory=dict)
+    region: str | None = None
+    endpoint_override: str | None = None
+    access_key: str | None = None
+    secret_key: str | None = None
+    max_in_flight: int = 32
+    attempt_timeout_ms: int = 2_000
+    max_attempts: int = 3
+    backoff_ms: int = 100
+
+
+@dataclass(frozen=True)
 class AppConfig:
     """The whole application configuration, one field per property group."""
 
@@ -268,6 +305,7 @@ class AppConfig:
     offline: OfflineConfig | None = None
     pipeline: PipelineConfig = field(default_factory=PipelineConfig)
     backfill: BackfillConfig | None = None
+    scoring: ScoringConfig = field(default_factory=ScoringConfig)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -361,6 +399,19 @@ def _run_name(value: str) -> str:
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}", value):
         raise ValueError(f"'{value}' is not a run name (letters, digits, '.', '_', '-')")
     return value
+
+
+def _endpoint_name(value: str) -> str:
+    # SageMaker's EndpointName pattern (CreateEndpoint API reference): ^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}
+    if not re.fullmatch(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}", value):
+        raise ValueError(f"'{value}' is not a SageMaker endpoint name (letters, digits, '-', at most 63)")
+    return value
+
+
+def _url(value: str) -> str:
+    if not re.fullmatch(r"https?://[^\s/]+(/\S*)?", value.strip()):
+        raise ValueError(f"'{value}' is not an http(s) URL")
+    return value.strip().rstrip("/")
 
 
 def _pipeline_name(value: str) -> str:
@@ -460,7 +511,30 @@ PROPERTY_GROUPS: dict[str, dict[str, _Key]] = {
             "lookback_s", _int(0, 366 * 86_400), "seconds of history to read before from, 0 to 31622400"
         ),
     },
+    GROUP_SCORING: {
+        "region": _Key("region", _str, "an AWS region, e.g. eu-west-1 (default: the SDK's region chain)"),
+        "endpoint.override": _Key(
+            "endpoint_override", _url, "the URL of a SageMaker runtime API server, e.g. http://127.0.0.1:8085"
+        ),
+        "access.key": _Key("access_key", _str, "an access key id (local endpoints only)"),
+        "secret.key": _Key("secret_key", _str, "a secret access key (local endpoints only)"),
+        "max.in.flight": _Key(
+            "max_in_flight", _int(1, 10_000), "calls in flight per parallel instance, 1 to 10000"
+        ),
+        "attempt.timeout.ms": _Key(
+            "attempt_timeout_ms", _int(10, 600_000), "milliseconds per attempt, 10 to 600000"
+        ),
+        "max.attempts": _Key("max_attempts", _int(1, 10), "attempts per call, the first included, 1 to 10"),
+        "backoff.ms": _Key("backoff_ms", _int(1, 60_000), "milliseconds before the first retry, 1 to 60000"),
+    },
 }
+
+# Keys of the scoring group other than its fixed ones: <scoring name>.endpoint.
+SCORING_ENDPOINT_KEY = (
+    "<scoring name>.endpoint, e.g. fraud_score.endpoint",
+    _endpoint_name,
+    "a SageMaker endpoint name (letters, digits, '-')",
+)
 
 # Keys of the topics group other than its fixed ones: the topic of the source of that name.
 TOPICS_SOURCE_KEY = (
@@ -486,6 +560,7 @@ _GROUP_CLASSES: dict[str, type] = {
     GROUP_OFFLINE: OfflineConfig,
     GROUP_PIPELINE: PipelineConfig,
     GROUP_BACKFILL: BackfillConfig,
+    GROUP_SCORING: ScoringConfig,
 }
 _REQUIRED_GROUPS = (RUN_OPTIONS, GROUP_KAFKA)
 
@@ -542,6 +617,13 @@ def parse_config(document: Any, source: str = "<properties>") -> AppConfig:
             sources = _open_keys(group, named, TOPICS_SOURCE_KEY)
             values[group] = dataclasses.replace(_build_group(group, cls, fixed), sources=sources)
             continue
+        if group == GROUP_SCORING:
+            fixed = {k: v for k, v in groups[group].items() if k in PROPERTY_GROUPS[group]}
+            named = {k: v for k, v in groups[group].items() if k not in PROPERTY_GROUPS[group]}
+            values[group] = dataclasses.replace(
+                _build_group(group, cls, fixed), endpoints=_scoring_endpoints(named)
+            )
+            continue
         values[group] = _build_group(group, cls, groups[group])
     topics = values.get(GROUP_TOPICS, TopicsConfig())
     if GROUP_FEATURE_TOPICS in groups:
@@ -555,6 +637,7 @@ def parse_config(document: Any, source: str = "<properties>") -> AppConfig:
         offline=values.get(GROUP_OFFLINE),
         pipeline=values.get(GROUP_PIPELINE, PipelineConfig()),
         backfill=values.get(GROUP_BACKFILL),
+        scoring=values.get(GROUP_SCORING, ScoringConfig()),
     )
     _check_auth(cfg.kafka)
     _check_backfill(cfg)
@@ -607,6 +690,23 @@ def _open_keys(
             result[key] = parse(raw)
         except ValueError as exc:
             raise ConfigError(group, key, f"malformed value: {exc}", expected) from None
+    return result
+
+
+def _scoring_endpoints(property_map: Mapping[str, Any]) -> dict[str, str]:
+    key_form, parse, expected = SCORING_ENDPOINT_KEY
+    fixed = ", ".join(sorted(PROPERTY_GROUPS[GROUP_SCORING]))
+    result: dict[str, str] = {}
+    for key, raw in property_map.items():
+        match = re.fullmatch(r"([a-z][a-z0-9_]*)\.endpoint", key)
+        if not match:
+            raise ConfigError(GROUP_SCORING, key, "unknown key", f"{key_form}, or one of {fixed}")
+        if not isinstance(raw, str):
+            raise ConfigError(GROUP_SCORING, key, f"value {raw!r} is not a string", expected)
+        try:
+            result[match.group(1)] = parse(raw)
+        except ValueError as exc:
+            raise ConfigError(GROUP_SCORING, key, f"malformed value: {exc}", expected) from None
     return result
 
 
@@ -702,6 +802,7 @@ def to_property_groups(cfg: AppConfig) -> list[dict[str, Any]]:
         GROUP_OFFLINE: cfg.offline,
         GROUP_PIPELINE: cfg.pipeline,
         GROUP_BACKFILL: cfg.backfill,
+        GROUP_SCORING: cfg.scoring if cfg.scoring != ScoringConfig() else None,
     }
     for group, obj in objects.items():
         if obj is None:
@@ -709,6 +810,10 @@ def to_property_groups(cfg: AppConfig) -> list[dict[str, Any]]:
         property_map: dict[str, str] = {}
         if group == GROUP_TOPICS:
             property_map.update(cfg.topics.sources)
+        if group == GROUP_SCORING:
+            property_map.update(
+                {f"{name}.endpoint": endpoint for name, endpoint in cfg.scoring.endpoints.items()}
+            )
         for key, spec in PROPERTY_GROUPS[group].items():
             value = getattr(obj, spec.attr)
             if value is None:

@@ -129,6 +129,10 @@ class PipelineSpec:
         """Names of the feature sets, in declaration order."""
         return [fs.name for fs in self.feature_sets]
 
+    def scoring_names(self) -> list[str]:
+        """Names of the scorings, in declaration order."""
+        return [s.name for s in self.scorings]
+
     def source_names(self) -> list[str]:
         """Names of the sources, in declaration order."""
         return [source.name for source in self.sources]
@@ -138,7 +142,13 @@ class PipelineSpec:
         fixed = " (or a fixed key: dead.letter, late.events, partitions, retention.ms)"
         for group, what, named, known, extra in (
             ("topics", "source", topics.sources, self.source_names(), fixed),
-            ("feature.topics", "feature set", topics.feature_topics, self.feature_set_names(), ""),
+            (
+                "feature.topics",
+                "feature set or scoring",
+                topics.feature_topics,
+                [*self.feature_set_names(), *self.scoring_names()],
+                "",
+            ),
         ):
             for name in named:
                 if name not in known:
@@ -151,7 +161,8 @@ class PipelineSpec:
 
     def topics(self, topics: TopicsConfig | None = None) -> list[TopicSpec]:
         """Every topic the pipeline reads or writes, as ``topics`` names and sizes them: the inputs
-        (a versioned source's compacted), the dead-letter and late-events topics, one per feature set."""
+        (a versioned source's compacted), the dead-letter and late-events topics, one per feature set,
+        one per scoring."""
         cfg = topics or TopicsConfig()
         self.check_topic_names(cfg)
 
@@ -166,20 +177,24 @@ class PipelineSpec:
         specs.append(topic(cfg.dead_letter, "dead_letter", None))
         specs.append(topic(cfg.late_events, "late_events", None))
         specs += [topic(cfg.feature_topic(fs.name), "features", fs.name) for fs in self.feature_sets]
+        specs += [topic(cfg.scores_topic(s.name), "scores", s.name) for s in self.scorings]
         return specs
 
     def datasets(self) -> list[Dataset]:
-        """The Parquet datasets under the offline path: one per feature set, one per archived source."""
+        """The Parquet datasets under the offline path: one per feature set, one per archived source,
+        one per scoring."""
         found = [Dataset(f"features/{fs.name}", "features", fs.name) for fs in self.feature_sets]
         found += [Dataset(f"events/{s.name}", "archive", s.name) for s in self.sources if s.archive]
+        found += [Dataset(f"scores/{s.name}", "scores", s.name) for s in self.scorings]
         return found
 
 
 @dataclass(frozen=True)
 class Dataset:
     """A Parquet dataset of the pipeline: ``path`` below the offline path, Hive-style ``dt=``/``hr=``
-    partitions (UTC date and hour); ``kind`` is ``features`` or ``archive`` (a source's on-time events)."""
+    partitions (UTC date and hour); ``kind`` is ``features``, ``archive`` (a source's on-time events)
+    or ``scores`` (a scoring's rows)."""
 
     path: str
-    kind: Literal["features", "archive"]
+    kind: Literal["features", "archive", "scores"]
     owner: str

@@ -1,10 +1,11 @@
 """A pipeline's manifest: everything its spec implies outside the job, as JSON-ready data.
 
 The manifest lists the pipeline's sources (topic, key, event time, contract), its feature sets
-(topic, columns), every topic it reads or writes (role, owner, partitions, compaction, retention)
-and its Parquet datasets. The local stack, ``msk-features topics apply`` and Terraform (through
-``terraform/examples/*/<pipeline>.manifest.json``, written by ``msk-features manifest``) all take
-their topic lists from it instead of keeping their own. Topic names and sizes are those of the
+(topic, columns), its scorings (feature set, model inputs, topic, columns), every topic it reads or
+writes (role, owner, partitions, compaction, retention) and its Parquet datasets. The local stack,
+``msk-features topics apply`` and Terraform (through ``terraform/examples/*/<pipeline>.manifest.json``,
+written by ``msk-features manifest``) all take their topic lists from it instead of keeping their
+own. Topic names and sizes are those of the
 ``topics`` properties given (defaults when none).
 """
 
@@ -15,6 +16,7 @@ from typing import Any
 
 from flink_jobs.config import TopicsConfig
 from flink_jobs.features.compiler import output_columns, validate
+from flink_jobs.features.compiler.scoring import score_columns
 from flink_jobs.features.feature_sets import PipelineSpec, WindowFeatures
 
 __all__ = ["MANIFEST_FORMAT", "manifest"]
@@ -58,12 +60,32 @@ def manifest(spec: PipelineSpec, topics: TopicsConfig | None = None, offline_pat
             }
             for fs in spec.feature_sets
         ],
+        "scorings": [
+            {
+                "name": s.name,
+                "feature_set": s.features.name,
+                "inputs": [_model_input(i) for i in s.inputs],
+                "output": s.output,
+                "topic": by_owner[("scores", s.name)],
+                "key": s.source.key,
+                "columns": [{"name": n, "type": t} for n, t in score_columns(s)],
+                "description": s.description,
+            }
+            for s in spec.scorings
+        ],
         "topics": [asdict(t) for t in topic_specs],
         "datasets": [
             {**asdict(d), "location": f"{offline_path}/{d.path}" if offline_path else None}
             for d in spec.datasets()
         ],
     }
+
+
+def _model_input(model_input: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {"column": model_input.column, "encoding": type(model_input).__name__.lower()}
+    if getattr(model_input, "values", None):
+        out["values"] = list(model_input.values)
+    return out
 
 
 def _field(field: Any) -> dict[str, Any]:

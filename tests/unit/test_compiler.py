@@ -307,6 +307,7 @@ def test_topics_and_sinks_come_from_properties() -> None:
         ("dead-letter", "dead_letter", False), ("late-events", "late_events", False),
         ("online.txn-1m", "features", False), ("features-txn-1h", "features", False),
         ("features-session", "features", False), ("features-txn-features", "features", False),
+        ("scores-fraud-score", "scores", False),
     ]  # fmt: skip
     sql = compiled.sql()
     assert "'scan.watermark.idle-timeout' = '60 s'" in sql

@@ -185,7 +185,7 @@ def test_feature_topics_group_names_topics_per_feature_set() -> None:
             {"kafka__sinks": {"delivery.guarantee": "exactly-once"}},
             "property group 'kafka.sinks': unknown property group in <properties> (expected one of "
             "kinesis.analytics.flink.run.options, kafka, topics, kafka.sink, offline, pipeline, backfill, "
-            "feature.topics)",
+            "scoring, feature.topics)",
         ),
         (
             {"pipeline": {"name": "Fraud"}},

@@ -52,6 +52,7 @@ def test_every_topic_of_the_reference_pipeline_with_a_renamed_source() -> None:
         ("features-txn-1h", "features", "txn_1h", 6, False, 1000),
         ("features-session", "features", "session", 6, False, 1000),
         ("features-txn-features", "features", "txn_features", 6, False, 1000),
+        ("scores-fraud-score", "scores", "fraud_score", 6, False, 1000),
     ]
 
 
@@ -90,7 +91,16 @@ def test_manifest_lists_what_the_spec_implies() -> None:
     assert [c["name"] for c in txn_1m["columns"]] == [
         "user_id", "window_start", "window_end", "txn_count", "amount_sum", "pipeline_version",
     ]  # fmt: skip
-    assert len(doc["topics"]) == 4 + 2 + 4
+    assert len(doc["topics"]) == 4 + 2 + 4 + 1
+    (scoring,) = doc["scorings"]
+    assert (scoring["name"], scoring["feature_set"], scoring["topic"]) == (
+        "fraud_score", "txn_features", "scores-fraud-score",
+    )  # fmt: skip
+    assert scoring["inputs"][-1] == {
+        "column": "risk_tier",
+        "encoding": "category",
+        "values": ["low", "medium", "high"],
+    }
     assert [d["location"] for d in doc["datasets"]] == [
         "s3a://lake/offline/features/txn_1m",
         "s3a://lake/offline/features/txn_1h",
@@ -100,6 +110,7 @@ def test_manifest_lists_what_the_spec_implies() -> None:
         "s3a://lake/offline/events/clicks",
         "s3a://lake/offline/events/profiles",
         "s3a://lake/offline/events/labels",
+        "s3a://lake/offline/scores/fraud_score",
     ]
     json.dumps(doc)  # JSON-ready
 

@@ -14,8 +14,10 @@ from flink_jobs.features.aggregations import (
 )
 from flink_jobs.features.compiler.contract_sql import METADATA_COLUMNS
 from flink_jobs.features.compiler.names import PASSTHROUGH, VERSION_COLUMN
-from flink_jobs.features.compiler.types import columns_of, field_of
+from flink_jobs.features.compiler.scoring import REASON_COLUMN
+from flink_jobs.features.compiler.types import columns_of, field_of, output_columns
 from flink_jobs.features.feature_sets import EventFeatures, PipelineSpec, WindowFeatures
+from flink_jobs.features.scoring import Category, Flag, Number, Scoring
 from flink_jobs.features.sources import Source
 from flink_jobs.features.windows import (
     Cumulate,
@@ -270,3 +272,71 @@ def validate(spec: PipelineSpec) -> None:
             _check_event_features(fs, fs_where, sources)
         else:
             raise FeatureSpecError(where, f"feature_sets[{i}]", f"{fs!r} is not a feature set")
+    for i, scoring in enumerate(spec.scorings):
+        _check_scoring(spec, i, scoring, seen)
+        seen.add(scoring.name)
+
+
+_NUMERIC = re.compile(r"(BIGINT|INT|DOUBLE|FLOAT|DECIMAL\(\d+, \d+\))")
+
+
+def _check_scoring(spec: PipelineSpec, index: int, scoring: Scoring, names: set[str]) -> None:
+    """A scoring reads a per-event feature set of the pipeline; its inputs are columns of that set
+    whose types fit their encodings; carried columns are other columns of the set."""
+    where = f"pipeline '{spec.name}'"
+    _check_name(where, f"scorings[{index}].name", scoring.name)
+    if scoring.name in names:
+        raise FeatureSpecError(
+            where, f"scorings[{index}].name", f"'{scoring.name}' is already a feature set or scoring name"
+        )
+    where = f"scoring '{scoring.name}'"
+    if not isinstance(scoring.features, EventFeatures) or scoring.features not in spec.feature_sets:
+        raise FeatureSpecError(
+            where, "features", "must be one of the pipeline's per-event feature sets (EventFeatures)"
+        )
+    types = dict(output_columns(scoring.features))
+    if not scoring.inputs:
+        raise FeatureSpecError(where, "inputs", "a model needs at least one input")
+    _check_name(where, "output", scoring.output)
+    seen: set[str] = set()
+    for i, model_input in enumerate(scoring.inputs):
+        path = f"inputs[{i}]"
+        column = model_input.column
+        if column not in types:
+            raise FeatureSpecError(
+                where,
+                path,
+                f"unknown column '{column}' of feature set '{scoring.features.name}' "
+                f"(its columns: {', '.join(types)})",
+            )
+        if column in seen:
+            raise FeatureSpecError(where, path, f"column '{column}' is an input twice")
+        seen.add(column)
+        sql_type = types[column]
+        fits = {
+            Number: bool(_NUMERIC.fullmatch(sql_type)),
+            Flag: sql_type == "BOOLEAN",
+            Category: sql_type == "STRING",
+        }[type(model_input)]
+        if not fits:
+            raise FeatureSpecError(
+                where, path, f"{type(model_input).__name__}('{column}') does not fit its type {sql_type}"
+            )
+        if isinstance(model_input, Category) and (
+            not model_input.values or len(set(model_input.values)) != len(model_input.values)
+        ):
+            raise FeatureSpecError(where, f"{path}.values", "a category needs distinct values")
+    source = scoring.source
+    for i, column in enumerate(scoring.columns):
+        if column not in types or column in (source.key, source.event_time, VERSION_COLUMN):
+            raise FeatureSpecError(
+                where,
+                f"columns[{i}]",
+                f"'{column}' is not a column of '{scoring.features.name}' "
+                "besides its key, event time and version",
+            )
+        if column in seen:
+            raise FeatureSpecError(where, f"columns[{i}]", f"'{column}' is also an input")
+    taken = {source.key, source.event_time, *scoring.columns, VERSION_COLUMN, *seen, REASON_COLUMN}
+    if scoring.output in taken:
+        raise FeatureSpecError(where, "output", f"'{scoring.output}' is already a column of the score row")

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from connectors.kafka_tables import dead_letter_sink_ddl, json_sink_ddl
 from connectors.parquet_sink import parquet_sink_ddl, partition_values_sql
-from flink_jobs.config import AppConfig
+from flink_jobs.config import GROUP_SCORING, AppConfig, ConfigError
 from flink_jobs.features.compiler.checks import validate
 from flink_jobs.features.compiler.events import event_features_sql
 from flink_jobs.features.compiler.history import complete_from, running_feature_sets
@@ -24,6 +24,7 @@ from flink_jobs.features.compiler.inputs import (
 )
 from flink_jobs.features.compiler.names import VERSION_COLUMN, on_time_view
 from flink_jobs.features.compiler.operator_uids import with_stable_uids
+from flink_jobs.features.compiler.scoring import score_columns, scoring_sql
 from flink_jobs.features.compiler.types import TIMESTAMP_TYPE, output_columns, row_time_column
 from flink_jobs.features.compiler.windows import window_features_sql
 from flink_jobs.features.feature_sets import FeatureSet, PipelineSpec, WindowFeatures
@@ -139,7 +140,8 @@ def compile_pipeline(spec: PipelineSpec, cfg: AppConfig) -> CompiledPipeline:
 
     # A feature set added to the running job has no history: its rows are emitted once complete.
     complete = complete_from(spec, cfg.pipeline)
-    for fs in running_feature_sets(spec, cfg.pipeline):
+    running = running_feature_sets(spec, cfg.pipeline)
+    for fs in running:
         view = f"{fs.name}_features"
         columns = output_columns(fs)
         partition_time = row_time_column(fs)
@@ -167,6 +169,8 @@ def compile_pipeline(spec: PipelineSpec, cfg: AppConfig) -> CompiledPipeline:
             )
             out.outputs.append(OutputTable(table, "parquet", path, fs.name, tuple(columns)))
 
+    _compile_scorings(spec, cfg, {fs.name for fs in running}, out)
+
     if cfg.offline is not None:
         for source in (s for s in spec.sources if s.archive):
             path = f"{cfg.offline.path}/events/{source.name}"
@@ -181,3 +185,49 @@ def compile_pipeline(spec: PipelineSpec, cfg: AppConfig) -> CompiledPipeline:
             )
             out.outputs.append(OutputTable(table, "parquet", path, None, tuple(columns)))
     return out
+
+
+def _compile_scorings(spec: PipelineSpec, cfg: AppConfig, running: set[str], out: CompiledPipeline) -> None:
+    """Each scoring whose endpoint the ``scoring`` group names: its views, model and three sinks
+    (scores topic, scores dataset, its own dead-letter sink on the dead-letter topic). A scoring
+    without an endpoint does not run."""
+    unknown = sorted(set(cfg.scoring.endpoints) - set(spec.scoring_names()))
+    if unknown:
+        raise ConfigError(
+            GROUP_SCORING,
+            f"{unknown[0]}.endpoint",
+            f"pipeline '{spec.name}' has no scoring named '{unknown[0]}'",
+            "one of " + (", ".join(f"{n}.endpoint" for n in spec.scoring_names()) or "(it has none)"),
+        )
+    version = cfg.pipeline.version
+    for scoring in spec.scorings:
+        endpoint = cfg.scoring.endpoints.get(scoring.name)
+        if endpoint is None:
+            continue
+        if scoring.features.name not in running:
+            raise ConfigError(
+                GROUP_SCORING,
+                f"{scoring.name}.endpoint",
+                f"scoring '{scoring.name}' needs feature set '{scoring.features.name}', "
+                "which this job does not compute",
+                f"add {scoring.features.name} to pipeline.feature.sets, or drop the endpoint",
+            )
+        sql = scoring_sql(scoring, f"{scoring.features.name}_features", endpoint, cfg.scoring, version)
+        out.setup.extend(sql.setup)
+        columns = score_columns(scoring)
+        topic = cfg.topics.scores_topic(scoring.name)
+        online = _online_columns(columns)
+        kafka_table = f"{scoring.name}_kafka"
+        out.setup.append(json_sink_ddl(kafka_table, topic, online, scoring.source.key, cfg.kafka, cfg.sink))
+        out.inserts.append(f"INSERT INTO `{kafka_table}`\n{sql.scores_select}")
+        out.outputs.append(OutputTable(kafka_table, "kafka", topic, scoring.name, tuple(online)))
+        if cfg.offline is not None:
+            path = f"{cfg.offline.path}/scores/{scoring.name}"
+            table = f"{scoring.name}_offline"
+            out.setup.append(parquet_sink_ddl(table, path, columns))
+            out.inserts.append(f"INSERT INTO `{table}`\n{sql.offline_select}")
+            out.outputs.append(OutputTable(table, "parquet", path, scoring.name, tuple(columns)))
+        dead_letters = f"{scoring.name}_dead_letter"
+        out.setup.append(dead_letter_sink_ddl(dead_letters, cfg.topics.dead_letter, cfg.kafka, cfg.sink))
+        out.inserts.append(f"INSERT INTO `{dead_letters}`\n{sql.dead_letter_select}")
+        out.outputs.append(OutputTable(dead_letters, "dead-letter", cfg.topics.dead_letter, scoring.name))
