@@ -35,6 +35,7 @@ from msk_features.manifest_cli import manifest
 from msk_features.parity_cli import parity
 from msk_features.tail_cli import tail
 from msk_features.topics_cli import topics
+from msk_features.train_cli import train
 from msk_features.training_cli import training_set
 
 __all__ = ["main"]
@@ -61,6 +62,7 @@ main.add_command(manifest)
 main.add_command(backfill)
 main.add_command(parity)
 main.add_command(training_set)
+main.add_command(train)
 main.add_command(switch_over)
 main.add_command(tail)
 main.add_command(lag)
