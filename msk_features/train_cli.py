@@ -74,7 +74,7 @@ def _upload(offline: OfflineConfig, local_dir: Path, target: str) -> list[str]:
     written = []
     for path in sorted(local_dir.iterdir()):
         key = f"{root}/{path.name}"
-        with fs.open_output_stream(key) as stream:
+        with fs.open_output_stream(key, compression=None) as stream:  # not "detect": .gz stays as is
             stream.write(path.read_bytes())
         written.append(f"s3://{key}")
     return written

@@ -440,3 +440,67 @@ def test_user_mistakes_are_one_clear_line(
     assert message in " ".join(result.output.split()), result.output
     assert "Traceback" not in result.output
     assert not (tmp_path / "m" / ARTIFACT).exists()
+
+
+def test_out_s3_uploads_both_files_with_the_offline_paths_s3_settings(
+    runner: CliRunner, tmp_path: Path, generated_offline: Path
+) -> None:
+    """Offline data and the model on an S3 API server (moto, on loopback), as on the local stack."""
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        endpoint = f"http://{host}:{port}"
+        s3 = boto3.client(
+            "s3",
+            endpoint_url=endpoint,
+            aws_access_key_id="k",
+            aws_secret_access_key="s",
+            region_name="us-east-1",
+        )
+        s3.create_bucket(Bucket="lake")
+        for path in generated_offline.rglob("*.parquet"):
+            if "models" not in path.parts:
+                s3.upload_file(str(path), "lake", f"offline/{path.relative_to(generated_offline)}")
+        props = properties(tmp_path / "props.json", None)
+        groups = json.loads(props.read_text())
+        groups.append(
+            {
+                "PropertyGroupId": "offline",
+                "PropertyMap": {
+                    "path": "s3a://lake/offline",
+                    "s3.endpoint": endpoint,
+                    "s3.path.style.access": "true",
+                    "s3.access.key": "k",
+                    "s3.secret.key": "s",
+                },
+            }
+        )
+        props.write_text(json.dumps(groups))
+        args = [
+            "train",
+            "--properties",
+            str(props),
+            "--rounds",
+            "10",
+            "--out",
+            "s3://lake/models/fraud_score/v1",
+        ]
+        result = runner.invoke(main, [*args, "--output", "json"])
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.stdout)["files"] == [
+            "s3://lake/models/fraud_score/v1/model.json",
+            "s3://lake/models/fraud_score/v1/model.tar.gz",
+        ]
+        body = s3.get_object(Bucket="lake", Key="models/fraud_score/v1/model.tar.gz")["Body"].read()
+        with tarfile.open(fileobj=io.BytesIO(body), mode="r:gz") as archive:
+            assert archive.getnames() == [MODEL_FILE]
+        described = json.loads(
+            s3.get_object(Bucket="lake", Key="models/fraud_score/v1/model.json")["Body"].read()
+        )
+        assert described["scoring"] == "fraud_score"
+    finally:
+        server.stop()
