@@ -1,4 +1,6 @@
-"""The local stack: a real Apache Kafka 3.9.1 broker (KRaft) and an S3 API server (moto), on loopback.
+"""The local stack: a real Apache Kafka 3.9.1 broker (KRaft) and an S3 API server (moto), on loopback,
+and, when models are given, a model endpoint speaking the SageMaker runtime protocol
+(:mod:`.model_endpoint`).
 
 ``msk-features local up | down | status`` and the pytest fixture ``local_stack`` run the same code,
 :class:`msk_features.localstack.stack.LocalStack`. Everything the stack writes (certificates, data,

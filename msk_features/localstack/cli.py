@@ -1,4 +1,4 @@
-"""``msk-features local up | down | status``: the local Kafka broker and S3 server, from the shell.
+"""``msk-features local up | down | status | endpoint``: the local broker, S3 server and model endpoint.
 
 Export: the click group :data:`local` (attached to the top-level ``msk-features`` group with
 ``main.add_command(local)``). Problems the user can fix print a one-paragraph message and exit 1;
@@ -49,6 +49,30 @@ def _resolve_state_dir(state_dir: Path | None) -> Path:
     return state_dir.expanduser().resolve() if state_dir is not None else default_state_dir()
 
 
+def _model_option(func: F) -> F:
+    return click.option(
+        "--model",
+        "models",
+        multiple=True,
+        metavar="NAME=PATH",
+        help="Serve the XGBoost artifact PATH (a SageMaker model.tar.gz holding xgboost-model) as "
+        "SageMaker endpoint NAME on the local model endpoint (repeatable).",
+    )(func)
+
+
+def _parse_models(specs: tuple[str, ...]) -> dict[str, Path]:
+    from msk_features.localstack.model_endpoint import parse_model_specs
+
+    try:
+        models = parse_model_specs(specs)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--model") from None
+    for name, path in models.items():
+        if not path.is_file():
+            raise click.BadParameter(f"{name}={path}: no such file", param_hint="--model")
+    return models
+
+
 @click.group(name="local")
 @click.option("-v", "--verbose", is_flag=True, help="Log what the stack does (INFO level) to stderr.")
 def local(verbose: bool) -> None:
@@ -56,7 +80,8 @@ def local(verbose: bool) -> None:
 
     Everything binds 127.0.0.1 only. The first `up` downloads the Kafka jars with Maven (this can
     take a minute); later ones start in seconds. Endpoints and credentials are written to
-    <state dir>/endpoints.json.
+    <state dir>/endpoints.json. With `up --model NAME=PATH`, a model endpoint speaking the SageMaker
+    runtime protocol serves XGBoost artifacts too (`endpoint` runs one in the foreground).
     """
     root = logging.getLogger()
     if not root.handlers:
@@ -91,16 +116,26 @@ def local(verbose: bool) -> None:
     multiple=True,
     help="Pipeline whose topics to create (repeatable) [default: every pipeline in flink_jobs/pipelines].",
 )
+@_model_option
 @_state_dir_option
-def up(partitions: int, buckets: tuple[str, ...], pipelines: tuple[str, ...], state_dir: Path | None) -> None:
+def up(
+    partitions: int,
+    buckets: tuple[str, ...],
+    pipelines: tuple[str, ...],
+    models: tuple[str, ...],
+    state_dir: Path | None,
+) -> None:
     """Start the broker and the S3 server (or reuse running ones); create topics and buckets.
 
     The topics are those of each pipeline's manifest (`msk-features manifest NAME`). Idempotent:
     running, healthy processes of the state dir are reused, missing topics and buckets are created.
-    The processes keep running after this command exits; stop them with `down`.
+    With --model, the local model endpoint (SageMaker runtime protocol, http://127.0.0.1:PORT) is
+    (re)started for those models; without it, a running one is kept. The processes keep running
+    after this command exits; stop them with `down`.
     """
     from msk_features.localstack.stack import LocalStack
 
+    model_paths = _parse_models(models) if models else None
     directory = _resolve_state_dir(state_dir)
     started_at = time.monotonic()
     with user_errors(), _console.status("Starting the local stack…") as spinner:
@@ -111,7 +146,7 @@ def up(partitions: int, buckets: tuple[str, ...], pipelines: tuple[str, ...], st
 
         specs = topics_of(pipelines or pipeline_names(), TopicsConfig(partitions=partitions))
         stack = LocalStack(directory, progress=progress)
-        endpoints = stack.up(topics=specs, buckets=list(buckets) or None)
+        endpoints = stack.up(topics=specs, buckets=list(buckets) or None, models=model_paths)
     elapsed = time.monotonic() - started_at
     _console.print(f"[green]Local stack is up[/] in {elapsed:.1f} s (state dir {escape(str(directory))}).")
     _print_status(stack.status())
@@ -126,6 +161,11 @@ def up(partitions: int, buckets: tuple[str, ...], pipelines: tuple[str, ...], st
     _console.print(topics)
     _console.print(f"Buckets: {', '.join(endpoints.buckets)}")
     _console.print(f"SCRAM user: {endpoints.scram_username} (password in {stack.endpoints_file})")
+    if endpoints.model_endpoint_url:
+        _console.print(
+            f"Model endpoint: {endpoints.model_endpoint_url} (SageMaker runtime; endpoints "
+            f"{', '.join(endpoints.model_names())})"
+        )
     _console.print(f"Endpoints: {stack.endpoints_file}")
     if stack.properties_file is not None:
         _console.print(f"Application properties: {stack.properties_file}")
@@ -135,7 +175,8 @@ def up(partitions: int, buckets: tuple[str, ...], pipelines: tuple[str, ...], st
 @click.option("--purge", is_flag=True, help="Also delete the state dir (topics, data, certificates, logs).")
 @_state_dir_option
 def down(purge: bool, state_dir: Path | None) -> None:
-    """Stop the broker and the S3 server started from the state dir (SIGTERM, then SIGKILL after 20 s).
+    """Stop the broker, the S3 server and the model endpoint of the state dir (SIGTERM, then SIGKILL
+    after 20 s).
 
     Only processes whose command line shows they belong to this state dir are signalled. Data is kept
     for the next `up` unless --purge is given.
@@ -159,7 +200,8 @@ def down(purge: bool, state_dir: Path | None) -> None:
 def status(as_json: bool, state_dir: Path | None) -> None:
     """Show each component's pid, whether it runs, whether it answers, and its endpoint.
 
-    Exits 0 when the broker and the S3 server are both healthy, 1 otherwise.
+    Exits 0 when the broker and the S3 server are both healthy (and the model endpoint, when
+    models are configured), 1 otherwise.
     """
     from msk_features.localstack.stack import LocalStack
 
@@ -170,7 +212,8 @@ def status(as_json: bool, state_dir: Path | None) -> None:
         click.echo(json.dumps(report, indent=2))
     else:
         _print_status(report)
-    healthy = all(report[name]["healthy"] for name in ("kafka", "s3"))
+    required = ["kafka", "s3", *(["model"] if report["model"]["configured"] else [])]
+    healthy = all(report[name]["healthy"] for name in required)
     if not healthy:
         if not as_json:
             _console.print("Not (fully) running; start it with [bold]msk-features local up[/].")
@@ -193,4 +236,75 @@ def _print_status(report: dict[str, Any]) -> None:
         "kafka", str(kafka["pid"] or "-"), mark(kafka["alive"]), mark(kafka["healthy"]), kafka_endpoint
     )
     table.add_row("s3", str(s3["pid"] or "-"), mark(s3["alive"]), mark(s3["healthy"]), s3["endpoint"] or "-")
+    model = report.get("model")
+    if model and (model["configured"] or model["pid"]):
+        names = ", ".join(spec.partition("=")[0] for spec in model["models"])
+        endpoint = f"{model['endpoint'] or '-'} (SageMaker runtime: {names or 'no models'})"
+        table.add_row(
+            "model", str(model["pid"] or "-"), mark(model["alive"]), mark(model["healthy"]), endpoint
+        )
     _console.print(table)
+
+
+@local.command("endpoint")
+@_model_option
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=0, show_default=True, help="Port (0: any free port)."
+)
+@click.option(
+    "--latency-ms",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    show_default=True,
+    help="Latency added to every call of a known endpoint before it is answered.",
+)
+@click.option(
+    "--fail",
+    "faults",
+    multiple=True,
+    metavar="KIND@SCHEDULE",
+    help="Inject failures (repeatable): KIND internal (500), unavailable (503), model (424 ModelError), "
+    "throttle (400 ThrottlingException), not-ready (429) or hang; SCHEDULE every:N, calls:A,B,... or "
+    "rate:P. Calls are numbered per endpoint from 1.",
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the rate:P decisions.")
+@click.option(
+    "--hang-s",
+    type=click.FloatRange(min=0),
+    default=120.0,
+    show_default=True,
+    help="How long a hang holds a call before closing the connection unanswered.",
+)
+def endpoint(
+    models: tuple[str, ...], port: int, latency_ms: float, faults: tuple[str, ...], seed: int, hang_s: float
+) -> None:
+    """Run a local model endpoint in the foreground until Ctrl-C (for tests and benchmarks).
+
+    It speaks the SageMaker runtime protocol on 127.0.0.1 only: POST /endpoints/NAME/invocations,
+    SigV4-signed (any credentials), text/csv in, text/csv or application/json out, as SageMaker's
+    built-in XGBoost container answers; GET /_local/stats returns its counters. `local up --model`
+    runs the same server in the background for the stack.
+    """
+    from msk_features.localstack.model_endpoint import options_from, serve
+
+    model_paths = _parse_models(models)
+    if not model_paths:
+        raise click.UsageError("give at least one --model NAME=PATH")
+    try:
+        options = options_from(latency_ms, faults, seed, hang_s, "us-east-1")
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--fail") from None
+
+    def ready(server: Any) -> None:
+        for name, path in model_paths.items():
+            _console.print(f"[dim]• {escape(name)}: {escape(str(path))}[/]")
+        _console.print(f"Model endpoint listening on [bold]{server.url}[/] (Ctrl-C stops it)")
+
+    with user_errors():
+        try:
+            serve(model_paths, port=port, options=options, ready=ready)
+        except OSError as exc:
+            from msk_features.localstack import LocalStackError
+
+            raise LocalStackError(f"cannot serve on 127.0.0.1:{port}: {exc}") from exc
+    _console.print("Stopped.")

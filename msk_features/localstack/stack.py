@@ -1,4 +1,5 @@
-"""The local stack: start, reuse, inspect and stop the Kafka broker and the S3 server of a state dir.
+"""The local stack: start, reuse, inspect and stop the Kafka broker, the S3 server and the model
+endpoint of a state dir.
 
 State dir layout (default ``<cwd>/.local-stack``, git-ignored; ``$MSK_FEATURES_STACK_DIR`` moves it)::
 
@@ -7,8 +8,8 @@ State dir layout (default ``<cwd>/.local-stack``, git-ignored; ``$MSK_FEATURES_S
     certs/                    CA and broker certificate (PEM)
     kafka/                    server.properties, log4j.properties, scram-user.json (0600)
     data/kafka/               the broker's log.dirs (topics, offsets, KRaft metadata, SCRAM users)
-    logs/                     kafka-server.log, kafka.out, s3.log
-    pids/                     kafka.pid, s3.pid
+    logs/                     kafka-server.log, kafka.out, s3.log, model-endpoint.log
+    pids/                     kafka.pid, s3.pid, model.pid (the model endpoint, when models are served)
 
 :meth:`LocalStack.up` is idempotent: processes named by the pid files are reused when they are alive,
 were started for this state dir (their ``/proc/<pid>/cmdline`` and environment carry its path) and
@@ -30,7 +31,7 @@ import shutil
 import signal
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -49,6 +50,7 @@ from msk_features.localstack.kafka_broker import (
     broker_healthy,
     load_distribution,
 )
+from msk_features.localstack.model_process import ModelEndpointProcess, endpoint_healthy, model_specs
 from msk_features.localstack.ports import LOOPBACK, free_ports, is_port_free
 from msk_features.localstack.s3_server import (
     ACCESS_KEY,
@@ -84,7 +86,8 @@ STOP_GRACE_S = 20.0
 PORT_ATTEMPTS = 3
 
 ProgressFn = Callable[[str], None]
-Component = Literal["kafka", "s3"]
+Component = Literal["kafka", "s3", "model"]
+COMPONENTS: tuple[Component, ...] = ("kafka", "s3", "model")
 
 
 def default_state_dir() -> Path:
@@ -107,6 +110,11 @@ class Endpoints:
     ``kafka_scram_bootstrap`` the SASL_SSL listener with SCRAM-SHA-512 (as MSK's 9096) whose broker
     certificate is signed by the CA in ``ca_file``. The S3 API server takes any key; ``s3_access_key``
     and ``s3_secret_key`` are what the local tools use.
+
+    ``model_endpoint_url`` is the local SageMaker-runtime endpoint (``http://127.0.0.1:PORT``, the
+    SDK's endpoint override; empty when no model is served), ``models`` its ``NAME=PATH`` pairs (one
+    SageMaker endpoint name per model artifact) and ``model_pid`` its process (0 when none). It
+    takes any credentials with region ``s3_region`` or any other.
     """
 
     state_dir: str
@@ -125,6 +133,9 @@ class Endpoints:
     topics: tuple[str, ...]
     kafka_pid: int
     s3_pid: int
+    model_endpoint_url: str = ""
+    models: tuple[str, ...] = ()
+    model_pid: int = 0
 
     def to_json(self) -> str:
         """The endpoints as an indented JSON object (tuples become lists)."""
@@ -138,7 +149,7 @@ class Endpoints:
             raise ValueError("endpoints JSON must be an object")
         names = {f.name for f in dataclasses.fields(cls)}
         values = {key: value for key, value in data.items() if key in names}
-        for key in ("buckets", "topics"):
+        for key in ("buckets", "topics", "models"):
             if key in values:
                 values[key] = tuple(values[key])
         try:
@@ -160,6 +171,17 @@ class Endpoints:
     def s3_port(self) -> int:
         """Port of the S3 API server."""
         return int(self.s3_endpoint_url.rsplit(":", 1)[1].rstrip("/"))
+
+    @property
+    def model_port(self) -> int | None:
+        """Port of the model endpoint, None when none is recorded."""
+        if not self.model_endpoint_url:
+            return None
+        return int(self.model_endpoint_url.rsplit(":", 1)[1].rstrip("/"))
+
+    def model_names(self) -> list[str]:
+        """The SageMaker endpoint names the model endpoint serves."""
+        return [spec.partition("=")[0] for spec in self.models]
 
     def kafka_config(
         self, auth: Literal["plaintext", "scram"] = "plaintext", **overrides: Any
@@ -303,7 +325,7 @@ def _wait_gone(pid: int, still_ours: Callable[[], bool], grace_s: float) -> bool
 
 
 class LocalStack:
-    """The Kafka broker and S3 server whose state lives in ``state_dir``.
+    """The Kafka broker, S3 server and (when models are served) model endpoint of ``state_dir``.
 
     ``progress`` (optional) receives short human-readable step descriptions while :meth:`up` works.
     All failures a user can fix raise :class:`~msk_features.localstack.LocalStackError`.
@@ -322,6 +344,7 @@ class LocalStack:
         self.startup_timeout_s = startup_timeout_s
         self.broker = KafkaBroker(self.state_dir, heap=kafka_heap)
         self.s3 = S3Server(self.state_dir)
+        self.model = ModelEndpointProcess(self.state_dir)
         self.endpoints_file = self.state_dir / "endpoints.json"
         self.pids_dir = self.state_dir / "pids"
         self.certs_dir = self.state_dir / "certs"
@@ -364,6 +387,8 @@ class LocalStack:
             return False
         if component == "kafka":
             return self.broker.owns(cmdline)
+        if component == "model":
+            return self.model.owns(cmdline, read_environ(pid), endpoints.model_port if endpoints else None)
         port = endpoints.s3_port if endpoints is not None else None
         return self.s3.owns(cmdline, read_environ(pid), port)
 
@@ -459,7 +484,12 @@ class LocalStack:
             s3_port = pool.pop(0)
         return kafka_ports, s3_port
 
-    def up(self, topics: list[TopicSpec] | None = None, buckets: list[str] | None = None) -> Endpoints:
+    def up(
+        self,
+        topics: list[TopicSpec] | None = None,
+        buckets: list[str] | None = None,
+        models: Mapping[str, Path | str] | None = None,
+    ) -> Endpoints:
         """Start (or reuse) the broker and the S3 server, create topics and buckets; return endpoints.
 
         ``topics`` default to ``pipeline_topics()`` (the reference pipeline's), ``buckets`` to
@@ -467,15 +497,20 @@ class LocalStack:
         Running, healthy processes of this state dir are reused (same pids); topics and buckets that
         exist are left as they are (see :attr:`topic_results`). Writes ``endpoints.json`` and, when
         :mod:`msk_features.local_properties` is available, ``application_properties.json``.
+
+        ``models`` ({endpoint name: model.tar.gz}): also serve them on the local model endpoint, as
+        :meth:`serve_models` does. Without it, a model endpoint already running is kept as it is.
         """
         specs = list(topics) if topics is not None else pipeline_topics()
         bucket_names = list(buckets) if buckets is not None else [DEFAULT_BUCKET]
         with self._locked():
-            endpoints = self._up_locked(specs, bucket_names)
+            endpoints = self._up_locked(specs, bucket_names, models)
         self._write_properties(endpoints)
         return endpoints
 
-    def _up_locked(self, specs: list[TopicSpec], bucket_names: list[str]) -> Endpoints:
+    def _up_locked(
+        self, specs: list[TopicSpec], bucket_names: list[str], models: Mapping[str, Path | str] | None = None
+    ) -> Endpoints:
         previous = self.read_endpoints()
         kafka_pid = self._reusable("kafka", previous)
         s3_pid = self._reusable("s3", previous)
@@ -515,8 +550,85 @@ class LocalStack:
             ),
             buckets=tuple(dict.fromkeys([*(previous.buckets if previous and s3_pid else ()), *bucket_names])),
         )
+        try:
+            endpoints = self._model_up(previous, endpoints, models)
+        except LocalStackError:
+            self._write_endpoints(
+                dataclasses.replace(endpoints, model_endpoint_url="", models=(), model_pid=0)
+            )
+            raise
         self._write_endpoints(endpoints)
         return endpoints
+
+    # -- the model endpoint -----------------------------------------------------------------------
+
+    def serve_models(self, models: Mapping[str, Path | str], extra_args: Sequence[str] = ()) -> Endpoints:
+        """Serve ``models`` ({SageMaker endpoint name: model.tar.gz}) on the local model endpoint.
+
+        The endpoint of this state dir is (re)started so that it loads the artifacts as they are now,
+        on its previous port when that is free; ``extra_args`` are more options of
+        :mod:`~msk_features.localstack.model_endpoint` (latency, faults). ``endpoints.json`` records
+        its URL, models and pid. Needs a stack started with :meth:`up` (its ``endpoints.json``); the
+        broker and the S3 server are left as they are. An empty ``models`` stops the endpoint.
+        """
+        with self._locked():
+            previous = self.read_endpoints()
+            if previous is None:
+                raise LocalStackError(f"{self.endpoints_file} is missing: start the stack with up() first")
+            endpoints = self._model_up(previous, previous, models, extra_args)
+            self._write_endpoints(endpoints)
+        return endpoints
+
+    def _model_up(
+        self,
+        previous: Endpoints | None,
+        endpoints: Endpoints,
+        models: Mapping[str, Path | str] | None,
+        extra_args: Sequence[str] = (),
+    ) -> Endpoints:
+        """``endpoints`` with the model endpoint's fields: the running one's when ``models`` is None
+        (cleared if it is gone), else those of an endpoint (re)started for ``models``."""
+        pid = self._read_pid("model")
+        owned = pid is not None and self._owns("model", pid, previous)
+        if pid is not None and not owned:
+            log.info("removing stale pid file %s (pid %d is not ours)", self._pid_file("model"), pid)
+            self._pid_file("model").unlink(missing_ok=True)
+        running = (
+            owned
+            and previous is not None
+            and bool(previous.model_endpoint_url)
+            and endpoint_healthy(previous.model_endpoint_url)
+        )
+        if models is None:
+            if running:
+                assert previous is not None and pid is not None
+                return dataclasses.replace(
+                    endpoints,
+                    model_endpoint_url=previous.model_endpoint_url,
+                    models=previous.models,
+                    model_pid=pid,
+                )
+            if owned:
+                assert pid is not None
+                log.warning("the model endpoint (pid %d) does not answer; stopping it", pid)
+                self._stop("model", pid, previous)
+            return dataclasses.replace(endpoints, model_endpoint_url="", models=(), model_pid=0)
+        if owned:
+            assert pid is not None
+            self._say(f"Stopping the model endpoint (pid {pid})")
+            if not self._stop("model", pid, previous):
+                raise LocalStackError(f"the model endpoint (pid {pid}) did not stop")
+        if not models:
+            return dataclasses.replace(endpoints, model_endpoint_url="", models=(), model_pid=0)
+        specs = model_specs(models)
+        old_port = previous.model_port if previous is not None else None
+        port = old_port if old_port is not None and is_port_free(old_port) else None
+        self._say(f"Starting the model endpoint for {', '.join(sorted(models))}")
+        started = self.model.launch(specs, extra_args, port=port, timeout_s=self.startup_timeout_s)
+        self._write_pid("model", started.pid)
+        return dataclasses.replace(
+            endpoints, model_endpoint_url=started.url, models=specs, model_pid=started.pid
+        )
 
     def _start_missing(
         self,
@@ -687,7 +799,9 @@ class LocalStack:
         return endpoints
 
     def down(self, *, purge: bool = False) -> list[str]:
-        """Stop the processes this state dir started; returns e.g. ``['kafka (pid 123)', 's3 (pid 456)']``.
+        """Stop the processes this state dir started; returns e.g. ``['kafka (pid 123)', 's3 (pid 456)']``
+        (and ``'model (pid 789)'`` when the model endpoint ran; its fields in ``endpoints.json`` are
+        cleared).
 
         Each is sent SIGTERM, given up to 20 s, then SIGKILL. A pid file naming a dead process or a
         process that is not ours is removed without signalling anything. With ``purge`` the whole
@@ -697,7 +811,7 @@ class LocalStack:
         with self._locked():
             endpoints = self.read_endpoints()
             targets: list[tuple[Component, int]] = []
-            for component in ("kafka", "s3"):
+            for component in COMPONENTS:
                 pid = self._read_pid(component)
                 if pid is None:
                     continue
@@ -707,7 +821,7 @@ class LocalStack:
                     continue
                 log.info("stopping %s (pid %d)", component, pid)
                 with contextlib.suppress(ProcessLookupError):
-                    os.kill(pid, signal.SIGTERM)  # signal both first: they stop in parallel
+                    os.kill(pid, signal.SIGTERM)  # signal all first: they stop in parallel
                 targets.append((component, pid))
             for component, pid in targets:
                 if not _wait_gone(
@@ -716,6 +830,10 @@ class LocalStack:
                     raise LocalStackError(f"{component} (pid {pid}) did not stop")
                 self._pid_file(component).unlink(missing_ok=True)
                 stopped.append(f"{component} (pid {pid})")
+            if endpoints is not None and endpoints.model_pid and not purge:
+                self._write_endpoints(
+                    dataclasses.replace(endpoints, model_endpoint_url="", models=(), model_pid=0)
+                )
         if purge:
             self._purge()
         return stopped
@@ -730,12 +848,14 @@ class LocalStack:
     def status(self) -> dict[str, Any]:
         """Each component's ``pid``, ``alive`` (running and ours), ``healthy`` and ``endpoint``.
 
-        ``{'state_dir': ..., 'kafka': {...}, 's3': {...}}``; the kafka entry also has
-        ``scram_endpoint``. A pid file whose process is gone or not ours reports ``alive: False``.
+        ``{'state_dir': ..., 'kafka': {...}, 's3': {...}, 'model': {...}}``; the kafka entry also has
+        ``scram_endpoint``, the model entry ``models`` (``NAME=PATH``) and ``configured`` (whether
+        ``endpoints.json`` records models). A pid file whose process is gone or not ours reports
+        ``alive: False``.
         """
         endpoints = self.read_endpoints()
         report: dict[str, Any] = {"state_dir": str(self.state_dir)}
-        for component in ("kafka", "s3"):
+        for component in COMPONENTS:
             pid = self._read_pid(component)
             alive = pid is not None and self._owns(component, pid, endpoints)
             entry: dict[str, Any] = {"pid": pid, "alive": alive, "healthy": False, "endpoint": None}
@@ -744,6 +864,12 @@ class LocalStack:
                 if endpoints:
                     entry["endpoint"] = endpoints.kafka_plaintext_bootstrap
                     entry["healthy"] = alive and broker_healthy(endpoints.kafka_plaintext_bootstrap, 3.0)
+            elif component == "model":
+                entry["models"] = list(endpoints.models) if endpoints else []
+                entry["configured"] = bool(endpoints and endpoints.models)
+                if endpoints and endpoints.model_endpoint_url:
+                    entry["endpoint"] = endpoints.model_endpoint_url
+                    entry["healthy"] = alive and endpoint_healthy(endpoints.model_endpoint_url)
             elif endpoints:
                 entry["endpoint"] = endpoints.s3_endpoint_url
                 entry["healthy"] = alive and s3_healthy(endpoints.s3_endpoint_url)
