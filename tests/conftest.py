@@ -5,6 +5,10 @@ dir with the pipeline's topics (``pipeline_topics()``) and yields their
 :class:`~msk_features.localstack.stack.Endpoints`; it always stops them at the end of the session.
 Only tests that request it (marked ``integration``) pay for it.
 
+``xgboost_model``, ``model_endpoint`` (session-scoped) and ``start_model_endpoint`` (per test) train
+a tiny XGBoost model and serve it on the local SageMaker-protocol model endpoint; they live in
+``tests/model_endpoint_fixtures.py``.
+
 Test jobs are short, so their JVMs (the PyFlink gateway of this process and every job process it
 starts) compile with C1 only, as bounded local runs do (:data:`msk_features.runner.QUICK_JIT_JVM_ARGS`),
 unless ``JVM_ARGS`` is set.
@@ -24,6 +28,9 @@ import pytest
 from flink_jobs.pipelines import pipeline_topics
 from msk_features.localstack.stack import Endpoints, LocalStack
 from msk_features.runner import ENV_JVM_ARGS, QUICK_JIT_JVM_ARGS
+from tests.model_endpoint_fixtures import model_endpoint, start_model_endpoint, xgboost_model
+
+__all__ = ["model_endpoint", "start_model_endpoint", "xgboost_model"]
 
 os.environ.setdefault(ENV_JVM_ARGS, QUICK_JIT_JVM_ARGS)
 
