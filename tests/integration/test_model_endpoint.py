@@ -364,7 +364,42 @@ def test_stack_serves_models_and_down_stops_them(tmp_path: Path, xgboost_model: 
     written it (they are not started; nothing here signals them), then serve_models, status, down."""
     state = tmp_path / "stack"
     state.mkdir()
-    fake = Endpoints(
+    (state / "endpoints.json").write_text(fake_endpoints(state).to_json(), encoding="utf-8")
+    stack = LocalStack(state)
+
+    try:
+        endpoints = stack.serve_models({ENDPOINT_NAME: xgboost_model.artifact})
+        recorded = stack.read_endpoints()
+        assert recorded == endpoints
+        assert endpoints.models == (f"{ENDPOINT_NAME}={xgboost_model.artifact.resolve()}",)
+        assert endpoints.model_endpoint_url.startswith("http://127.0.0.1:")
+        assert (state / "pids" / "model.pid").read_text().strip() == str(endpoints.model_pid)
+        report = stack.status()["model"]
+        assert report["alive"] and report["healthy"] and report["endpoint"] == endpoints.model_endpoint_url
+        assert (
+            invoke(client(endpoints.model_endpoint_url), "1,2,3,4")["ResponseMetadata"]["HTTPStatusCode"]
+            == 200
+        )
+
+        again = stack.serve_models({ENDPOINT_NAME: xgboost_model.artifact})  # restarted, same port
+        assert (
+            again.model_endpoint_url == endpoints.model_endpoint_url
+            and again.model_pid != endpoints.model_pid
+        )
+        assert not pid_alive(endpoints.model_pid)
+
+        assert stack.down() == [f"model (pid {again.model_pid})"]
+        assert not pid_alive(again.model_pid) and is_port_free(again.model_port or 0)
+        after = stack.read_endpoints()
+        assert after is not None and after.model_endpoint_url == "" and after.models == ()
+        assert not (state / "pids" / "model.pid").exists()
+    finally:
+        stack.down()  # a no-op once down() ran
+
+
+def fake_endpoints(state: Path) -> Endpoints:
+    """endpoints.json as a running broker and S3 server would have it (nothing listens there)."""
+    return Endpoints(
         state_dir=str(state),
         kafka_version="3.9.1",
         kafka_plaintext_bootstrap="127.0.0.1:1",
@@ -382,27 +417,53 @@ def test_stack_serves_models_and_down_stops_them(tmp_path: Path, xgboost_model: 
         kafka_pid=0,
         s3_pid=0,
     )
-    (state / "endpoints.json").write_text(fake.to_json(), encoding="utf-8")
-    stack = LocalStack(state)
 
-    endpoints = stack.serve_models({ENDPOINT_NAME: xgboost_model.artifact})
-    recorded = stack.read_endpoints()
-    assert recorded == endpoints
-    assert endpoints.models == (f"{ENDPOINT_NAME}={xgboost_model.artifact.resolve()}",)
-    assert endpoints.model_endpoint_url.startswith("http://127.0.0.1:")
-    assert (state / "pids" / "model.pid").read_text().strip() == str(endpoints.model_pid)
-    report = stack.status()["model"]
-    assert report["alive"] and report["healthy"] and report["endpoint"] == endpoints.model_endpoint_url
-    assert (
-        invoke(client(endpoints.model_endpoint_url), "1,2,3,4")["ResponseMetadata"]["HTTPStatusCode"] == 200
+
+def test_cli_up_model_then_status_and_down(
+    tmp_path: Path, xgboost_model: TrainedModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`local up --model` through click, with the broker and S3 steps stubbed (no JVM here)."""
+    from click.testing import CliRunner
+
+    from msk_features.cli import main
+    from msk_features.localstack import stack as stack_module
+
+    state = tmp_path / "stack"
+    monkeypatch.setattr(
+        stack_module.LocalStack, "_start_missing", lambda self, *args: fake_endpoints(self.state_dir)
     )
+    monkeypatch.setattr(stack_module, "check_connection", lambda *args, **kwargs: None)
+    monkeypatch.setattr(stack_module, "ensure_topics", lambda *args, **kwargs: [])
+    monkeypatch.setattr(stack_module, "ensure_buckets", lambda *args, **kwargs: [])
+    runner = CliRunner()
+    spec = f"{ENDPOINT_NAME}={xgboost_model.artifact}"
 
-    again = stack.serve_models({ENDPOINT_NAME: xgboost_model.artifact})  # restarted, same port
-    assert again.model_endpoint_url == endpoints.model_endpoint_url and again.model_pid != endpoints.model_pid
-    assert not pid_alive(endpoints.model_pid)
+    try:
+        result = runner.invoke(main, ["local", "up", "--model", spec, "--state-dir", str(state)])
+        assert result.exit_code == 0, result.output
+        endpoints = LocalStack(state).read_endpoints()
+        assert endpoints is not None and endpoints.model_pid and endpoints.models == (spec,)
+        printed = " ".join(result.output.split())  # rich wraps at the terminal width
+        url = endpoints.model_endpoint_url
+        assert f"Model endpoint: {url} (SageMaker runtime; endpoints {ENDPOINT_NAME})" in printed
+        assert invoke(client(url), "1,2,3,4")["ResponseMetadata"]["HTTPStatusCode"] == 200
 
-    assert stack.down() == [f"model (pid {again.model_pid})"]
-    assert not pid_alive(again.model_pid) and is_port_free(again.model_port or 0)
-    after = stack.read_endpoints()
-    assert after is not None and after.model_endpoint_url == "" and after.models == ()
-    assert not (state / "pids" / "model.pid").exists()
+        again = runner.invoke(main, ["local", "up", "--state-dir", str(state)])  # no --model: kept as it is
+        assert again.exit_code == 0, again.output
+        kept = LocalStack(state).read_endpoints()
+        assert kept is not None and (kept.model_pid, kept.model_endpoint_url) == (endpoints.model_pid, url)
+
+        status = runner.invoke(main, ["local", "status", "--json", "--state-dir", str(state)])
+        model = json.loads(status.output)["model"]
+        assert (model["pid"], model["alive"], model["healthy"]) == (endpoints.model_pid, True, True)
+
+        bad = runner.invoke(
+            main, ["local", "up", "--model", "x=/no/such/model.tar.gz", "--state-dir", str(state)]
+        )
+        assert bad.exit_code == 2 and "no such file" in bad.output
+
+        down = runner.invoke(main, ["local", "down", "--state-dir", str(state)])
+        assert down.exit_code == 0 and f"model (pid {endpoints.model_pid})" in " ".join(down.output.split())
+        assert not pid_alive(endpoints.model_pid)
+    finally:
+        LocalStack(state).down()  # a no-op once `down` ran
