@@ -443,7 +443,9 @@ def build_plan(spec: GenerateSpec) -> list[PlannedRecord]:
     if 0 < spec.profiles < spec.users:
         log.info("only %d of %d users get a profile (profiles < users)", spec.profiles, spec.users)
 
-    planned = {stream: _plan_stream(spec, stream, base[stream]) for stream in STREAMS if stream != "labels"}
+    planned: dict[Stream, list[tuple[int, PlannedRecord]]] = {
+        stream: _plan_stream(spec, stream, base[stream]) for stream in STREAMS if stream != "labels"
+    }
     base["labels"] = []
     if spec.labels:
         kept = {stream: _kept(records) for stream, records in planned.items()}
