@@ -78,11 +78,12 @@ def test_each_record_is_validated_once(plan: str) -> None:
     """Each source is scanned (decoded) once and its reason computed in one operator shared by
     every sink, not repeated per sink."""
     execution = plan.split("== Optimized Execution Plan ==")[1].splitlines()
-    for source in ("transactions", "clicks", "profiles"):
+    sources = ("transactions", "clicks", "profiles", "labels")
+    for source in sources:
         scans = [line for line in execution if "TableSourceScan" in line and f"{source}_raw," in line]
         assert len(scans) == 1, f"{source}: {len(scans)} scans"
     reasons = [line for line in execution if "contract_reason)" in line and "too large" in line]
-    assert len(reasons) == 3, f"one reason per source, found {len(reasons)}"
+    assert len(reasons) == len(sources), f"one reason per source, found {len(reasons)}"
 
 
 def test_sql_parses_nothing(plan: str) -> None:
