@@ -11,11 +11,12 @@ Two runs, each compared row by row with the independent reference (:mod:`tests.r
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from flink_jobs.config import AppConfig
+from flink_jobs.config import AppConfig, OfflineConfig
 from msk_features.generator.plan import GenerateSpec
 from msk_features.kafka_clients import librdkafka_config
 from msk_features.outputs import read_topic
@@ -144,7 +145,6 @@ GENERATED = GenerateSpec(
 def generated(
     local_stack, built_package: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> tuple[SentData, AppConfig, Expected]:
-    from dataclasses import replace
     from datetime import timedelta
 
     sent = send_inputs(local_stack, replace(GENERATED, span=timedelta(hours=3)), "gen-", partitions=3)
@@ -176,3 +176,44 @@ def test_generated_archives_hold_the_on_time_events_labels_included(
     scored = {r.event["txn_id"]: r.event["event_time"] for r in expected.on_time["transactions"] if r.event}
     for row in archives["labels"]:
         assert scored.get(row["txn_id"]) == row["txn_time"], row
+
+
+def test_train_on_the_jobs_archive_gives_the_model_of_the_reference_datasets(
+    generated: tuple[SentData, AppConfig, Expected], tmp_path: Path
+) -> None:
+    """``msk-features train`` on what the job wrote (labels archive, txn_features, on the S3 server)
+    gives byte for byte the model trained on the datasets the reference computes for the same
+    records: the job's rows are the reference's, and training depends on nothing else."""
+    import json
+
+    from click.testing import CliRunner
+
+    from flink_jobs.config import to_property_groups
+    from msk_features.cli import main
+    from tests.reference.fraud import InputRecord
+    from tests.reference.offline_data import write_offline
+
+    sent, cfg, _ = generated
+    live_props = tmp_path / "live.json"
+    live_props.write_text(json.dumps(to_property_groups(cfg)))
+    root = tmp_path / "reference"
+    records = [
+        InputRecord(r.stream, r.partition or 0, r.offset or 0, r.kind != "invalid", r.event)
+        for r in sent.records
+    ]
+    write_offline(records, root, version=cfg.pipeline.version)
+    ref_cfg = replace(cfg, offline=OfflineConfig(path=f"file://{root}"))
+    ref_props = tmp_path / "reference.json"
+    ref_props.write_text(json.dumps(to_property_groups(ref_cfg)))
+    reports = []
+    for props, out in ((live_props, tmp_path / "live-model"), (ref_props, tmp_path / "ref-model")):
+        result = CliRunner().invoke(
+            main, ["train", "fraud", "--properties", str(props), "--out", str(out), "--output", "json"]
+        )
+        assert result.exit_code == 0, result.output
+        reports.append(json.loads(result.stdout))
+    live, reference = reports
+    assert live["labels"]["read"] == reference["labels"]["read"] > 1000
+    assert live["labels"]["without_features"] == 0
+    assert live["holdout"] == reference["holdout"]
+    assert live["artifact"]["sha256"] == reference["artifact"]["sha256"]
