@@ -11,7 +11,14 @@ import importlib
 import pkgutil
 from collections.abc import Iterable
 
-from flink_jobs.config import GROUP_PIPELINE, ConfigError, TopicsConfig, TopicSpec, default_feature_topic
+from flink_jobs.config import (
+    GROUP_PIPELINE,
+    ConfigError,
+    TopicsConfig,
+    TopicSpec,
+    default_feature_topic,
+    default_scores_topic,
+)
 from flink_jobs.features import PipelineSpec
 
 __all__ = [
@@ -61,7 +68,10 @@ def prefixed_topics(prefix: str, name: str = "fraud", partitions: int = 3) -> To
         dead_letter=f"{prefix}dead-letter",
         late_events=f"{prefix}late-events",
         partitions=partitions,
-        feature_topics={fs: f"{prefix}{default_feature_topic(fs)}" for fs in spec.feature_set_names()},
+        feature_topics={
+            **{fs: f"{prefix}{default_feature_topic(fs)}" for fs in spec.feature_set_names()},
+            **{s: f"{prefix}{default_scores_topic(s)}" for s in spec.scoring_names()},
+        },
     )
 
 
@@ -71,7 +81,7 @@ def input_topics(topics: TopicsConfig | None = None, name: str = "fraud") -> lis
 
 
 def output_topics(topics: TopicsConfig | None = None, name: str = "fraud") -> list[TopicSpec]:
-    """The topics pipeline ``name`` writes (dead letters, late events, features)."""
+    """The topics pipeline ``name`` writes (dead letters, late events, features, scores)."""
     return [spec for spec in pipeline_topics(topics, name) if spec.role != "input"]
 
 

@@ -84,6 +84,13 @@ __all__ = ["bench"]
     help="Alternating rounds of the validation stage (raw, json, contract, raw, ...); the report gives "
     "the median. --smoke runs one.",
 )
+@click.option(
+    "--scoring-stage/--no-scoring-stage",
+    default=True,
+    show_default=True,
+    help="Measure scoring: the full pipeline with its scoring against a local endpoint answering after "
+    "50 ms, calls/s as a fraction of parallelism x in-flight ÷ latency (one run on 20,000 transactions).",
+)
 @click.option("--tune", is_flag=True, help="Also run the tuning knobs, one at a time (adds ~6 runs).")
 @click.option(
     "--smoke", is_flag=True, help="A tiny run of every step, to check the harness (numbers mean nothing)."
@@ -103,6 +110,7 @@ def bench(
     memory_users: int,
     validation_stage: bool,
     validation_rounds: int,
+    scoring_stage: bool,
     tune: bool,
     smoke: bool,
     report_only: bool,
@@ -155,6 +163,7 @@ def bench(
             smoke=smoke,
             tune=tune,
             validation_stage=validation_stage,
+            scoring_stage=scoring_stage,
             command=command_line(sys.argv[2:]),
         )
         results = run_suite(options, say)

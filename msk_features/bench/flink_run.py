@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
-from flink_jobs.config import AppConfig, TopicsConfig, to_property_groups
+from flink_jobs.config import AppConfig, ScoringConfig, TopicsConfig, to_property_groups
 from flink_jobs.environment import ENV_FLINK_OPTIONS
 from flink_jobs.job import NET_RUNTIME_PREFIX
 from flink_jobs.pipelines import get_pipeline, output_topics
@@ -64,6 +64,8 @@ class RunSettings:
     env: dict[str, str] = field(default_factory=dict)
     # The checkout whose main.py runs (None: this one), to compare two commits side by side.
     app_root: Path | None = None
+    # The scoring property group (None: no scoring runs), see msk_features.bench.scoring_stage.
+    scoring: ScoringConfig | None = None
 
 
 @dataclass
@@ -100,7 +102,10 @@ def job_config(endpoints: Endpoints, inputs: TopicsConfig, settings: RunSettings
         sources={name: topic for name, topic in inputs.sources.items() if name in spec.source_names()},
         dead_letter=f"{run_id}-dead-letter",
         late_events=f"{run_id}-late-events",
-        feature_topics={name: f"{run_id}-features-{name}" for name in spec.feature_set_names()},
+        feature_topics={
+            **{name: f"{run_id}-features-{name}" for name in spec.feature_set_names()},
+            **{name: f"{run_id}-scores-{name}" for name in spec.scoring_names()},
+        },
     )
     ensure_topics(endpoints.kafka_plaintext_bootstrap, output_topics(outputs, settings.pipeline))
     cfg = local_app_config(
@@ -112,6 +117,7 @@ def job_config(endpoints: Endpoints, inputs: TopicsConfig, settings: RunSettings
     )
     return replace(
         cfg,
+        scoring=settings.scoring or cfg.scoring,
         sink=replace(cfg.sink, delivery_guarantee=settings.guarantee),
         offline=cfg.offline if settings.offline else None,
         pipeline=replace(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["render_markdown", "validation_stage_lines"]
+__all__ = ["render_markdown", "scoring_lines", "validation_stage_lines"]
 
 VALIDATION_GOAL = 1.5
 """The validation stage's goal: our decoding + validation at most 1.5x Flink's json format's CPU per event."""
@@ -117,6 +117,19 @@ def _goals(results: dict[str, Any]) -> list[tuple[str, str, str]]:
             _verdict(stage_ratio, VALIDATION_GOAL, higher_is_better=False),
         )
     )
+    scoring = results.get("scoring")
+    if scoring:
+        rows.append(
+            (
+                f"scoring >= {scoring['goal']:.0%} of parallelism x in-flight ÷ latency "
+                f"({scoring['parallelism']} x {scoring['in_flight_per_instance']} ÷ "
+                f"{scoring['latency_ms']} ms "
+                f"= {scoring['capacity_calls_per_s']:,.0f} calls/s)",
+                f"{scoring['fraction_of_capacity']:.0%} ({scoring['calls_per_s']:,.0f} calls/s)",
+                _verdict(scoring["fraction_of_capacity"], scoring["goal"])
+                + ("" if scoring["check"] == "ok" else f" ({scoring['check']})"),
+            )
+        )
     for row in results.get("latency", []):
         limit = 1000 if row["guarantee"] == "at-least-once" else row["checkpoint_ms"] + 1000
         rows.append(
@@ -151,6 +164,26 @@ def _us(spread: dict[str, float] | None) -> str:
 
 def _median(spread: dict[str, float] | None) -> str:
     return "-" if not spread else f"{spread['median']:,.1f}"
+
+
+def scoring_lines(stage: dict[str, Any]) -> list[str]:
+    """The report section of ``results["scoring"]`` (:mod:`msk_features.bench.scoring_stage`)."""
+    return [
+        "## Scoring: the model endpoint called from the job",
+        "",
+        "The full pipeline with its scoring, bounded over clean preloaded data, against the local "
+        f"endpoint answering every call after {stage['latency_ms']} ms (a stand-in model). At most "
+        f"{stage['parallelism']} x {stage['in_flight_per_instance']} calls are in flight, so no job can "
+        f"score faster than {stage['capacity_calls_per_s']:,.0f} calls/s; *calls/s* counts the "
+        "endpoint's calls from its first call to the end of its last.",
+        "",
+        "| calls | scoring s | calls/s | of capacity | most calls in flight | scores | check |",
+        "|---:|---:|---:|---:|---:|---:|---|",
+        f"| {stage['calls']:,} | {stage['scoring_s']:.1f} | {stage['calls_per_s']:,.0f} | "
+        f"{stage['fraction_of_capacity']:.0%} | {stage['max_in_flight_seen']} | {stage['scores']:,} | "
+        f"{stage['check']} |",
+        "",
+    ]
 
 
 def validation_stage_lines(stage: dict[str, Any]) -> list[str]:
@@ -278,6 +311,8 @@ def render_markdown(results: dict[str, Any], chart: str | None) -> str:
     out("")
     if results.get("validation_stage"):
         lines.extend(validation_stage_lines(results["validation_stage"]))
+    if results.get("scoring"):
+        lines.extend(scoring_lines(results["scoring"]))
     out("## Latency: event → feature visible to a consumer (`txn_features`)")
     out("")
     out(

@@ -16,6 +16,8 @@ Steps, in order (sizes from :class:`Sizes`):
    CPU per event of decoding the same transactions topic alone, raw bytes vs Flink's json format vs
    our contract's checked view, ``validation_rounds`` alternating rounds (fixed cost on the empty
    topic, except in smoke runs);
+4c. unless ``scoring_stage`` is off, the scoring stage (:mod:`msk_features.bench.scoring_stage`):
+   scoring calls per second against an endpoint of fixed latency, as a fraction of the capacity;
 5. latency of ``txn_features`` at a steady rate, both sink guarantees, two checkpoint intervals;
 6. memory and state: the full pipeline over ``memory_users`` active users;
 7. optionally (``tune``), the tuning runs: one knob at a time against the same baseline.
@@ -48,6 +50,7 @@ from msk_features.bench.data import Preloaded, expected_window_rows, preload
 from msk_features.bench.flink_run import FlinkJob, FlinkRunResult, RunSettings, run_bounded, slug
 from msk_features.bench.latency import measure_latency
 from msk_features.bench.report import MARGINAL_LABEL, render_markdown
+from msk_features.bench.scoring_stage import measure_scoring
 from msk_features.bench.validation_stage import measure_validation_stage
 from msk_features.generator.plan import DEFAULT_START
 from msk_features.kafka_clients import librdkafka_config
@@ -76,6 +79,7 @@ class Sizes:
     memory_transactions: int = 100_000
     validation_rounds: int = 2
     marginal_factor: int = 3
+    scoring_transactions: int = 20_000
 
     @property
     def clicks(self) -> int:
@@ -99,6 +103,7 @@ class Sizes:
             memory_users=500,
             memory_transactions=1_000,
             validation_rounds=1,
+            scoring_transactions=500,
         )
 
 
@@ -112,6 +117,7 @@ class SuiteOptions:
     smoke: bool = False
     tune: bool = False
     validation_stage: bool = True
+    scoring_stage: bool = True
     quix_python: Path = REPO_ROOT / ".venv-bench" / "bin" / "python"
     command: str = "msk-features bench"
 
@@ -457,6 +463,17 @@ def _run(options: SuiteOptions, endpoints: Endpoints, say: Progress, started: fl
             endpoints, pre, None if options.smoke else empty, work, sizes.validation_rounds, say
         )
 
+    if options.scoring_stage:
+        say("scoring: the full pipeline with its scoring against an endpoint of fixed latency")
+        results["scoring"] = measure_scoring(
+            endpoints, work, say, transactions=sizes.scoring_transactions, tag=tag
+        )
+        scoring = results["scoring"]
+        say(
+            f"  {scoring['calls_per_s']:,.0f} calls/s, {scoring['fraction_of_capacity']:.0%} of capacity "
+            f"({scoring['check']})"
+        )
+
     results["latency"] = []
     for checkpoint_ms in sizes.latency_checkpoints_ms:
         for guarantee in ("at-least-once", "exactly-once"):
@@ -522,6 +539,8 @@ def _run(options: SuiteOptions, endpoints: Endpoints, say: Progress, started: fl
     if "validation_stage" in results:
         ratios["validation_vs_json_cpu"] = results["validation_stage"]["ratios"]["contract_vs_json"]
         ratios["validation_vs_raw_cpu"] = results["validation_stage"]["ratios"]["contract_vs_raw"]
+    if "scoring" in results:
+        ratios["scoring_vs_capacity"] = results["scoring"]["fraction_of_capacity"]
     results["ratios"] = ratios
     results["machine"] = _machine()
     results["versions"] = _versions(quix_version)

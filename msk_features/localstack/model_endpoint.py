@@ -187,6 +187,8 @@ class _EndpointStats:
     rows: int = 0
     model_errors: int = 0
     injected: dict[str, int] = field(default_factory=dict)
+    first_call_s: float | None = None  # time.time() of the first call accepted
+    last_end_s: float | None = None  # time.time() of the latest call's end
 
 
 @dataclass(frozen=True)
@@ -259,6 +261,8 @@ class ModelEndpointServer(ThreadingHTTPServer):
         with self._lock:
             stats = self._stats[name]
             stats.calls += 1
+            if stats.first_call_s is None:
+                stats.first_call_s = time.time()
             self._in_flight += 1
             self._max_in_flight = max(self._max_in_flight, self._in_flight)
             return stats.calls
@@ -270,6 +274,7 @@ class ModelEndpointServer(ThreadingHTTPServer):
         with self._lock:
             stats = self._stats[name]
             self._in_flight -= 1
+            stats.last_end_s = time.time()
             if fault is not None:
                 stats.injected[fault] = stats.injected.get(fault, 0) + 1
             elif model_error:
@@ -284,7 +289,8 @@ class ModelEndpointServer(ThreadingHTTPServer):
             self._refused[code] = self._refused.get(code, 0) + 1
 
     def stats(self) -> dict[str, Any]:
-        """The counters: ``{"endpoints": {name: {calls, answered, rows, model_errors, injected}},
+        """The counters: ``{"endpoints": {name: {calls, answered, rows, model_errors, injected,
+        first_call_s, last_end_s}},
         "refused": {code: n}, "in_flight": n, "max_in_flight": n, "options": {...}}``."""
         with self._lock:
             return {
@@ -295,6 +301,8 @@ class ModelEndpointServer(ThreadingHTTPServer):
                         "rows": s.rows,
                         "model_errors": s.model_errors,
                         "injected": dict(s.injected),
+                        "first_call_s": s.first_call_s,
+                        "last_end_s": s.last_end_s,
                     }
                     for name, s in self._stats.items()
                 },

@@ -188,3 +188,17 @@ class ModelEndpointProcess:
                 raise
             return RunningEndpoint(process.pid, chosen, url, process)
         raise ModelEndpointStartError("could not find a free port for the model endpoint")  # pragma: no cover
+
+
+def stop_endpoint(process: ModelEndpointProcess, running: RunningEndpoint, grace_s: float = 10.0) -> bool:
+    """SIGTERM ``running`` by pid (SIGKILL after ``grace_s``), only while it is still this endpoint;
+    True once it is gone."""
+    from msk_features.localstack.stack import pid_alive, read_cmdline, read_environ, reap, terminate
+
+    def ours() -> bool:
+        reap(running.pid)
+        if not pid_alive(running.pid):
+            return False
+        return process.owns(read_cmdline(running.pid) or [], read_environ(running.pid), running.port)
+
+    return terminate(running.pid, ours, grace_s=grace_s)

@@ -171,13 +171,14 @@ class SageMakerPredictFunctionTest {
 
     @Test
     void throttlingOnEveryAttemptGivesTheReasonWithTheAttempts() throws Exception {
-        String url = start(n -> new Reply(429, "ThrottlingException", "{\"message\": \"Rate exceeded\"}", 0));
+        // SageMaker answers throttling with HTTP 400 and this error code; the SDK retries it by code.
+        String url = start(n -> new Reply(400, "ThrottlingException", "{\"message\": \"Rate exceeded\"}", 0));
         SageMakerPredictFunction function = started(settings(url, Duration.ofSeconds(2), 3));
         try {
             RowData out = predict(function, GenericRowData.of(1.0, 2.0, 3.0));
             assertTrue(out.isNullAt(0));
             assertEquals(
-                    "endpoint fraud-score: ThrottlingException (HTTP 429) after 3 attempts: Rate exceeded",
+                    "endpoint fraud-score: ThrottlingException (HTTP 400) after 3 attempts: Rate exceeded",
                     out.getString(1).toString());
         } finally {
             function.close();

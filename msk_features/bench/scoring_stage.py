@@ -1,0 +1,105 @@
+"""Scoring throughput: the full pipeline with its scoring against a local endpoint of fixed latency.
+
+The endpoint (:mod:`msk_features.localstack.model_endpoint`, serving a stand-in model of the
+scoring's width, :mod:`msk_features.synthetic_model`) answers every call after ``latency_ms``. The
+job can have at most ``parallelism x in_flight`` calls outstanding, so no job can score faster
+than that over the latency: the *capacity*, ``parallelism x in_flight / latency``. The stage runs
+the reference pipeline bounded over the preloaded topics with the endpoint as its bottleneck and
+reports calls per second while scoring (calls over the time from the endpoint's first call to the
+end of its last) as a fraction of the capacity; the goal is at least 80 %. Every transaction of the
+clean preloaded data must come out with exactly one score (checked), and the endpoint must never
+see more calls at once than the bound.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from flink_jobs.config import ScoringConfig
+from flink_jobs.pipelines import get_pipeline
+from msk_features.bench.data import preload
+from msk_features.bench.flink_run import RunSettings, run_bounded
+from msk_features.kafka_clients import librdkafka_config
+from msk_features.localstack.model_process import ModelEndpointProcess, endpoint_stats, stop_endpoint
+from msk_features.localstack.stack import Endpoints
+from msk_features.outputs import read_topic
+from msk_features.synthetic_model import train_scoring_model
+
+__all__ = ["GOAL", "measure_scoring"]
+
+GOAL = 0.8
+"""Scoring throughput as a fraction of parallelism x in-flight / latency (issue 16)."""
+
+ENDPOINT = "fraud-score"
+
+
+def measure_scoring(
+    endpoints: Endpoints,
+    work: Path,
+    say: Callable[[str], None],
+    transactions: int = 20_000,
+    latency_ms: int = 50,
+    in_flight: int = 16,
+    parallelism: int = 2,
+    tag: str = "",
+) -> dict[str, Any]:
+    """One bounded run of the fraud pipeline with its scoring over ``transactions`` clean
+    transactions (and as many clicks), preloaded here (see the module docstring)."""
+    scoring = get_pipeline("fraud").scorings[0]
+    stage = work / "scoring"
+    users = max(100, transactions // 10)
+    pre = preload(endpoints, f"scoring{tag}", transactions, transactions, users, users, timedelta(hours=1))
+    model = train_scoring_model(scoring, stage / "model")
+    process = ModelEndpointProcess(stage / "endpoint")
+    running = process.launch([f"{ENDPOINT}={model.artifact}"], ["--latency-ms", str(latency_ms)])
+    try:
+        settings = RunSettings(
+            pipeline="fraud",
+            flink_options={"parallelism.default": str(parallelism)},
+            scoring=ScoringConfig(
+                endpoints={scoring.name: ENDPOINT},
+                endpoint_override=running.url,
+                region="eu-west-1",
+                access_key="AKIDLOCAL",
+                secret_key="local-secret",
+                max_in_flight=in_flight,
+                attempt_timeout_ms=10_000,
+            ),
+        )
+        say(
+            f"  {parallelism} x {in_flight} calls in flight against {latency_ms} ms: "
+            f"capacity {parallelism * in_flight * 1000 / latency_ms:,.0f} calls/s"
+        )
+        result, cfg = run_bounded(endpoints, pre.topics, settings, stage, "scoring")
+        stats = endpoint_stats(running.url)
+    finally:
+        stop_endpoint(process, running)
+    served = stats["endpoints"][ENDPOINT]
+    seconds = served["last_end_s"] - served["first_call_s"]
+    rate = served["calls"] / seconds
+    capacity = parallelism * in_flight * 1000 / latency_ms
+    scores = read_topic(librdkafka_config(cfg.kafka), cfg.topics.scores_topic(scoring.name))
+    transactions = pre.counts.get("transactions", 0)
+    check = (
+        "ok"
+        if len(scores) == transactions == served["calls"]
+        else (f"MISMATCH: {len(scores)} scores, {served['calls']} calls, {transactions} transactions")
+    )
+    return {
+        "latency_ms": latency_ms,
+        "in_flight_per_instance": in_flight,
+        "parallelism": parallelism,
+        "capacity_calls_per_s": capacity,
+        "calls": served["calls"],
+        "scoring_s": round(seconds, 2),
+        "calls_per_s": round(rate, 1),
+        "fraction_of_capacity": round(rate / capacity, 3),
+        "goal": GOAL,
+        "max_in_flight_seen": stats["max_in_flight"],
+        "scores": len(scores),
+        "check": check,
+        "job": result.to_dict(),
+    }
