@@ -251,12 +251,14 @@ def start_job(
     log_file: Path,
     restore_from: Path | None = None,
     flink_options: dict[str, str] | None = None,
+    extra_env: dict[str, str] | None = None,
 ) -> JobProcess:
     """Start ``main.py`` with ``properties`` (unbounded or bounded, as they say) in its own session.
 
     Checkpoints go to ``checkpoint_dir`` and are retained when the job is cancelled or killed;
     ``restore_from`` (a ``chk-N`` or savepoint folder) sets ``execution.state-recovery.path``;
-    ``flink_options`` add or override Flink options (e.g. a restart strategy).
+    ``flink_options`` add or override Flink options (e.g. a restart strategy); ``extra_env`` adds
+    environment variables (e.g. ``JVM_ARGS`` for the gateway JVM).
     """
     (rest_port,) = free_ports(1)
     options = {
@@ -272,6 +274,7 @@ def start_job(
         options["execution.state-recovery.path"] = restore_from.as_uri()
     options.update(flink_options or {})
     env = dict(os.environ, **{ENV_PROPERTIES: str(properties), ENV_FLINK_OPTIONS: json.dumps(options)})
+    env.update(extra_env or {})
     log_file.parent.mkdir(parents=True, exist_ok=True)
     with open(log_file, "ab") as out:
         popen = subprocess.Popen(  # stopped by the caller: kill_hard, stop_with_savepoint, ensure_stopped
