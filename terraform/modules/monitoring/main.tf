@@ -346,10 +346,69 @@ resource "aws_cloudwatch_metric_alarm" "active_controller" {
   }
 }
 
+# ---------------------------------------------------------------------------------------------------
+# A SageMaker endpoint the job calls (optional, var.model_endpoint_alarms). Metrics, units and
+# dimensions: "Amazon SageMaker AI metrics in Amazon CloudWatch", endpoint invocation metrics,
+# https://docs.aws.amazon.com/sagemaker/latest/dg/monitoring-cloudwatch.html: namespace AWS/SageMaker,
+# dimensions EndpointName + VariantName; Invocation4XXErrors and Invocation5XXErrors (Units: None,
+# "For each 4xx response, 1 is sent", statistic Sum: the failed requests of the period) and
+# ModelLatency (Units: Microseconds). Serverless endpoints publish the same three
+# (https://docs.aws.amazon.com/sagemaker/latest/dg/serverless-endpoints-monitoring.html).
+# ---------------------------------------------------------------------------------------------------
+
+locals {
+  model_endpoint_alarms = var.model_endpoint_alarms == null ? {} : {
+    model-4xx-errors = {
+      metric             = "Invocation4XXErrors"
+      statistic          = "Sum"
+      threshold          = var.model_endpoint_alarms.invocation_4xx_errors
+      evaluation_periods = 1
+      description        = "SageMaker endpoint ${var.model_endpoint_alarms.endpoint_name} refused more than ${var.model_endpoint_alarms.invocation_4xx_errors} requests with a 4xx within ${var.period_seconds} s (Invocation4XXErrors): the job sends input the model does not accept; those rows go to the dead-letter topic."
+    }
+    model-5xx-errors = {
+      metric             = "Invocation5XXErrors"
+      statistic          = "Sum"
+      threshold          = var.model_endpoint_alarms.invocation_5xx_errors
+      evaluation_periods = 1
+      description        = "SageMaker endpoint ${var.model_endpoint_alarms.endpoint_name} failed more than ${var.model_endpoint_alarms.invocation_5xx_errors} requests with a 5xx within ${var.period_seconds} s (Invocation5XXErrors): see its log group /aws/sagemaker/Endpoints/${var.model_endpoint_alarms.endpoint_name}."
+    }
+    model-latency = {
+      metric             = "ModelLatency"
+      statistic          = "Average"
+      threshold          = var.model_endpoint_alarms.model_latency_microseconds
+      evaluation_periods = var.evaluation_periods
+      description        = "SageMaker endpoint ${var.model_endpoint_alarms.endpoint_name} takes more than ${var.model_endpoint_alarms.model_latency_microseconds} microseconds on average to score (ModelLatency): scoring holds the job back."
+    }
+  }
+}
+
+resource "aws_cloudwatch_metric_alarm" "model_endpoint" {
+  for_each = local.model_endpoint_alarms
+
+  alarm_name          = "${var.name}-${each.key}"
+  alarm_description   = each.value.description
+  namespace           = "AWS/SageMaker"
+  metric_name         = each.value.metric
+  statistic           = each.value.statistic
+  period              = var.period_seconds
+  evaluation_periods  = each.value.evaluation_periods
+  threshold           = each.value.threshold
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.actions
+  ok_actions          = local.actions
+  tags                = var.tags
+
+  dimensions = {
+    EndpointName = var.model_endpoint_alarms.endpoint_name
+    VariantName  = var.model_endpoint_alarms.variant_name
+  }
+}
+
 resource "aws_cloudwatch_dashboard" "this" {
   dashboard_name = var.name
   dashboard_body = jsonencode({
-    widgets = [
+    widgets = concat([
       {
         type = "metric", x = 0, y = 0, width = 12, height = 6
         properties = {
@@ -412,6 +471,22 @@ resource "aws_cloudwatch_dashboard" "this" {
           )
         }
       },
-    ]
+      ], var.model_endpoint_alarms == null ? [] : [
+      {
+        type = "metric", x = 0, y = 12, width = 12, height = 6
+        properties = {
+          title  = "SageMaker endpoint ${var.model_endpoint_alarms.endpoint_name}: errors, ModelLatency (microseconds)"
+          region = var.region
+          stat   = "Sum"
+          period = var.period_seconds
+          view   = "timeSeries"
+          metrics = [
+            ["AWS/SageMaker", "Invocation4XXErrors", "EndpointName", var.model_endpoint_alarms.endpoint_name, "VariantName", var.model_endpoint_alarms.variant_name],
+            ["AWS/SageMaker", "Invocation5XXErrors", "EndpointName", var.model_endpoint_alarms.endpoint_name, "VariantName", var.model_endpoint_alarms.variant_name],
+            ["AWS/SageMaker", "ModelLatency", "EndpointName", var.model_endpoint_alarms.endpoint_name, "VariantName", var.model_endpoint_alarms.variant_name, { stat = "Average", yAxis = "right" }],
+          ]
+        }
+      },
+    ])
   })
 }

@@ -26,6 +26,11 @@ output "broker_alarm_names" {
   )
 }
 
+output "model_endpoint_alarm_names" {
+  description = "Names of the SageMaker endpoint alarms (Invocation4XXErrors, Invocation5XXErrors, ModelLatency); empty without model_endpoint_alarms."
+  value       = [for alarm in aws_cloudwatch_metric_alarm.model_endpoint : alarm.alarm_name]
+}
+
 output "alarm_metrics" {
   description = "Alarm name -> the metric it watches (namespace/metric)."
   value = merge(
@@ -36,6 +41,7 @@ output "alarm_metrics" {
     { for alarm in aws_cloudwatch_metric_alarm.broker : alarm.alarm_name => "${alarm.namespace}/${alarm.metric_name}" },
     { for alarm in aws_cloudwatch_metric_alarm.broker_cpu : alarm.alarm_name => "AWS/Kafka/CpuUser + CpuSystem" },
     { for alarm in aws_cloudwatch_metric_alarm.active_controller : alarm.alarm_name => "${alarm.namespace}/${alarm.metric_name}" },
+    { for alarm in aws_cloudwatch_metric_alarm.model_endpoint : alarm.alarm_name => "${alarm.namespace}/${alarm.metric_name}" },
   )
 }
 

@@ -86,6 +86,25 @@ variable "broker_alarms" {
   default = null
 }
 
+variable "model_endpoint_alarms" {
+  description = <<-EOT
+    Alarms on a SageMaker endpoint the job calls (AWS/SageMaker, dimensions EndpointName and
+    VariantName): invocation_4xx_errors and invocation_5xx_errors (Invocation4XXErrors and
+    Invocation5XXErrors, Sum within a period, above the threshold: a 4xx means the job sent a request
+    the model refused, a 5xx that the model failed) and model_latency_microseconds (ModelLatency,
+    Average over evaluation_periods periods, in MICROSECONDS as SageMaker publishes it: 100000 is
+    100 ms). null: no endpoint alarms.
+  EOT
+  type = object({
+    endpoint_name              = string
+    variant_name               = optional(string, "AllTraffic")
+    invocation_4xx_errors      = optional(number, 0)
+    invocation_5xx_errors      = optional(number, 0)
+    model_latency_microseconds = optional(number, 100000)
+  })
+  default = null
+}
+
 variable "period_seconds" {
   description = "Period of every alarm's statistic."
   type        = number

@@ -80,6 +80,69 @@ run "alarms" {
     condition     = length(aws_cloudwatch_metric_alarm.broker) == 0 && length(aws_cloudwatch_metric_alarm.broker_cpu) == 0 && length(aws_cloudwatch_metric_alarm.active_controller) == 0
     error_message = "No broker alarms without broker_alarms (MSK Serverless has no broker metrics)."
   }
+  assert {
+    condition     = length(aws_cloudwatch_metric_alarm.model_endpoint) == 0 && output.model_endpoint_alarm_names == []
+    error_message = "No SageMaker endpoint alarms without model_endpoint_alarms."
+  }
+}
+
+# A SageMaker endpoint the job calls: Invocation4XXErrors and Invocation5XXErrors (Sum) and
+# ModelLatency (Average, microseconds), dimensions EndpointName and VariantName, on the same actions.
+run "model_endpoint_alarms" {
+  command = apply
+
+  variables {
+    model_endpoint_alarms = { endpoint_name = "features-fraud-score" }
+  }
+
+  assert {
+    condition = (
+      toset(keys(aws_cloudwatch_metric_alarm.model_endpoint)) == toset(["model-4xx-errors", "model-5xx-errors", "model-latency"]) &&
+      alltrue([for a in aws_cloudwatch_metric_alarm.model_endpoint : a.namespace == "AWS/SageMaker" && a.dimensions == tomap({ EndpointName = "features-fraud-score", VariantName = "AllTraffic" })])
+    )
+    error_message = "Three alarms in AWS/SageMaker on the endpoint's variant (EndpointName, VariantName = AllTraffic)."
+  }
+  assert {
+    condition = (
+      aws_cloudwatch_metric_alarm.model_endpoint["model-4xx-errors"].metric_name == "Invocation4XXErrors" && aws_cloudwatch_metric_alarm.model_endpoint["model-4xx-errors"].statistic == "Sum" && aws_cloudwatch_metric_alarm.model_endpoint["model-4xx-errors"].threshold == 0 &&
+      aws_cloudwatch_metric_alarm.model_endpoint["model-5xx-errors"].metric_name == "Invocation5XXErrors" && aws_cloudwatch_metric_alarm.model_endpoint["model-5xx-errors"].statistic == "Sum" && aws_cloudwatch_metric_alarm.model_endpoint["model-5xx-errors"].threshold == 0
+    )
+    error_message = "Any 4xx or 5xx invocation error within a period (Sum > 0) fires its alarm."
+  }
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.model_endpoint["model-latency"].metric_name == "ModelLatency" && aws_cloudwatch_metric_alarm.model_endpoint["model-latency"].statistic == "Average" && aws_cloudwatch_metric_alarm.model_endpoint["model-latency"].threshold == 100000 && aws_cloudwatch_metric_alarm.model_endpoint["model-latency"].evaluation_periods == var.evaluation_periods
+    error_message = "ModelLatency, in microseconds: Average above 100000 (100 ms) for evaluation_periods periods."
+  }
+  assert {
+    condition     = alltrue([for a in aws_cloudwatch_metric_alarm.model_endpoint : a.alarm_actions == toset([aws_sns_topic.this[0].arn]) && a.ok_actions == toset([aws_sns_topic.this[0].arn])])
+    error_message = "The endpoint alarms notify the same SNS topic as the others, on ALARM and OK."
+  }
+  assert {
+    condition     = length(output.model_endpoint_alarm_names) == 3 && output.alarm_metrics["features-model-latency"] == "AWS/SageMaker/ModelLatency"
+    error_message = "The endpoint alarms are listed in the outputs."
+  }
+  assert {
+    condition     = length(jsondecode(aws_cloudwatch_dashboard.this.dashboard_body).widgets) == 6
+    error_message = "The dashboard gains one widget for the endpoint."
+  }
+}
+
+run "model_endpoint_alarm_thresholds" {
+  command = plan
+
+  variables {
+    model_endpoint_alarms = { endpoint_name = "scorer", variant_name = "Blue", invocation_4xx_errors = 10, model_latency_microseconds = 250000 }
+    alarm_actions         = ["arn:aws:sns:us-east-1:123456789012:oncall"]
+  }
+
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.model_endpoint["model-4xx-errors"].threshold == 10 && aws_cloudwatch_metric_alarm.model_endpoint["model-latency"].threshold == 250000 && aws_cloudwatch_metric_alarm.model_endpoint["model-5xx-errors"].dimensions["VariantName"] == "Blue"
+    error_message = "Thresholds and the variant name are taken from model_endpoint_alarms."
+  }
+  assert {
+    condition     = contains(aws_cloudwatch_metric_alarm.model_endpoint["model-5xx-errors"].alarm_actions, "arn:aws:sns:us-east-1:123456789012:oncall")
+    error_message = "alarm_actions reach the endpoint alarms too."
+  }
 }
 
 run "flink_1_x_job_down" {
