@@ -67,6 +67,10 @@ def property_table() -> str:
         lines.append(f"| `{attr}` (map: source -> topic) | `{group}` | the source name |")
     for attr, group in unquote(local_values["open_groups"]).items():
         lines.append(f"| `{attr}` (map: feature set -> topic) | `{group}` | the feature set name |")
+    for variable, group in unquote(local_values["open_key_variables"]).items():
+        lines.append(
+            f"| variable `{variable}` (map: scoring -> endpoint) | `{group}` | `<scoring name>.endpoint` |"
+        )
     return "\n".join(lines) + "\n"
 
 

@@ -28,9 +28,11 @@ from pathlib import Path
 import pytest
 
 from flink_jobs.config import (
+    GROUP_SCORING,
     GROUP_TOPICS,
     OPEN_GROUPS,
     PROPERTY_GROUPS,
+    SCORING_ENDPOINT_KEY,
     TOPICS_SOURCE_KEY,
     TopicsConfig,
     parse_config,
@@ -52,31 +54,47 @@ from .hcl import (
 pytestmark = pytest.mark.terraform
 
 # Keys of the loader that Terraform must never set: they point the Hadoop S3 filesystem at a local
-# S3 server (and carry its static credentials).
+# S3 server, and the scoring client at a local SageMaker-protocol server (and carry their static
+# credentials).
 TERRAFORM_EXCLUDED = {
     ("offline", "s3.endpoint"),
     ("offline", "s3.path.style.access"),
     ("offline", "s3.access.key"),
     ("offline", "s3.secret.key"),
+    ("scoring", "endpoint.override"),
+    ("scoring", "access.key"),
+    ("scoring", "secret.key"),
 }
 
 
-def terraform_side() -> tuple[TfType, dict, dict, dict]:
+def terraform_side() -> tuple[TfType, dict, dict, dict, dict]:
+    """The variable's type, the mapping tables, and the open keys that come from a variable of their
+    own (``open_key_variables``: variable -> group, e.g. scoring_endpoints -> scoring), each such
+    variable's type checked too."""
     var_type = variable_type(PROPERTIES_MODULE / "variables.tf", "application_properties")
     local_values = module_locals(PROPERTIES_MODULE / "main.tf")
+    open_key_variables = unquote(local_values["open_key_variables"])
+    for name in open_key_variables:
+        assert variable_type(PROPERTIES_MODULE / "variables.tf", name) == TfType(
+            "map", element=TfType("string")
+        )
     return (
         var_type,
         unquote(local_values["property_keys"]),
         unquote(local_values["open_groups"]),
         unquote(local_values["open_keys"]),
+        open_key_variables,
     )
 
 
 def loader_side() -> tuple[set[tuple[str, str]], set[str], set[str]]:
     """The loader's fixed (group, key) pairs, its open groups, and the fixed groups with open keys
-    (only ``topics``: a key that is not fixed there names a source, ``TOPICS_SOURCE_KEY``)."""
+    (``topics``: a key that is not fixed there names a source, ``TOPICS_SOURCE_KEY``; ``scoring``:
+    ``<scoring name>.endpoint``, ``SCORING_ENDPOINT_KEY``)."""
     keys = {(group, key) for group, spec in PROPERTY_GROUPS.items() for key in spec}
-    open_keys = {GROUP_TOPICS} if TOPICS_SOURCE_KEY else set()
+    open_keys = ({GROUP_TOPICS} if TOPICS_SOURCE_KEY else set()) | (
+        {GROUP_SCORING} if SCORING_ENDPOINT_KEY else set()
+    )
     return keys, set(OPEN_GROUPS), open_keys
 
 
@@ -85,6 +103,7 @@ def contract_problems(
     property_keys: dict,
     open_groups: dict,
     open_keys: dict,
+    open_key_variables: dict,
     loader_keys: set[tuple[str, str]],
     loader_open: set[str],
     loader_open_keys: set[str],
@@ -124,9 +143,10 @@ def contract_problems(
         )
     if set(open_groups.values()) != loader_open:
         problems.append(f"open groups {sorted(open_groups.values())} != loader's {sorted(loader_open)}")
-    if set(open_keys.values()) != loader_open_keys:
+    terraform_open_keys = set(open_keys.values()) | set(open_key_variables.values())
+    if terraform_open_keys != loader_open_keys:
         problems.append(
-            f"groups with open keys {sorted(open_keys.values())} != loader's {sorted(loader_open_keys)}"
+            f"groups with open keys {sorted(terraform_open_keys)} != loader's {sorted(loader_open_keys)}"
         )
     return problems
 
@@ -145,7 +165,7 @@ def test_flink_app_variable_is_the_properties_variable():
 
 def test_contract_check_fails_when_one_side_changes():
     """The comparison above is not vacuous: a key added or dropped on either side is reported."""
-    var_type, property_keys, open_groups, open_keys = terraform_side()
+    var_type, property_keys, open_groups, open_keys, open_key_variables = terraform_side()
     loader_keys, loader_open, loader_open_keys = loader_side()
 
     def problems_with(**changes) -> list[str]:
@@ -154,6 +174,7 @@ def test_contract_check_fails_when_one_side_changes():
             "property_keys": property_keys,
             "open_groups": open_groups,
             "open_keys": open_keys,
+            "open_key_variables": open_key_variables,
             "loader_keys": loader_keys,
             "loader_open": loader_open,
             "loader_open_keys": loader_open_keys,
@@ -181,6 +202,20 @@ def test_contract_check_fails_when_one_side_changes():
     # The topics group's source keys: the loader dropping them, or the table losing source_topics.
     assert any("open keys" in p for p in problems_with(loader_open_keys=set()))
     assert any("source_topics" in p for p in problems_with(open_keys={}))
+    # The scoring group's endpoint keys: Terraform losing scoring_endpoints, or the loader its own.
+    assert any("open keys" in p for p in problems_with(open_key_variables={}))
+    assert any("open keys" in p for p in problems_with(loader_open_keys=loader_open_keys - {"scoring"}))
+    # A local-only key of the scoring group written by Terraform is reported.
+    table_local = {
+        **property_keys,
+        "scoring": {
+            **property_keys["scoring"],
+            "keys": {**property_keys["scoring"]["keys"], "endpoint_override": "endpoint.override"},
+        },
+    }
+    assert any(
+        "local-only key scoring/endpoint.override" in p for p in problems_with(property_keys=table_local)
+    )
     # The old fixed source keys would be reported as keys the loader does not read.
     table_plus = {
         **property_keys,
@@ -293,6 +328,13 @@ CASES = {
                 "added_feature_sets": "txn_1m",
                 "switch_over": "2026-11-24T10:00:00Z",
             },
+            "scoring": {
+                "region": "eu-west-1",
+                "max_in_flight": 16,
+                "attempt_timeout_ms": 1500,
+                "max_attempts": 2,
+                "backoff_ms": 50,
+            },
             "backfill": {
                 "from": "2026-11-01T00:00:00Z",
                 "to": "2026-11-08T00:00:00.250Z",
@@ -318,6 +360,14 @@ CASES = {
         "application_properties": {"source_topics": {"profiles": "user-profiles"}},
     },
 }
+# Rendered with the others but not parsed by the loader's generic test above: the defaults plus one
+# scoring endpoint (the scoring group, flink_jobs/features/scoring.py), see test_rendered_scoring_group.
+SCORING_CASES = {
+    "scoring": {
+        **CASES["defaults"],
+        "scoring_endpoints": {"fraud_score": "msk-flink-features-dev-fraud-score"},
+    },
+}
 # The reference pipeline, as the Python side declares it, and its manifest (what Terraform reads).
 PIPELINE = get_pipeline("fraud")
 MANIFEST = json.loads(json.dumps(manifest(PIPELINE)))
@@ -335,7 +385,7 @@ def rendered(tf_no_provider, tmp_path_factory) -> dict[str, dict]:
     work = tmp_path_factory.mktemp("properties-contract")
     manifest_hcl = write_manifest(work)
     lines = []
-    for name, args in CASES.items():
+    for name, args in {**CASES, **SCORING_CASES}.items():
         lines.append(f'module "{name}" {{')
         lines.append(f'  source = "{PROPERTIES_MODULE}"')
         for key, value in args.items():
@@ -439,18 +489,19 @@ def test_rendered_source_topic_override(rendered):
     specs = pipeline_topics(cfg.topics, "fraud")
     (profiles,) = [s for s in specs if s.owner == "profiles"]
     assert (profiles.name, profiles.compacted, profiles.retention_ms) == ("user-profiles", True, None)
-    assert out["input_topics"] == ["transactions", "clicks", "user-profiles"]
+    assert out["input_topics"] == ["transactions", "clicks", "user-profiles", "labels"]
     assert "profiles" not in {t["name"] for t in out["topics"]}
     assert out["source_topics"] == {
         "transactions": "transactions",
         "clicks": "clicks",
         "profiles": "user-profiles",
+        "labels": "labels",
     }
 
 
 def test_rendered_every_key_covers_the_whole_table(rendered):
     """With every attribute set, Terraform writes every (group, key) of its mapping table."""
-    _, property_keys, open_groups, open_keys = terraform_side()
+    _, property_keys, open_groups, open_keys, _ = terraform_side()
     groups = rendered["every_key"]["property_groups"]
     written = {(g, k) for g, m in groups.items() for k in m}
     table = {(spec["group"], key) for spec in property_keys.values() for key in spec["keys"].values()}
@@ -465,6 +516,12 @@ def test_rendered_every_key_covers_the_whole_table(rendered):
     assert rendered["every_key"]["offline_prefix"] == "prefix/sub"
     assert cfg.backfill is not None and cfg.backfill.feature_sets == ("txn_1h", "session")
     assert cfg.backfill.lookback_s == 172800 and cfg.backfill.run_name() == "2026-11-week1"
+    assert (cfg.scoring.region, cfg.scoring.max_in_flight, cfg.scoring.attempt_timeout_ms) == (
+        "eu-west-1",
+        16,
+        1500,
+    )
+    assert (cfg.scoring.max_attempts, cfg.scoring.backoff_ms, cfg.scoring.endpoints) == (2, 50, {})
 
 
 def test_rendered_backfill_group(rendered):
@@ -488,6 +545,45 @@ def test_rendered_backfill_group(rendered):
     assert cfg.backfill.feature_sets == () and cfg.backfill.lookback_s is None
     # The examples name the application and the output folder with this run name.
     assert cfg.backfill.run_name() == "20261101T0000Z_20261108T0000Z"
+
+
+def test_rendered_scoring_group(rendered):
+    """scoring_endpoints adds one group, scoring, with <scoring name>.endpoint = the endpoint, and
+    changes nothing else; without it there is no scoring group."""
+    out = rendered["scoring"]
+    assert out["property_groups"]["scoring"] == {"fraud_score.endpoint": "msk-flink-features-dev-fraud-score"}
+    others = {g: m for g, m in out["property_groups"].items() if g != "scoring"}
+    assert others == rendered["defaults"]["property_groups"]
+    document = json.loads(out["application_properties_json"])
+    assert {g["PropertyGroupId"]: g["PropertyMap"] for g in document} == out["property_groups"]
+    # No endpoint, no limit: no scoring group (every_key sets the limits).
+    assert all("scoring" not in rendered[case]["property_groups"] for case in CASES if case != "every_key")
+    assert "fraud_score.endpoint" not in rendered["every_key"]["property_groups"]["scoring"]
+
+
+def test_loader_reads_the_scoring_group(rendered):
+    """The job reads the scoring group Terraform writes: the endpoint of each scoring given one, the
+    loader's defaults for the limits; no endpoint override or static keys (local servers only)."""
+    cfg = parse_config(json.loads(rendered["scoring"]["application_properties_json"]), source="scoring")
+    assert cfg.scoring.endpoints == {"fraud_score": "msk-flink-features-dev-fraud-score"}
+    assert cfg.scoring.endpoint_override is None and cfg.scoring.access_key is None
+    assert set(cfg.scoring.endpoints) <= set(PIPELINE.scoring_names())
+    # The scores topic the job writes is Terraform's (IAM, topic creation).
+    specs = pipeline_topics(cfg.topics, "fraud")
+    assert [t["name"] for t in rendered["scoring"]["topics"] if t["role"] == "scores"] == [
+        s.name for s in specs if s.role == "scores"
+    ]
+
+
+def test_examples_scoring_name_is_a_scoring_of_the_pipeline():
+    """The examples' default scoring_name is a scoring the fraud pipeline declares."""
+    from .hcl import blocks
+
+    for example in ("serverless", "provisioned"):
+        default = unquote(
+            dict(blocks(EXAMPLES / example / "variables.tf", "variable"))["scoring_name"]["default"]
+        )
+        assert default in [scoring.name for scoring in PIPELINE.scorings], (example, default)
 
 
 def plan_properties_module(tf_no_provider, directory: Path, body: str, document: dict | None = None):

@@ -5,7 +5,10 @@
   hashicorp/aws >= 6.40;
 * no IAM statement has a ``*`` resource except the EC2 network-interface calls of VPC mode (and the
   key policy, where ``*`` means the key itself); every policy comes from an aws_iam_policy_document;
-* every checkov skip is inline with a reason; every module and example has mock-provider tests.
+* every checkov skip is inline with a reason; every module and example has mock-provider tests;
+* scoring: sagemaker:InvokeEndpoint only in the application's role, on the scoring endpoints' ARNs
+  only; the endpoint's execution role reads its artifact object only; the examples' optional model
+  variables (and the validation that refuses both); no pipeline-specific names in the modules.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from .hcl import EXAMPLES, MODULES, TERRAFORM, blocks, labelled_blocks, load, tf
 
 pytestmark = pytest.mark.terraform
 
-MODULE_NAMES = ["kms", "storage", "msk", "msk_topics", "flink_app", "monitoring"]
+MODULE_NAMES = ["kms", "storage", "msk", "msk_topics", "flink_app", "monitoring", "model_endpoint"]
 EXAMPLE_NAMES = ["serverless", "provisioned"]
 
 # The EC2 calls Managed Flink makes with the service-execution role in VPC mode: the only IAM
@@ -227,6 +230,105 @@ def test_readme_module_tables_are_current():
     from .docs import README, regenerate
 
     text = README.read_text()
-    assert text.count("<!-- BEGIN_TF_DOCS") == 7
+    assert text.count("<!-- BEGIN_TF_DOCS") == 8
     stale = "terraform/README.md is stale: run .venv/bin/python -m tests.terraform.docs"
     assert regenerate(text) == text, stale
+
+
+# --------------------------------------------------------------------------------------------------
+# Scoring: the model endpoint and the permission to call it
+# --------------------------------------------------------------------------------------------------
+
+
+def _all_statements():
+    for path, name, body in _policy_documents():
+        for statement in _statements(body):
+            yield path, name, statement
+
+
+def test_invoke_endpoint_only_in_the_application_role_on_the_scoring_endpoints():
+    """Exactly one statement anywhere grants a sagemaker: action: the application's
+    InvokeScoringEndpoints, sagemaker:InvokeEndpoint alone, on the scoring endpoints' ARNs, and only
+    when there are scoring endpoints (a dynamic statement)."""
+    found = [
+        (path, name, statement)
+        for path, name, statement in _all_statements()
+        if any(str(a).startswith("sagemaker:") for a in statement.get("actions", []))
+    ]
+    assert [(p.parent.name, n, s.get("sid")) for p, n, s in found] == [
+        ("flink_app", "this", "InvokeScoringEndpoints")
+    ]
+    (_, _, statement) = found[0]
+    assert statement["actions"] == ["sagemaker:InvokeEndpoint"]
+    assert statement["resources"] == ["${local.scoring_endpoint_arns}"]
+    (body,) = [b for p, n, b in _policy_documents() if p.parent.name == "flink_app" and n == "this"]
+    (dynamic,) = [
+        d["statement"]
+        for d in unquote(body.get("dynamic", []))
+        if "statement" in d and d["statement"]["content"][0].get("sid") == "InvokeScoringEndpoints"
+    ]
+    assert dynamic["for_each"] == "${length(local.scoring_endpoint_arns) > 0 ? [1] : []}"
+    (arns,) = [
+        e["scoring_endpoint_arns"]
+        for e in load(MODULES / "flink_app" / "main.tf")["locals"]
+        if "scoring_endpoint_arns" in e
+    ]
+    # arn:<partition>:sagemaker:<region>:<account>:endpoint/<name in lower case>, as SageMaker writes it.
+    assert ":sagemaker:${local.region}:${local.account_id}:endpoint/${lower(endpoint)}" in arns, arns
+
+
+def test_model_endpoint_role_reads_only_its_artifact_and_writes_only_its_logs():
+    """The endpoint's execution role: GetObject on the artifact object, Decrypt through S3, its own
+    log group; no ECR (SageMaker pulls its own images), no bucket listing, no wildcard resource."""
+    main = MODULES / "model_endpoint" / "main.tf"
+    (body,) = [
+        b for t, n, b in labelled_blocks(main, "data") if t == "aws_iam_policy_document" and n == "this"
+    ]
+    statements = {s["sid"]: s for s in _statements(body)}
+    assert set(statements) == {"ReadModelArtifact", "DecryptModelArtifact", "EndpointLogs"}
+    assert statements["ReadModelArtifact"]["actions"] == ["s3:GetObject"]
+    assert statements["ReadModelArtifact"]["resources"] == ["${local.model_data_arn}"]
+    assert statements["DecryptModelArtifact"]["actions"] == ["kms:Decrypt"]
+    assert statements["EndpointLogs"]["resources"] == ["${local.log_group_arn}", "${local.log_group_arn}:*"]
+    actions = {a for s in statements.values() for a in s["actions"]}
+    assert not any(a.startswith(("ecr:", "cloudwatch:")) or a.endswith("*") for a in actions), actions
+    (assume,) = [
+        b
+        for t, n, b in labelled_blocks(main, "data")
+        if t == "aws_iam_policy_document" and n == "assume_role"
+    ]
+    (trust,) = _statements(assume)
+    assert trust["principals"][0]["identifiers"] == ["sagemaker.amazonaws.com"]
+    assert trust["condition"][0]["variable"] == "aws:SourceArn"
+
+
+SCORING_VARIABLES = ("model_artifact_s3_uri", "model_endpoint_name", "scoring_name", "model_endpoint")
+
+
+def test_examples_have_the_same_optional_model_variables():
+    """Both examples take the same optional model (artifact, or an existing endpoint's name, or
+    neither), refuse both together, and default the scoring name to the pipeline's fraud_score."""
+    declared = {}
+    for example in EXAMPLE_NAMES:
+        variables = dict(blocks(EXAMPLES / example / "variables.tf", "variable"))
+        assert set(SCORING_VARIABLES) <= set(variables), example
+        declared[example] = {name: variables[name] for name in SCORING_VARIABLES}
+        assert unquote(variables["model_artifact_s3_uri"]["default"]) is None
+        assert unquote(variables["model_endpoint_name"]["default"]) is None
+        assert unquote(variables["scoring_name"]["default"]) == "fraud_score"
+        conditions = [str(v["condition"]) for v in variables["model_endpoint_name"]["validation"]]
+        assert "${var.model_endpoint_name == null || var.model_artifact_s3_uri == null}" in conditions
+    assert declared["serverless"] == declared["provisioned"]
+
+
+def test_generic_modules_name_no_pipeline():
+    """The modules are the pipeline's infrastructure, not the fraud pipeline's: names such as the
+    scoring's come from the examples (scoring_name) and the manifest."""
+    problems = [
+        f"{_rel(path)}:{number}: {line.strip()}"
+        for path in tf_files()
+        if MODULES in path.parents
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if "fraud" in line.lower()
+    ]
+    assert not problems, "\n".join(problems)

@@ -36,6 +36,7 @@ TEST_DIRS = {
     "modules/storage": None,
     "modules/kms": None,
     "modules/monitoring": None,
+    "modules/model_endpoint": None,
     "modules/msk_topics": None,
     "modules/flink_app/modules/properties": None,
 }
@@ -73,7 +74,7 @@ def _constraint(directory) -> str:
     return unquote(providers["aws"]["version"])
 
 
-@pytest.mark.parametrize("name", ["kms", "storage", "msk", "monitoring"])
+@pytest.mark.parametrize("name", ["kms", "storage", "msk", "monitoring", "model_endpoint"])
 def test_offline_init_and_validate_module(name, aws_provider, terraform, empty_cli_config, tmp_path):
     """A real `terraform init` against the local provider (filesystem-mirror layout)."""
     if aws_provider.mirror_root is None:
@@ -108,7 +109,7 @@ def _get_modules(tf, directory, data_dir):
     assert proc.returncode == 0, f"terraform get failed:\n{proc.stdout}\n{proc.stderr}"
 
 
-# kms, storage, msk and monitoring are validated after their real init above.
+# kms, storage, msk, monitoring and model_endpoint are validated after their real init above.
 VALIDATE_DIRS = ["examples/serverless", "examples/provisioned", "modules/flink_app", "modules/msk_topics"]
 
 

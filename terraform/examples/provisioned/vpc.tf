@@ -1,5 +1,6 @@
 # A minimal private network: no internet gateway, no NAT. Managed Flink's ENIs reach S3 through a
-# gateway endpoint and CloudWatch Logs / Metrics through interface endpoints; MSK stays private.
+# gateway endpoint and CloudWatch Logs / Metrics (and SageMaker Runtime, when the job scores)
+# through interface endpoints; MSK stays private.
 
 resource "aws_vpc" "this" {
   # checkov:skip=CKV2_AWS_11:Flow logs are left out of this minimal example VPC to keep its cost at the documented figure; enable them in a shared production VPC.
@@ -69,7 +70,8 @@ resource "aws_vpc_security_group_ingress_rule" "endpoints_https" {
 }
 
 resource "aws_vpc_endpoint" "interface" {
-  for_each = toset(["logs", "monitoring"])
+  # sagemaker.runtime (InvokeEndpoint) only when the job scores with a SageMaker endpoint.
+  for_each = toset(concat(["logs", "monitoring"], local.scoring_enabled ? ["sagemaker.runtime"] : []))
 
   vpc_id              = aws_vpc.this.id
   service_name        = "com.amazonaws.${var.region}.${each.key}"

@@ -29,6 +29,34 @@ locals {
   ]))
 }
 
+# Scoring (optional): the endpoint the job calls for var.scoring_name, created here from
+# var.model_artifact_s3_uri or named by var.model_endpoint_name; neither, no scoring at all.
+locals {
+  create_model_endpoint = var.model_artifact_s3_uri != null
+  scoring_enabled       = var.model_artifact_s3_uri != null || var.model_endpoint_name != null
+  # From the module's output, so that the application (which names it) is created after the endpoint.
+  model_endpoint_name = local.create_model_endpoint ? module.model_endpoint[0].endpoint_name : var.model_endpoint_name
+  scoring_endpoints   = local.scoring_enabled ? { (var.scoring_name) = local.model_endpoint_name } : {}
+}
+
+module "model_endpoint" {
+  source = "../../modules/model_endpoint"
+  count  = local.create_model_endpoint ? 1 : 0
+
+  name           = lower("${var.name}-${replace(var.scoring_name, "_", "-")}")
+  model_data_url = var.model_artifact_s3_uri
+  # The artifact may sit in the artifact bucket (SSE-KMS with the stack's key).
+  model_data_kms_key_arn = module.kms.key_arn
+  kms_key_arn            = module.kms.key_arn
+  xgboost_image_tag      = var.model_endpoint.xgboost_image_tag
+
+  endpoint_type          = var.model_endpoint.type
+  memory_size_in_mb      = var.model_endpoint.memory_size_in_mb
+  max_concurrency        = var.model_endpoint.max_concurrency
+  instance_type          = var.model_endpoint.instance_type
+  initial_instance_count = var.model_endpoint.initial_instance_count
+}
+
 module "kms" {
   source = "../../modules/kms"
 
@@ -83,6 +111,9 @@ module "flink_app" {
   # MSK Serverless has no topic API: the job creates its missing topics at start, and the role may
   # create exactly the manifest's topics.
   job_creates_topics = var.job_creates_topics
+
+  # The scoring group and sagemaker:InvokeEndpoint on that endpoint only (none without scoring).
+  scoring_endpoints = local.scoring_endpoints
 
   vpc_id                       = aws_vpc.this.id
   subnet_ids                   = aws_subnet.private[*].id
@@ -152,6 +183,16 @@ module "monitoring" {
   input_topics     = module.flink_app.input_topics
   application_name = module.flink_app.application_name
   kms_key_arn      = module.kms.key_arn
+
+  # The created endpoint's errors and latency, on the same SNS topic (an endpoint that was brought
+  # along is its owner's to watch).
+  model_endpoint_alarms = local.create_model_endpoint ? {
+    endpoint_name              = module.model_endpoint[0].endpoint_name
+    variant_name               = module.model_endpoint[0].variant_name
+    invocation_4xx_errors      = var.model_endpoint.invocation_4xx_errors
+    invocation_5xx_errors      = var.model_endpoint.invocation_5xx_errors
+    model_latency_microseconds = var.model_endpoint.model_latency_microseconds
+  } : null
 
   # FLINK-2_2 replaces the deprecated downtime with per-state metrics; 1.x runtimes have only downtime.
   job_down_metrics = startswith(var.flink_runtime_environment, "FLINK-1_") ? ["downtime"] : ["restartingTime", "failingTime"]

@@ -72,3 +72,18 @@ output "alarm_topic_arn" {
   description = "SNS topic of the alarms."
   value       = module.monitoring.sns_topic_arn
 }
+
+output "model_endpoint_name" {
+  description = "The SageMaker endpoint the job scores with (created from model_artifact_s3_uri, or model_endpoint_name); null without scoring."
+  value       = local.model_endpoint_name
+}
+
+output "scoring_endpoints" {
+  description = "Scoring name -> endpoint, as the application's scoring group names it; empty without scoring."
+  value       = module.flink_app.scoring_endpoints
+}
+
+output "model_endpoint_alarm_names" {
+  description = "The alarms on the created endpoint (Invocation4XXErrors, Invocation5XXErrors, ModelLatency); empty unless model_artifact_s3_uri is set."
+  value       = module.monitoring.model_endpoint_alarm_names
+}

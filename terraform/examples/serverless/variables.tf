@@ -109,3 +109,63 @@ variable "backfill" {
     error_message = "The backfill application's name, <name>-backfill-<run>, would exceed 128 characters: choose a shorter backfill.run."
   }
 }
+
+# ---------------------------------------------------------------------------------------------------
+# Scoring (optional): a SageMaker endpoint the job calls for var.scoring_name. Set one of
+# model_artifact_s3_uri (create the endpoint here) and model_endpoint_name (an endpoint that exists),
+# or neither (no scoring: no endpoint, no SageMaker permission, no scoring group).
+# ---------------------------------------------------------------------------------------------------
+
+variable "model_artifact_s3_uri" {
+  description = "S3 URI of a model artifact (model.tar.gz, e.g. s3://<artifact bucket>/models/fraud_score/model.tar.gz from `msk-features train`): creates a SageMaker endpoint <name>-<scoring_name> serving it with SageMaker's XGBoost image (modules/model_endpoint, settings in model_endpoint), its alarms, and the job's permission to call it. null (the default): no endpoint is created here."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.model_artifact_s3_uri == null || can(regex("^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/.+\\.tar\\.gz$", var.model_artifact_s3_uri))
+    error_message = "model_artifact_s3_uri must be s3://<bucket>/<key>.tar.gz, e.g. s3://my-bucket/models/fraud_score/model.tar.gz."
+  }
+}
+
+variable "model_endpoint_name" {
+  description = "Name of an existing SageMaker endpoint the job calls for scoring_name (bring your own): nothing is created, the application's role may sagemaker:InvokeEndpoint on that endpoint only. null (the default): none. Not together with model_artifact_s3_uri."
+  type        = string
+  default     = null
+
+  validation {
+    # The CreateEndpoint API's EndpointName pattern.
+    condition     = var.model_endpoint_name == null || can(regex("^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$", var.model_endpoint_name))
+    error_message = "model_endpoint_name must be a SageMaker endpoint name: 1 to 63 letters, digits or hyphens, starting and ending with a letter or digit."
+  }
+  validation {
+    condition     = var.model_endpoint_name == null || var.model_artifact_s3_uri == null
+    error_message = "Set model_artifact_s3_uri (create an endpoint from the artifact) or model_endpoint_name (use an existing endpoint), not both."
+  }
+}
+
+variable "scoring_name" {
+  description = "The pipeline's scoring the endpoint serves: a scoring of fraud.manifest.json (its scorings[].name; fraud_score for the fraud pipeline), the key <scoring_name>.endpoint of the application's scoring group; the created endpoint is <name>-<scoring_name with _ as ->."
+  type        = string
+  default     = "fraud_score"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9_]*$", var.scoring_name))
+    error_message = "scoring_name must be a scoring name: a lower-case letter, then lower-case letters, digits or _ (e.g. fraud_score)."
+  }
+}
+
+variable "model_endpoint" {
+  description = "How the endpoint created from model_artifact_s3_uri runs (modules/model_endpoint): type serverless (memory_size_in_mb, max_concurrency; the default) or instance (instance_type, initial_instance_count), xgboost_image_tag (the XGBoost version the model was trained with), and alarm thresholds invocation_4xx_errors, invocation_5xx_errors (per period) and model_latency_microseconds (ModelLatency is in microseconds: 100000 = 100 ms). Ignored without model_artifact_s3_uri."
+  type = object({
+    type                       = optional(string, "serverless")
+    memory_size_in_mb          = optional(number, 2048)
+    max_concurrency            = optional(number, 5)
+    instance_type              = optional(string, "ml.m5.large")
+    initial_instance_count     = optional(number, 1)
+    xgboost_image_tag          = optional(string, "1.7-1")
+    invocation_4xx_errors      = optional(number, 0)
+    invocation_5xx_errors      = optional(number, 0)
+    model_latency_microseconds = optional(number, 100000)
+  })
+  default = {}
+}

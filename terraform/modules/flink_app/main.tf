@@ -13,6 +13,7 @@ module "properties" {
   transactional_id_prefix = var.name
   manifest                = var.manifest
   scram_secret_arn        = try(var.scram_secret.arn, null)
+  scoring_endpoints       = var.scoring_endpoints
 }
 
 locals {
@@ -55,6 +56,14 @@ locals {
   offline_key_prefix   = try(local.offline_prefix == "" ? "" : "${local.offline_prefix}/", null)
   archive_object_arns  = local.offline_bucket_arn == null ? [] : ["${local.offline_bucket_arn}/${local.offline_key_prefix}events/*"]
   backfill_object_arns = local.offline_bucket_arn == null ? [] : ["${local.offline_bucket_arn}/${local.offline_key_prefix}backfill", "${local.offline_bucket_arn}/${local.offline_key_prefix}backfill/*"]
+
+  # The endpoints the job scores with. SageMaker writes an endpoint's ARN with its name in lower case
+  # (CreateEndpoint of "ExampleEndpoint" returns .../endpoint/exampleendpoint: "Understand SageMaker AI
+  # log file entries", https://docs.aws.amazon.com/sagemaker/latest/dg/understanding-sagemaker-entries.html),
+  # and IAM compares the request's ARN with the policy's: lower-case here too.
+  scoring_endpoint_arns = sort(distinct([
+    for endpoint in values(var.scoring_endpoints) : "arn:${local.partition}:sagemaker:${local.region}:${local.account_id}:endpoint/${lower(endpoint)}"
+  ]))
 }
 
 # ---------------------------------------------------------------------------------------------------
@@ -339,6 +348,16 @@ data "aws_iam_policy_document" "this" {
         variable = "kms:ViaService"
         values   = ["secretsmanager.${local.region}.amazonaws.com"]
       }
+    }
+  }
+
+  dynamic "statement" {
+    # Scoring (flink_jobs/features/scoring.py): the job calls exactly these endpoints.
+    for_each = length(local.scoring_endpoint_arns) > 0 ? [1] : []
+    content {
+      sid       = "InvokeScoringEndpoints"
+      actions   = ["sagemaker:InvokeEndpoint"]
+      resources = local.scoring_endpoint_arns
     }
   }
 

@@ -158,3 +158,13 @@ output "code_s3_content_location" {
   description = "The application's code location as planned (bucket_arn, file_key, object_version): two instances with the same value run the same object."
   value       = try(one(aws_kinesisanalyticsv2_application.this.application_configuration[0].application_code_configuration[0].code_content[0].s3_content_location), null)
 }
+
+output "scoring_endpoints" {
+  description = "Scoring name -> the SageMaker endpoint the job calls for it (the scoring property group); empty without scoring_endpoints."
+  value       = module.properties.scoring_endpoints
+}
+
+output "scoring_endpoint_arns" {
+  description = "ARNs the role may sagemaker:InvokeEndpoint (the scoring endpoints, names in lower case); empty without scoring_endpoints."
+  value       = local.scoring_endpoint_arns
+}

@@ -68,6 +68,13 @@ variable "application_properties" {
       run              = optional(string)
       lookback_seconds = optional(number)
     }))
+    scoring = optional(object({
+      region             = optional(string)
+      max_in_flight      = optional(number)
+      attempt_timeout_ms = optional(number)
+      max_attempts       = optional(number)
+      backoff_ms         = optional(number)
+    }), {})
     source_topics  = optional(map(string), {})
     feature_topics = optional(map(string), {})
   })
@@ -223,6 +230,22 @@ variable "topics_ready" {
   description = "Anything that is known only once the topics exist, e.g. module.topics.topic_arns of modules/msk_topics: the application is created (and started) after it. null when the topics are created otherwise."
   type        = any
   default     = null
+}
+
+variable "scoring_endpoints" {
+  description = "Scoring name -> name of the SageMaker endpoint the job calls for it (e.g. { risk_score = \"features-risk-score\" }): the scoring property group gets <scoring name>.endpoint = <endpoint name>, and the role sagemaker:InvokeEndpoint on exactly these endpoints' ARNs (arn:<partition>:sagemaker:<region>:<account>:endpoint/<name in lower case>, as SageMaker writes endpoint ARNs). The application reaches SageMaker Runtime over HTTPS: an interface endpoint com.amazonaws.<region>.sagemaker.runtime in its VPC (egress_https_cidr_blocks) or a NAT gateway. Empty (the default): no scoring group, no SageMaker permission."
+  type        = map(string)
+  default     = {}
+
+  validation {
+    condition     = alltrue([for name in keys(var.scoring_endpoints) : can(regex("^[a-z][a-z0-9_]*$", name))])
+    error_message = "scoring_endpoints keys must be scoring names: a lower-case letter, then lower-case letters, digits or _ (e.g. risk_score)."
+  }
+  validation {
+    # The CreateEndpoint API's EndpointName pattern.
+    condition     = alltrue([for endpoint in values(var.scoring_endpoints) : can(regex("^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$", endpoint))])
+    error_message = "scoring_endpoints values must be SageMaker endpoint names: 1 to 63 letters, digits or hyphens, starting and ending with a letter or digit."
+  }
 }
 
 variable "vpc_id" {

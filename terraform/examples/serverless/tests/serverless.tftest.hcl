@@ -65,6 +65,13 @@ mock_provider "aws" {
   mock_resource "aws_vpc_endpoint" {
     defaults = { prefix_list_id = "pl-63a5400a" }
   }
+  # What the provider computes for sagemaker-xgboost:1.7-1 in us-east-1 (its registry table).
+  mock_data "aws_sagemaker_prebuilt_ecr_image" {
+    defaults = { registry_path = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1" }
+  }
+  mock_resource "aws_sagemaker_endpoint" {
+    defaults = { arn = "arn:aws:sagemaker:us-east-1:123456789012:endpoint/msk-flink-features-dev-fraud-score" }
+  }
 }
 
 variables {
@@ -162,13 +169,13 @@ run "serverless_stack" {
     condition = length([for s in module.flink_app.role_policy_statements : s if s.sid == "KafkaCreateOwnTopics" && toset(s.actions) == toset(["kafka-cluster:CreateTopic", "kafka-cluster:DescribeTopic"]) && toset(s.resources) == toset([
       for t in jsondecode(file("fraud.manifest.json")).topics : "arn:aws:kafka:us-east-1:123456789012:topic/msk-flink-features-dev/0a1b2c3d-1111-2222-3333-444455556666-s1/${t.name}"
     ])]) == 1
-    error_message = "The role may create exactly the manifest's 9 topics (arn:aws:kafka:<region>:<account>:topic/<cluster>/<uuid>/<topic>)."
+    error_message = "The role may create exactly the manifest's 11 topics (arn:aws:kafka:<region>:<account>:topic/<cluster>/<uuid>/<topic>)."
   }
 
   # Alarms: consumer lag per input topic (time and offset) and the seven Flink alarms; no broker alarms.
   assert {
     condition     = length(module.monitoring.consumer_lag_alarm_names) == 2 * length(jsondecode(file("fraud.manifest.json")).sources) && length(module.monitoring.flink_alarm_names) == 7 && length(module.monitoring.broker_alarm_names) == 0
-    error_message = "Expected 2 consumer-lag alarms per input topic of the manifest (6 for fraud's 3 sources), 7 Flink alarms (lag, restarts, checkpoint duration and failures, CPU, heap, job down) and no broker alarm (MSK Serverless)."
+    error_message = "Expected 2 consumer-lag alarms per input topic of the manifest (8 for fraud's 4 sources), 7 Flink alarms (lag, restarts, checkpoint duration and failures, CPU, heap, job down) and no broker alarm (MSK Serverless)."
   }
   assert {
     condition     = contains(values(module.monitoring.alarm_metrics), "AWS/Kafka/EstimatedMaxTimeLag") && contains(values(module.monitoring.alarm_metrics), "AWS/KinesisAnalytics/records_lag_max")
@@ -307,4 +314,112 @@ run "backfill_local_time_refused" {
   }
 
   expect_failures = [var.backfill]
+}
+
+# Scoring (optional): neither model_artifact_s3_uri nor model_endpoint_name, nothing; an artifact,
+# an endpoint created here with its alarms and the job's permission on it; a name, only the
+# permission; both, refused.
+run "no_scoring_by_default" {
+  command = apply
+
+  assert {
+    condition     = length(module.model_endpoint) == 0 && output.model_endpoint_name == null && length(output.scoring_endpoints) == 0
+    error_message = "Without model_artifact_s3_uri or model_endpoint_name no endpoint is created and none is named."
+  }
+  assert {
+    condition     = length([for s in module.flink_app.role_policy_statements : s if anytrue([for a in s.actions : startswith(a, "sagemaker:")])]) == 0
+    error_message = "Without scoring the application's role has no SageMaker permission."
+  }
+  assert {
+    condition     = !contains(keys(module.flink_app.property_groups), "scoring") && length(output.model_endpoint_alarm_names) == 0 && !contains(keys(aws_vpc_endpoint.interface), "sagemaker.runtime")
+    error_message = "Without scoring: no scoring group, no endpoint alarms, no SageMaker Runtime interface endpoint."
+  }
+}
+
+run "scoring_endpoint_from_artifact" {
+  command = apply
+
+  variables {
+    model_artifact_s3_uri = "s3://models-123456789012/models/fraud_score/model.tar.gz"
+  }
+
+  assert {
+    condition = (
+      length(module.model_endpoint) == 1 && output.model_endpoint_name == "msk-flink-features-dev-fraud-score" &&
+      module.model_endpoint[0].endpoint_arn == "arn:aws:sagemaker:us-east-1:123456789012:endpoint/msk-flink-features-dev-fraud-score" &&
+      startswith(module.model_endpoint[0].endpoint_config_name, "msk-flink-features-dev-fraud-score-") && startswith(module.model_endpoint[0].model_name, "msk-flink-features-dev-fraud-score-") &&
+      module.model_endpoint[0].endpoint_type == "serverless"
+    )
+    error_message = "The artifact creates the endpoint <name>-fraud-score, its (serverless) endpoint configuration and its model."
+  }
+  assert {
+    condition     = module.model_endpoint[0].image_uri == "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1"
+    error_message = "The model runs SageMaker's XGBoost image for the region."
+  }
+  assert {
+    condition     = [for s in module.model_endpoint[0].role_policy_statements : s.resources if s.sid == "ReadModelArtifact"] == [toset(["arn:aws:s3:::models-123456789012/models/fraud_score/model.tar.gz"])]
+    error_message = "The endpoint's execution role may read exactly the artifact object."
+  }
+  assert {
+    condition     = module.flink_app.property_groups["scoring"] == { "fraud_score.endpoint" = "msk-flink-features-dev-fraud-score" } && output.scoring_endpoints == tomap({ fraud_score = "msk-flink-features-dev-fraud-score" })
+    error_message = "The application's scoring group names the endpoint under fraud_score.endpoint (scoring_name's default)."
+  }
+  assert {
+    condition = [
+      for s in module.flink_app.role_policy_statements : { sid = s.sid, actions = s.actions, resources = s.resources }
+      if anytrue([for a in s.actions : startswith(a, "sagemaker:")])
+      ] == [{
+        sid       = "InvokeScoringEndpoints"
+        actions   = toset(["sagemaker:InvokeEndpoint"])
+        resources = toset(["arn:aws:sagemaker:us-east-1:123456789012:endpoint/msk-flink-features-dev-fraud-score"])
+    }]
+    error_message = "Exactly one SageMaker statement in the application's role: sagemaker:InvokeEndpoint on that endpoint's ARN."
+  }
+  assert {
+    condition = (
+      length(output.model_endpoint_alarm_names) == 3 &&
+      toset([for name, metric in module.monitoring.alarm_metrics : metric if startswith(metric, "AWS/SageMaker/")]) == toset(["AWS/SageMaker/Invocation4XXErrors", "AWS/SageMaker/Invocation5XXErrors", "AWS/SageMaker/ModelLatency"])
+    )
+    error_message = "The created endpoint gets the Invocation4XXErrors, Invocation5XXErrors and ModelLatency alarms."
+  }
+  assert {
+    condition     = aws_vpc_endpoint.interface["sagemaker.runtime"].service_name == "com.amazonaws.us-east-1.sagemaker.runtime" && aws_vpc_endpoint.interface["sagemaker.runtime"].private_dns_enabled == true
+    error_message = "The application reaches SageMaker Runtime through an interface endpoint (the VPC has no NAT)."
+  }
+}
+
+run "bring_your_own_endpoint" {
+  command = apply
+
+  variables {
+    model_endpoint_name = "Fraud-Scorer-V2"
+  }
+
+  assert {
+    condition     = length(module.model_endpoint) == 0 && length(output.model_endpoint_alarm_names) == 0 && output.model_endpoint_name == "Fraud-Scorer-V2"
+    error_message = "A named endpoint creates no endpoint, configuration, model or alarm."
+  }
+  assert {
+    condition     = module.flink_app.property_groups["scoring"] == { "fraud_score.endpoint" = "Fraud-Scorer-V2" }
+    error_message = "The scoring group names the given endpoint under <scoring_name>.endpoint."
+  }
+  assert {
+    condition     = [for s in module.flink_app.role_policy_statements : s.resources if anytrue([for a in s.actions : startswith(a, "sagemaker:")])] == [toset(["arn:aws:sagemaker:us-east-1:123456789012:endpoint/fraud-scorer-v2"])]
+    error_message = "Only the permission: sagemaker:InvokeEndpoint on that endpoint's ARN, name in lower case as SageMaker writes it."
+  }
+  assert {
+    condition     = contains(keys(aws_vpc_endpoint.interface), "sagemaker.runtime")
+    error_message = "The job reaches the named endpoint through the SageMaker Runtime interface endpoint."
+  }
+}
+
+run "artifact_and_endpoint_name_refused" {
+  command = plan
+
+  variables {
+    model_artifact_s3_uri = "s3://models-123456789012/models/fraud_score/model.tar.gz"
+    model_endpoint_name   = "fraud-scorer"
+  }
+
+  expect_failures = [var.model_endpoint_name]
 }

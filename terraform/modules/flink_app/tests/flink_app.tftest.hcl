@@ -93,7 +93,7 @@ run "iam_defaults" {
     error_message = "The input topics are the manifest's sources' topics, in order; the pipeline is the manifest's."
   }
   assert {
-    condition     = module.properties.property_groups["topics"] == { "transactions" = "transactions", "clicks" = "clicks", "profiles" = "profiles", "dead.letter" = "dead-letter", "late.events" = "late-events", "partitions" = "3", "retention.ms" = "604800000" }
+    condition     = module.properties.property_groups["topics"] == { "transactions" = "transactions", "clicks" = "clicks", "profiles" = "profiles", "labels" = "labels", "dead.letter" = "dead-letter", "late.events" = "late-events", "partitions" = "3", "retention.ms" = "604800000" }
     error_message = "The topics group names every source's topic and the fixed keys."
   }
 
@@ -103,8 +103,9 @@ run "iam_defaults" {
       "arn:aws:kafka:us-east-1:123456789012:topic/features/uuid-1/transactions",
       "arn:aws:kafka:us-east-1:123456789012:topic/features/uuid-1/clicks",
       "arn:aws:kafka:us-east-1:123456789012:topic/features/uuid-1/profiles",
+      "arn:aws:kafka:us-east-1:123456789012:topic/features/uuid-1/labels",
     ])
-    error_message = "The role may read exactly the three input topics."
+    error_message = "The role may read exactly the four input topics."
   }
   assert {
     condition = toset(flatten([for s in data.aws_iam_policy_document.this.statement : s.resources if s.sid == "KafkaWriteOutputTopics"])) == toset([
@@ -114,8 +115,9 @@ run "iam_defaults" {
       "arn:aws:kafka:us-east-1:123456789012:topic/features/uuid-1/features-txn-1h",
       "arn:aws:kafka:us-east-1:123456789012:topic/features/uuid-1/features-session",
       "arn:aws:kafka:us-east-1:123456789012:topic/features/uuid-1/features-txn-features",
+      "arn:aws:kafka:us-east-1:123456789012:topic/features/uuid-1/scores-fraud-score",
     ])
-    error_message = "The role may write exactly the dead-letter, late-events and feature topics."
+    error_message = "The role may write exactly the dead-letter, late-events, feature and scores topics."
   }
   assert {
     condition     = flatten([for s in data.aws_iam_policy_document.this.statement : s.resources if s.sid == "KafkaConsumerGroup"]) == ["arn:aws:kafka:us-east-1:123456789012:group/features/uuid-1/msk-flink-features"]
@@ -141,6 +143,59 @@ run "iam_defaults" {
     condition     = length([for s in data.aws_iam_policy_document.this.statement : s if contains(s.actions, "kafka-cluster:CreateTopic")]) == 0 && aws_kinesisanalyticsv2_application.this.name == "features"
     error_message = "By default (job_creates_topics = false) the role may not create topics."
   }
+  assert {
+    condition     = length([for s in data.aws_iam_policy_document.this.statement : s if anytrue([for a in s.actions : startswith(a, "sagemaker:")])]) == 0 && !contains(keys(module.properties.property_groups), "scoring") && length(output.scoring_endpoint_arns) == 0
+    error_message = "Without scoring_endpoints: no SageMaker permission and no scoring group."
+  }
+}
+
+# Scoring with a SageMaker endpoint: the scoring group names it, and the role may invoke exactly that
+# endpoint, by the ARN SageMaker writes (the name in lower case).
+run "scoring_endpoint" {
+  command = plan
+
+  variables {
+    scoring_endpoints = { fraud_score = "Features-Fraud-Score" }
+  }
+
+  assert {
+    condition     = module.properties.property_groups["scoring"] == { "fraud_score.endpoint" = "Features-Fraud-Score" }
+    error_message = "The scoring group holds <scoring name>.endpoint = the endpoint's name, as given."
+  }
+  assert {
+    condition = [
+      for s in data.aws_iam_policy_document.this.statement : { actions = s.actions, resources = s.resources }
+      if anytrue([for a in s.actions : startswith(a, "sagemaker:")])
+      ] == [{
+        actions   = toset(["sagemaker:InvokeEndpoint"])
+        resources = toset(["arn:aws:sagemaker:us-east-1:123456789012:endpoint/features-fraud-score"])
+    }]
+    error_message = "Exactly one SageMaker statement: sagemaker:InvokeEndpoint on the endpoint's ARN, name in lower case."
+  }
+  assert {
+    condition     = length(aws_kinesisanalyticsv2_application.this.application_configuration[0].environment_properties[0].property_group) == 7 && contains(keys(jsondecode(output.application_properties_json)[index([for g in jsondecode(output.application_properties_json) : g.PropertyGroupId], "scoring")].PropertyMap), "fraud_score.endpoint")
+    error_message = "The application and its properties document carry the scoring group."
+  }
+}
+
+run "scoring_name_refused" {
+  command = plan
+
+  variables {
+    scoring_endpoints = { "fraud-score" = "features-fraud-score" }
+  }
+
+  expect_failures = [var.scoring_endpoints]
+}
+
+run "endpoint_name_refused" {
+  command = plan
+
+  variables {
+    scoring_endpoints = { fraud_score = "features_fraud_score" }
+  }
+
+  expect_failures = [var.scoring_endpoints]
 }
 
 # MSK Serverless has no topic API: the job creates its missing topics at start, and the role may
@@ -160,8 +215,8 @@ run "job_creates_topics" {
   assert {
     condition = toset(flatten([for s in data.aws_iam_policy_document.this.statement : s.resources if s.sid == "KafkaCreateOwnTopics"])) == toset([
       for t in jsondecode(file("../../examples/serverless/fraud.manifest.json")).topics : "arn:aws:kafka:us-east-1:123456789012:topic/features/uuid-1/${t.name}"
-    ]) && length(flatten([for s in data.aws_iam_policy_document.this.statement : s.resources if s.sid == "KafkaCreateOwnTopics"])) == 9
-    error_message = "The role may create exactly the manifest's 9 topics, each by its full topic ARN (no wildcard)."
+    ]) && length(flatten([for s in data.aws_iam_policy_document.this.statement : s.resources if s.sid == "KafkaCreateOwnTopics"])) == 11
+    error_message = "The role may create exactly the manifest's 11 topics, each by its full topic ARN (no wildcard)."
   }
   assert {
     condition     = [for s in data.aws_iam_policy_document.this.statement : s.sid if contains(s.actions, "kafka-cluster:CreateTopic")] == ["KafkaCreateOwnTopics"]
@@ -213,7 +268,7 @@ run "source_topic_override" {
     error_message = "source_topics goes into the topics group under the source name, feature_topics into feature.topics."
   }
   assert {
-    condition     = output.input_topics == ["transactions", "clicks", "user-profiles"] && output.source_topics["profiles"] == "user-profiles"
+    condition     = output.input_topics == ["transactions", "clicks", "user-profiles", "labels"] && output.source_topics["profiles"] == "user-profiles"
     error_message = "The renamed source topic replaces the manifest's, in the same position."
   }
   assert {
@@ -225,6 +280,7 @@ run "source_topic_override" {
       "arn:aws:kafka:us-east-1:123456789012:topic/features/uuid-1/transactions",
       "arn:aws:kafka:us-east-1:123456789012:topic/features/uuid-1/clicks",
       "arn:aws:kafka:us-east-1:123456789012:topic/features/uuid-1/user-profiles",
+      "arn:aws:kafka:us-east-1:123456789012:topic/features/uuid-1/labels",
     ])
     error_message = "The role may read the renamed topic instead of the manifest's."
   }

@@ -71,6 +71,19 @@ locals {
         switch_over             = "switch.over"
       }
     }
+    # The scoring group's fixed keys (flink_jobs.config ScoringConfig), minus endpoint.override,
+    # access.key and secret.key, which only local SageMaker-protocol servers use. Its open keys,
+    # <scoring name>.endpoint, come from var.scoring_endpoints (local.open_key_variables).
+    scoring = {
+      group = "scoring"
+      keys = {
+        region             = "region"
+        max_in_flight      = "max.in.flight"
+        attempt_timeout_ms = "attempt.timeout.ms"
+        max_attempts       = "max.attempts"
+        backoff_ms         = "backoff.ms"
+      }
+    }
     # Present only in a backfill application (docs/backfill.md): its presence makes main.py run the
     # backfill over the archive instead of the live job.
     backfill = {
@@ -96,6 +109,12 @@ locals {
     source_topics = "topics"
   }
 
+  # Open keys of a fixed group that come from a variable of their own (flink_jobs.config
+  # SCORING_ENDPOINT_KEY): variable -> group id. Each key is <scoring name>.endpoint.
+  open_key_variables = {
+    scoring_endpoints = "scoring"
+  }
+
   p = var.application_properties
   m = var.manifest
 
@@ -113,6 +132,14 @@ locals {
     for fs in local.m.feature_sets : {
       name  = fs.name
       topic = lookup(local.p.feature_topics, fs.name, "features-${replace(fs.name, "_", "-")}")
+    }
+  ]
+  # Scorings write their scores topic, feature_topics[name], else scores-<name with _ as ->
+  # (flink_jobs.config.default_scores_topic); a manifest written before scorings has none.
+  scorings = [
+    for s in try(local.m.scorings, []) : {
+      name  = s.name
+      topic = lookup(local.p.feature_topics, s.name, "scores-${replace(s.name, "_", "-")}")
     }
   ]
 
@@ -143,6 +170,7 @@ locals {
     backfill = local.p.backfill != null ? local.p.backfill : {
       from = null, to = null, feature_sets = null, run = null, lookback_seconds = null
     }
+    scoring = local.p.scoring
   }
 
   fixed_groups = {
@@ -150,6 +178,10 @@ locals {
       for a, key in spec.keys : key => tostring(local.values[attr][a]) if local.values[attr][a] != null
     }
   }
+  # The scoring group's open keys (flink_jobs/features/scoring.py): <scoring name>.endpoint = the
+  # endpoint the job calls for that scoring; only the scorings given an endpoint run.
+  scoring_keys = { for name, endpoint in var.scoring_endpoints : "${name}.endpoint" => endpoint }
+
   # Every source's topic is written (not only the renamed ones), so the job reads exactly the topics
   # the role may read even where the code's default for a source differs from the manifest's.
   source_topic_keys = { for s in local.sources : s.name => s.topic }
@@ -157,6 +189,7 @@ locals {
     { for group, property_map in local.fixed_groups : group => property_map if length(property_map) > 0 },
     { (local.open_keys.source_topics) = merge(local.fixed_groups[local.open_keys.source_topics], local.source_topic_keys) },
     length(local.p.feature_topics) > 0 ? { (local.open_groups.feature_topics) = local.p.feature_topics } : {},
+    length(local.scoring_keys) > 0 ? { (local.open_key_variables.scoring_endpoints) = merge(local.fixed_groups[local.open_key_variables.scoring_endpoints], local.scoring_keys) } : {},
   )
 
   # The document Managed Flink writes to /etc/flink/application_properties.json.
@@ -195,6 +228,16 @@ locals {
         retention_ms = local.p.topics.retention_ms
         role         = "features"
         owner        = fs.name
+      }
+    ],
+    [
+      for s in local.scorings : {
+        name         = s.topic
+        partitions   = local.p.topics.partitions
+        compacted    = false
+        retention_ms = local.p.topics.retention_ms
+        role         = "scores"
+        owner        = s.name
       }
     ],
   )

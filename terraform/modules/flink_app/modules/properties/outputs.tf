@@ -93,3 +93,8 @@ output "backfill" {
   description = "The backfill group (key -> value) when application_properties.backfill is set, else null (a live application)."
   value       = lookup(local.property_groups, "backfill", null)
 }
+
+output "scoring_endpoints" {
+  description = "Scoring name -> the endpoint the job calls for it (the scoring group); empty without scoring_endpoints."
+  value       = var.scoring_endpoints
+}

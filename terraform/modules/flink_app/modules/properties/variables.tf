@@ -10,6 +10,10 @@ variable "application_properties" {
     feature.topics group) rename their topics and must name sources and feature sets of the
     manifest; pipeline.name null means the manifest's pipeline. backfill (null for the live job)
     makes the application a backfill run over the archive (flink_jobs/config.py BackfillConfig).
+    scoring holds the scoring group's limits (ScoringConfig: region, calls in flight, attempt
+    timeout, attempts, backoff); the endpoints come from var.scoring_endpoints, and the group's
+    endpoint.override / access.key / secret.key exist only for local servers and are absent here.
+    feature_topics may also rename a scoring's topic (scores-<name>), as in the job.
   EOT
   type = object({
     run_options = optional(object({
@@ -65,6 +69,13 @@ variable "application_properties" {
       run              = optional(string)
       lookback_seconds = optional(number)
     }))
+    scoring = optional(object({
+      region             = optional(string)
+      max_in_flight      = optional(number)
+      attempt_timeout_ms = optional(number)
+      max_attempts       = optional(number)
+      backoff_ms         = optional(number)
+    }), {})
     source_topics  = optional(map(string), {})
     feature_topics = optional(map(string), {})
   })
@@ -132,8 +143,20 @@ variable "application_properties" {
     error_message = "source_topics keys must be source names of the manifest's pipeline (manifest.sources[*].name)."
   }
   validation {
-    condition     = alltrue([for name in keys(var.application_properties.feature_topics) : contains(try([for fs in var.manifest.feature_sets : fs.name], []), name)])
-    error_message = "feature_topics keys must be feature set names of the manifest's pipeline (manifest.feature_sets[*].name)."
+    condition     = alltrue([for name in keys(var.application_properties.feature_topics) : contains(try(concat([for fs in var.manifest.feature_sets : fs.name], [for s in try(var.manifest.scorings, []) : s.name]), []), name)])
+    error_message = "feature_topics keys must be feature set names of the manifest's pipeline (manifest.feature_sets[*].name) or its scorings' names (manifest.scorings[*].name)."
+  }
+  validation {
+    # The ranges of flink_jobs.config's scoring group.
+    condition = alltrue([
+      for pair in [
+        [var.application_properties.scoring.max_in_flight, 1, 10000],
+        [var.application_properties.scoring.attempt_timeout_ms, 10, 600000],
+        [var.application_properties.scoring.max_attempts, 1, 10],
+        [var.application_properties.scoring.backoff_ms, 1, 60000],
+      ] : pair[0] == null || try(pair[0] >= pair[1] && pair[0] <= pair[2] && floor(pair[0]) == pair[0], false)
+    ])
+    error_message = "scoring: max_in_flight must be a whole number from 1 to 10000, attempt_timeout_ms from 10 to 600000, max_attempts from 1 to 10, backoff_ms from 1 to 60000."
   }
   validation {
     condition = alltrue([
@@ -214,6 +237,11 @@ variable "manifest" {
     condition     = try(var.manifest.format, null) != 1 || alltrue([for fs in try(var.manifest.feature_sets, []) : try(fs.topic == "features-${replace(fs.name, "_", "-")}", false)])
     error_message = "The manifest's feature set topics are not the defaults (features-<name>): write it without --properties and rename topics with application_properties.feature_topics."
   }
+  validation {
+    # The same for scorings (scores-<name>); a manifest without scorings has none.
+    condition     = try(var.manifest.format, null) != 1 || try(alltrue([for s in try(var.manifest.scorings, []) : can(regex("^[a-z][a-z0-9_]*$", s.name)) && s.topic == "scores-${replace(s.name, "_", "-")}"]), false)
+    error_message = "The manifest's scorings must have a name and the default topic (scores-<name>): write it without --properties and rename topics with application_properties.feature_topics."
+  }
 }
 
 variable "bootstrap_servers" {
@@ -238,4 +266,25 @@ variable "scram_secret_arn" {
   description = "ARN of the Secrets Manager secret ({\"username\", \"password\"}) of the job's SCRAM user. null kafka.sasl_username / sasl_password become references to its username and password keys; the secret's value never enters the properties or the state. Validated by the flink_app module (AmazonMSK_* name)."
   type        = string
   default     = null
+}
+
+variable "scoring_endpoints" {
+  description = "Scoring name -> name of the model endpoint the job calls for it (a SageMaker endpoint): written to the scoring property group as <scoring name>.endpoint = <endpoint name> (flink_jobs/features/scoring.py reads that group; a scoring without an endpoint does not run). Keys must be scorings of the manifest. A variable of its own, not an application_properties attribute: it also decides the role's SageMaker permission (modules/flink_app). Empty (the default): no endpoint keys (and no scoring group unless application_properties.scoring sets a limit)."
+  type        = map(string)
+  default     = {}
+
+  validation {
+    condition     = alltrue([for name in keys(var.scoring_endpoints) : can(regex("^[a-z][a-z0-9_]*$", name))])
+    error_message = "scoring_endpoints keys must be scoring names: a lower-case letter, then lower-case letters, digits or _ (e.g. risk_score)."
+  }
+  validation {
+    # The CreateEndpoint API's EndpointName pattern.
+    condition     = alltrue([for endpoint in values(var.scoring_endpoints) : can(regex("^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$", endpoint))])
+    error_message = "scoring_endpoints values must be SageMaker endpoint names: 1 to 63 letters, digits or hyphens, starting and ending with a letter or digit."
+  }
+  validation {
+    # The job refuses an endpoint for a scoring its pipeline lacks (compiler/statements.py).
+    condition     = alltrue([for name in keys(var.scoring_endpoints) : contains(try([for s in var.manifest.scorings : s.name], []), name)])
+    error_message = "scoring_endpoints keys must be scoring names of the manifest's pipeline (manifest.scorings[*].name)."
+  }
 }
