@@ -162,7 +162,7 @@ variable "model_endpoint" {
     max_concurrency            = optional(number, 5)
     instance_type              = optional(string, "ml.m5.large")
     initial_instance_count     = optional(number, 1)
-    xgboost_image_tag          = optional(string, "1.7-1")
+    xgboost_image_tag          = optional(string, "3.0-5")
     invocation_4xx_errors      = optional(number, 0)
     invocation_5xx_errors      = optional(number, 0)
     model_latency_microseconds = optional(number, 100000)

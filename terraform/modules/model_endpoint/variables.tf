@@ -25,24 +25,24 @@ variable "model_data_kms_key_arn" {
 }
 
 variable "image_uri" {
-  description = "Inference container image. null (the default) is SageMaker's built-in XGBoost image for the provider's region, sagemaker-xgboost:<xgboost_image_tag>, whose registry account per region the aws_sagemaker_prebuilt_ecr_image data source knows (e.g. 683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1). Only SageMaker-owned images: SageMaker pulls them with its own credentials, so the execution role has no ECR permission; an image in a private ECR repository would need them."
+  description = "Inference container image. null (the default) is SageMaker's built-in XGBoost image for the provider's region, sagemaker-xgboost:<xgboost_image_tag>, whose registry account per region the aws_sagemaker_prebuilt_ecr_image data source knows (e.g. 683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:3.0-5). Only SageMaker-owned images: SageMaker pulls them with its own credentials, so the execution role has no ECR permission; an image in a private ECR repository would need them."
   type        = string
   default     = null
 
   validation {
     condition     = var.image_uri == null || can(regex("^[0-9]{12}\\.dkr\\.ecr\\.[a-z0-9-]+\\.amazonaws\\.com(\\.cn)?/[a-z0-9._/-]+(:[A-Za-z0-9._-]+|@sha256:[0-9a-f]{64})$", var.image_uri))
-    error_message = "image_uri must be an ECR image URI with a tag or digest, e.g. 683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1."
+    error_message = "image_uri must be an ECR image URI with a tag or digest, e.g. 683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:3.0-5."
   }
 }
 
 variable "xgboost_image_tag" {
-  description = "Tag of SageMaker's built-in XGBoost image when image_uri is null: a supported version such as 1.7-1 (SageMaker's XGBoost documentation: the XGBoost image has no :1 or :latest tag; the version must match the one the model was trained with)."
+  description = "Tag of SageMaker's built-in XGBoost image when image_uri is null: a supported version such as 3.0-5 (SageMaker's XGBoost documentation: the XGBoost image has no :1 or :latest tag; the version must match the one the model was trained with). The default is the image msk-features train's models are made for: it trains with xgboost 3.0.5, what the 3.0-5 image installs (aws/sagemaker-xgboost-container, docker/3.0-5/base/Dockerfile.cpu: XGBOOST_VERSION=3.0.5)."
   type        = string
-  default     = "1.7-1"
+  default     = "3.0-5"
 
   validation {
     condition     = can(regex("^[0-9]+\\.[0-9]+-[0-9]+$", var.xgboost_image_tag))
-    error_message = "xgboost_image_tag must be an XGBoost image version such as 1.7-1 (not 1 or latest, which SageMaker's XGBoost image does not offer)."
+    error_message = "xgboost_image_tag must be an XGBoost image version such as 3.0-5 (not 1 or latest, which SageMaker's XGBoost image does not offer)."
   }
 }
 

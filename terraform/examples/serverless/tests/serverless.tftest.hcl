@@ -65,9 +65,9 @@ mock_provider "aws" {
   mock_resource "aws_vpc_endpoint" {
     defaults = { prefix_list_id = "pl-63a5400a" }
   }
-  # What the provider computes for sagemaker-xgboost:1.7-1 in us-east-1 (its registry table).
+  # What the provider computes for sagemaker-xgboost:3.0-5 in us-east-1 (its registry table).
   mock_data "aws_sagemaker_prebuilt_ecr_image" {
-    defaults = { registry_path = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1" }
+    defaults = { registry_path = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:3.0-5" }
   }
   mock_resource "aws_sagemaker_endpoint" {
     defaults = { arn = "arn:aws:sagemaker:us-east-1:123456789012:endpoint/msk-flink-features-dev-fraud-score" }
@@ -353,7 +353,7 @@ run "scoring_endpoint_from_artifact" {
     error_message = "The artifact creates the endpoint <name>-fraud-score, its (serverless) endpoint configuration and its model."
   }
   assert {
-    condition     = module.model_endpoint[0].image_uri == "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1"
+    condition     = module.model_endpoint[0].image_uri == "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:3.0-5"
     error_message = "The model runs SageMaker's XGBoost image for the region."
   }
   assert {

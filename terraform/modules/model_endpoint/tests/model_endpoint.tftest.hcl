@@ -15,9 +15,9 @@ mock_provider "aws" {
   mock_data "aws_iam_policy_document" {
     defaults = { json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}" }
   }
-  # What the provider computes for sagemaker-xgboost:1.7-1 in us-east-1 (its registry table).
+  # What the provider computes for sagemaker-xgboost:3.0-5 in us-east-1 (its registry table).
   mock_data "aws_sagemaker_prebuilt_ecr_image" {
-    defaults = { registry_path = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1" }
+    defaults = { registry_path = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:3.0-5" }
   }
   mock_resource "aws_iam_role" {
     defaults = { arn = "arn:aws:iam::123456789012:role/fraud-score-model-mock" }
@@ -60,13 +60,13 @@ run "serverless_by_default" {
   }
   assert {
     condition = (
-      aws_sagemaker_model.this.primary_container[0].image == "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1" &&
+      aws_sagemaker_model.this.primary_container[0].image == "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:3.0-5" &&
       aws_sagemaker_model.this.primary_container[0].model_data_url == var.model_data_url &&
       data.aws_sagemaker_prebuilt_ecr_image.xgboost[0].repository_name == "sagemaker-xgboost" &&
-      data.aws_sagemaker_prebuilt_ecr_image.xgboost[0].image_tag == "1.7-1" &&
+      data.aws_sagemaker_prebuilt_ecr_image.xgboost[0].image_tag == "3.0-5" &&
       output.image_uri == aws_sagemaker_model.this.primary_container[0].image
     )
-    error_message = "The model runs SageMaker's XGBoost image for the region (sagemaker-xgboost:1.7-1) on the given artifact."
+    error_message = "The model runs SageMaker's XGBoost image for the region (sagemaker-xgboost:3.0-5) on the given artifact."
   }
   assert {
     condition     = aws_sagemaker_model.this.enable_network_isolation == false
