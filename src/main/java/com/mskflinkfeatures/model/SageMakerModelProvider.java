@@ -5,7 +5,7 @@ import org.apache.flink.table.ml.AsyncPredictRuntimeProvider;
 import org.apache.flink.table.ml.ModelProvider;
 
 /** Asynchronous only: ML_PREDICT with {@code 'async' = 'false'} is refused by the planner. */
-final class SageMakerModelProvider implements AsyncPredictRuntimeProvider {
+public final class SageMakerModelProvider implements AsyncPredictRuntimeProvider {
 
     private final SageMakerSettings settings;
 

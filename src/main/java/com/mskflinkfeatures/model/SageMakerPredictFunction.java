@@ -47,7 +47,7 @@ import software.amazon.awssdk.services.sagemakerruntime.model.InvokeEndpointResp
  * {@code scoringFailures} (rows given a reason). Retries happen inside the SDK; a reason names the
  * attempts made.
  */
-final class SageMakerPredictFunction extends AsyncPredictFunction {
+public final class SageMakerPredictFunction extends AsyncPredictFunction {
 
     private static final long serialVersionUID = 1L;
     private static final String CSV = "text/csv";
