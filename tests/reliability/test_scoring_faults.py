@@ -16,7 +16,7 @@ import time
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 
@@ -26,9 +26,9 @@ from msk_features.generator.plan import GenerateSpec
 from msk_features.kafka_clients import librdkafka_config
 from msk_features.lag import consumer_lag
 from msk_features.localstack.stack import Endpoints
-from msk_features.outputs import read_topic
+from msk_features.outputs import feature_rows_from_table, read_offline, read_topic
 from msk_features.synthetic_model import ScoringModel, train_scoring_model
-from tests.integration.fraud_check import reference_for
+from tests.integration.fraud_check import kafka_rows, reference_for
 from tests.reliability.exactly_once import assert_exactly_once
 from tests.reliability.jobs import (
     Feeder,
@@ -64,9 +64,13 @@ def with_scoring(cfg: AppConfig, url: str, **limits: int) -> AppConfig:
     return replace(cfg, scoring=scoring)
 
 
-def scores(cfg: AppConfig, isolation: str = "read_committed") -> list[dict[str, Any]]:
-    conf = {**librdkafka_config(cfg.kafka), "isolation.level": isolation}
-    return [json.loads(r.value) for r in read_topic(conf, cfg.topics.scores_topic(SCORING.name))]
+def scores(
+    cfg: AppConfig, isolation: Literal["read_committed", "read_uncommitted"] = "read_committed"
+) -> list[dict[str, Any]]:
+    records = read_topic(
+        librdkafka_config(cfg.kafka), cfg.topics.scores_topic(SCORING.name), isolation=isolation
+    )
+    return [json.loads(r.value) for r in records]
 
 
 def assert_scores_exactly_once(cfg: AppConfig, sent: list, model: ScoringModel) -> int:
@@ -76,9 +80,20 @@ def assert_scores_exactly_once(cfg: AppConfig, sent: list, model: ScoringModel) 
     got = scores(cfg)
     ids = [s["txn_id"] for s in got]
     assert len(ids) == len(set(ids)), f"{len(ids) - len(set(ids))} transactions scored twice"
-    assert set(ids) == set(expected), (
-        f"missing {len(set(expected) - set(ids))}, unexpected {len(set(ids) - set(expected))}"
-    )
+    missing = set(expected) - set(ids)
+    if missing:  # where did they get to? (a diagnosis for the message)
+        features = {r["txn_id"] for r in kafka_rows(cfg, "txn_features")}
+        uncommitted = {s["txn_id"] for s in scores(cfg, "read_uncommitted")}
+        assert cfg.offline is not None
+        offline = {
+            r["txn_id"] for r in feature_rows_from_table(read_offline(cfg.offline, f"scores/{SCORING.name}"))
+        }
+        raise AssertionError(
+            f"{len(missing)} transactions without a score, e.g. {sorted(missing)[:3]}: "
+            f"{len(missing & features)} of them in the features topic, {len(missing & uncommitted)} "
+            f"in the scores topic uncommitted, {len(missing & offline)} in the scores dataset"
+        )
+    assert set(ids) == set(expected), f"unexpected scores: {sorted(set(ids) - set(expected))[:3]}"
     wrong = [s for s in got if s["fraud_score"] != expected[s["txn_id"]]]
     assert not wrong, f"{len(wrong)} scores differ from the model's, e.g. {wrong[:3]}"
     dead = [
