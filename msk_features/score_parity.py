@@ -69,7 +69,9 @@ def compare_scores(
         [[np.nan if v is None else v for v in encode_row(scoring, by_id[i])] for i in common],
         dtype=np.float64,
     ).reshape(len(common), len(scoring.inputs))
-    offline = booster.predict(xgb.DMatrix(vectors, missing=np.nan)).astype(np.float32).astype(np.float64)
+    # Named as the booster's features when it has names (msk-features train gives them), else not.
+    matrix = xgb.DMatrix(vectors, missing=np.nan, feature_names=booster.feature_names)
+    offline = booster.predict(matrix).astype(np.float32).astype(np.float64)
     online = np.array([served[i] for i in common], dtype=np.float64)
     differences = np.abs(online - offline)
     labelled = [i for i in common if labels is not None and i in labels]

@@ -230,7 +230,8 @@ def test_slow_endpoint_backpressures_then_drains(
     assert grew[-1] > grew[len(grew) // 4], f"lag did not grow while input arrived: {lags}"
     scored = assert_scores_exactly_once(cfg, sent, model)
     stats = endpoint.stats()
-    assert stats["max_in_flight"] <= 2, f"more calls in flight than the bound (2 x 1): {stats['max_in_flight']}"
+    most = stats["max_in_flight"]
+    assert most <= 2, f"more calls in flight than the bound (2 x 1): {most}"
     report(
         "scoring-slow-endpoint", seconds=round(time.monotonic() - started), records_sent=len(sent),
         scores=scored, peak_input_lag=peak, drain_s=round(drain_s),
