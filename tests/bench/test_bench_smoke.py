@@ -57,7 +57,17 @@ def test_every_benchmark_step_runs_and_checks_its_outputs(local_stack: Endpoints
         assert run["us_cpu_per_event"] > 0 and 0 < run["net_runtime_s"] < run["wall_s"], run
     assert saved["ratios"]["validation_vs_json_cpu"] == stage["ratios"]["contract_vs_json"]
     assert saved["memory"]["max_checkpoint_bytes"] > 0 and saved["memory"]["peak_rss_java"] > 0
+    scoring = saved["scoring"]  # every transaction scored once, within the bound of calls in flight
+    assert scoring["check"] == "ok", scoring
+    assert scoring["scores"] == scoring["calls"] == saved["sizes"]["scoring_transactions"], scoring
+    limit = scoring["parallelism"] * scoring["in_flight_per_instance"]
+    assert 0 < scoring["max_in_flight_seen"] <= limit, scoring
+    assert (
+        scoring["calls_per_s"] > 0
+        and saved["ratios"]["scoring_vs_capacity"] == scoring["fraction_of_capacity"]
+    )
     report = (out / "README.md").read_text()
+    assert "## Scoring" in report
     assert "## Headline" in report and "Quix Streams" in report
     assert "## Validation stage" in report and "validation stage ÷ Flink json" in report
     assert (out / "benchmark.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
