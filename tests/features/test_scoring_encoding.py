@@ -38,7 +38,7 @@ def _literal(value: object, sql_type: str) -> str:
         return "TRUE" if value else "FALSE"
     if isinstance(value, str):
         return f"'{value}'"
-    return f"CAST({value} AS {sql_type})"
+    return f"CAST('{value}' AS {sql_type})"
 
 
 def test_sql_encodings_equal_the_spec(table_env: TableEnvironment) -> None:
