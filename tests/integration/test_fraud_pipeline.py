@@ -124,8 +124,11 @@ def test_edge_cases_archive_holds_exactly_the_on_time_events(
 ) -> None:
     """Late and invalid records reach no output but their own topic: the archives hold the rest."""
     _, cfg, expected = edge
-    for rows in assert_archives_hold_on_time_events(cfg, expected).values():
-        assert {r["pipeline_version"] for r in rows} == {VERSION}
+    for source, rows in assert_archives_hold_on_time_events(cfg, expected).items():
+        if source == "labels":  # the edge cases send no labels: its archive is empty (checked above)
+            assert not rows
+            continue
+        assert {r["pipeline_version"] for r in rows} == {VERSION}, source
 
 
 GENERATED = GenerateSpec(

@@ -54,9 +54,13 @@ REQUIRED_CLASSES = {
 }
 # SDK HTTP clients the jar must not carry (apache5-client is the one): the size guard for the SDK.
 UNWANTED_PREFIXES = (
-    "software/amazon/awssdk/http/apache/",  # apache-client (4.x)
-    "software/amazon/awssdk/http/nio/netty/",  # netty-nio-client
-    "io/netty/",
+    "software/amazon/awssdk/http/apache/",
+)  # apache-client (4.x): apache5 is the sync client
+# The sagemaker model provider's async client runs on netty-nio-client (and netty itself).
+REQUIRED_ASYNC_TRANSPORT = (
+    "software/amazon/awssdk/http/nio/netty/NettyNioAsyncHttpClient.class",
+    "software/amazon/awssdk/services/sagemakerruntime/SageMakerRuntimeAsyncClient.class",
+    "com/mskflinkfeatures/model/SageMakerModelProviderFactory.class",
 )
 REQUIRED_CLASSES_PROVIDER = "com/mskflinkfeatures/kafka/SecretsManagerConfigProvider.class"
 # Hadoop's Configuration loads its defaults from here; without it every get() fails.
@@ -208,6 +212,8 @@ def test_config_provider_class_is_the_one_the_connector_names(jar_names: list[st
         code = jar.read(REQUIRED_CLASSES_PROVIDER)
     assert b"org/apache/kafka/common/config/provider/ConfigProvider" in code
     assert [n for n in jar_names if n.startswith(UNWANTED_PREFIXES)][:5] == []
+    assert [c for c in REQUIRED_ASYNC_TRANSPORT if c not in names] == []
+    assert any(n.startswith("io/netty/") for n in jar_names), "netty, the async client's transport"
 
 
 def test_kafka_is_not_relocated(jar_names: list[str]) -> None:

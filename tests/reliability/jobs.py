@@ -439,3 +439,36 @@ def wait_for(condition: Callable[[], bool], job: JobProcess, timeout_s: float, w
         if time.monotonic() > deadline:
             raise AssertionError(f"no {what} within {timeout_s:.0f} s:\n{job.output_tail()}")
         time.sleep(1)
+
+
+def wait_for_unchecked_output(
+    cfg: AppConfig, job: JobProcess, topics: Sequence[str], checkpoint_dir: Path, timeout_s: float = 420.0
+) -> int:
+    """Wait until ``topics`` hold records in open transactions written *after* the latest completed
+    checkpoint (so the restored job must abort them), and return how many records are open.
+
+    Records in open transactions right after a checkpoint completes can all belong to that
+    checkpoint: the sink commits them on notification, or on restore if the job dies first, so a
+    kill then leaves nothing to abort and a negative control that reads uncommitted sees nothing.
+    This waits for a checkpoint to complete, lets 0.4 s of output into the next transaction, and
+    returns while no further checkpoint has completed and records are open.
+    """
+
+    def newest() -> int:  # the number of the newest completed chk-N (only the last few are kept)
+        done = completed_checkpoints(checkpoint_dir)
+        return int(done[-1].name.split("-")[-1]) if done else 0
+
+    deadline = time.monotonic() + timeout_s
+    while True:
+        if not job.alive():
+            raise AssertionError(f"the job stopped ({job.popen.returncode}):\n{job.output_tail()}")
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no open output after a checkpoint within {timeout_s:.0f} s")
+        seen = newest()
+        while newest() == seen and time.monotonic() < deadline:
+            time.sleep(0.05)
+        completed = newest()
+        time.sleep(0.4)
+        open_records = open_transaction_records(cfg, topics)
+        if seen >= 1 and open_records > 0 and newest() == completed:
+            return open_records
