@@ -22,6 +22,16 @@ record SageMakerSettings(
         int inputCount)
         implements Serializable {
 
+    /** The settings without the secret key (a record's own toString would print it). */
+    @Override
+    public String toString() {
+        return "SageMakerSettings[endpoint=" + endpoint + ", region=" + region + ", endpointOverride="
+                + endpointOverride + ", attemptTimeout=" + attemptTimeout + ", maxAttempts=" + maxAttempts
+                + ", backoff=" + backoff + ", maxConnections=" + maxConnections + ", accessKeyId="
+                + accessKeyId + ", secretAccessKey=" + (secretAccessKey == null ? "null" : "<redacted>")
+                + ", inputCount=" + inputCount + "]";
+    }
+
     /** The largest delay before one retry: 20 x the base. */
     Duration maxBackoff() {
         return backoff.multipliedBy(20);

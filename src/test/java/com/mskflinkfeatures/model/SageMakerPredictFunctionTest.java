@@ -248,6 +248,12 @@ class SageMakerPredictFunctionTest {
     }
 
     @Test
+    void theSettingsNeverPrintTheSecretKey() {
+        String text = settings("http://127.0.0.1:1", Duration.ofSeconds(1), 1).toString();
+        assertTrue(text.contains("secretAccessKey=<redacted>") && !text.contains("secret,"), text);
+    }
+
+    @Test
     void csvParsingRejectsWhatIsNotOneFiniteNumber() {
         assertEquals(0.5, CsvRecord.parseScore(" 0.5\n"));
         assertThrows(IllegalArgumentException.class, () -> CsvRecord.parseScore(""));
