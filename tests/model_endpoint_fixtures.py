@@ -19,8 +19,12 @@ import numpy as np
 import pytest
 
 from msk_features.localstack.model_artifact import pack_booster
-from msk_features.localstack.model_process import ModelEndpointProcess, RunningEndpoint, endpoint_stats
-from msk_features.localstack.stack import pid_alive, read_cmdline, read_environ, reap, terminate
+from msk_features.localstack.model_process import (
+    ModelEndpointProcess,
+    RunningEndpoint,
+    endpoint_stats,
+    stop_endpoint,
+)
 
 ENDPOINT_NAME = "fraud-score"
 FEATURES = 4
@@ -68,15 +72,9 @@ class ModelEndpoint:
         """SIGTERM the process by pid (SIGKILL after 10 s), only while it is still our endpoint."""
         if self.stopped:
             return
-        pid = self.pid
-
-        def ours() -> bool:
-            reap(pid)
-            if not pid_alive(pid):
-                return False
-            return self.process.owns(read_cmdline(pid) or [], read_environ(pid), self.port)
-
-        assert terminate(pid, ours, grace_s=10.0), f"model endpoint pid {pid} did not stop"
+        assert stop_endpoint(self.process, self.running, grace_s=10.0), (
+            f"model endpoint pid {self.pid} did not stop"
+        )
         self.stopped = True
 
 

@@ -45,16 +45,13 @@ from tests.reliability.jobs import (
     wait_for_unchecked_output,
     write_properties,
 )
+from tests.reliability.test_recovery import report
 
 SCORING = fraud.fraud_score
 SPEC = GenerateSpec(
     seed=31, transactions=3000, clicks=2500, profiles=300, users=30, merchants=15,
     span=timedelta(hours=6), labels=False,
 )  # fmt: skip
-
-
-def report(name: str, **numbers: object) -> None:
-    print(f"\nRELIABILITY {name}: {json.dumps(numbers, default=str)}")
 
 
 def with_scoring(cfg: AppConfig, url: str, **limits: int) -> AppConfig:

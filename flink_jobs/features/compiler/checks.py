@@ -13,8 +13,7 @@ from flink_jobs.features.aggregations import (
     SecondsSinceLatest,
 )
 from flink_jobs.features.compiler.contract_sql import METADATA_COLUMNS
-from flink_jobs.features.compiler.names import PASSTHROUGH, VERSION_COLUMN
-from flink_jobs.features.compiler.scoring import REASON_COLUMN
+from flink_jobs.features.compiler.names import PASSTHROUGH, REASON_COLUMN, VERSION_COLUMN
 from flink_jobs.features.compiler.types import columns_of, field_of, output_columns
 from flink_jobs.features.feature_sets import EventFeatures, PipelineSpec, WindowFeatures
 from flink_jobs.features.scoring import Category, Flag, Number, Scoring

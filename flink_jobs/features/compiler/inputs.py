@@ -26,7 +26,7 @@ from flink_jobs.features.compiler.types import column_type, columns_of
 from flink_jobs.features.contracts import InputSchema
 from flink_jobs.features.sources import Source
 from flink_jobs.features.windows import to_millis
-from flink_jobs.sql_text import TIMESTAMP_FORMAT, epoch_ms, interval, quote, sql_string
+from flink_jobs.sql_text import TIMESTAMP_FORMAT, epoch_ms, headers_sql, interval, quote, sql_string
 
 
 def source_topic(cfg: AppConfig, source: Source) -> str:
@@ -110,7 +110,7 @@ def source_sql(source: Source, cfg: AppConfig) -> list[str]:
 def dead_letter_select(source: Source, topic: str, version: str) -> str:
     """Invalid records: original key and value; reason and source position in ``dlq.*`` headers.
     The source reads the one ``topic``: its name is a literal, not a metadata column per record."""
-    headers = _headers(
+    headers = headers_sql(
         {
             "dlq.reason": "dlq_reason",
             "dlq.topic": sql_string(topic),
@@ -132,7 +132,7 @@ def dead_letter_select(source: Source, topic: str, version: str) -> str:
 
 def late_select(source: Source, topic: str, version: str, delay_s: int) -> str:
     """Late records: original key and value; reason, event time, missed watermark and lateness in headers."""
-    headers = _headers(
+    headers = headers_sql(
         {
             "late.reason": sql_string(late_reason(delay_s)),
             "late.topic": sql_string(topic),
@@ -148,10 +148,6 @@ def late_select(source: Source, topic: str, version: str, delay_s: int) -> str:
     return (
         f"SELECT kafka_key, raw_value, {headers} AS headers FROM `{routed_view(source)}` WHERE route = 'late'"
     )
-
-
-def _headers(values: dict[str, str]) -> str:
-    return "MAP[" + ", ".join(f"{sql_string(k)}, CAST({v} AS BYTES)" for k, v in values.items()) + "]"
 
 
 def archive_columns(source: Source) -> list[tuple[str, str]]:

@@ -8,6 +8,10 @@ from flink_jobs.features.sources import Source
 VERSION_COLUMN = "pipeline_version"
 
 
+REASON_COLUMN = "model_error"
+"""A scoring model's second output column: NULL with a score, the reason when the call failed."""
+
+
 KIND_COLUMN = "event_kind"
 
 

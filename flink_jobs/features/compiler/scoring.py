@@ -22,11 +22,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from connectors.parquet_sink import partition_values_sql
 from flink_jobs.config import ScoringConfig
-from flink_jobs.features.compiler.names import VERSION_COLUMN
+from flink_jobs.features.compiler.names import REASON_COLUMN, VERSION_COLUMN
 from flink_jobs.features.compiler.types import TIMESTAMP_TYPE, output_columns
 from flink_jobs.features.scoring import Category, Flag, ModelInput, Number, Scoring
-from flink_jobs.sql_text import TIMESTAMP_FORMAT, quote, sql_string
+from flink_jobs.sql_text import TIMESTAMP_FORMAT, headers_sql, quote, sql_string
 
 __all__ = [
     "REASON_COLUMN",
@@ -37,8 +38,6 @@ __all__ = [
     "scoring_sql",
 ]
 
-REASON_COLUMN = "model_error"
-"""The model's second output column: NULL with a score, the reason when the call failed."""
 
 # ML_PREDICT's timeout covers the provider's whole retry budget plus this margin.
 _TIMEOUT_MARGIN_MS = 10_000
@@ -157,8 +156,7 @@ def scoring_sql(
     )
     offline = ", ".join(quote(n) for n, _ in columns[:-1])
     out.offline_select = (
-        f"SELECT {offline}, {sql_string(version)} AS {VERSION_COLUMN}, "
-        f"DATE_FORMAT({quote(time)}, 'yyyy-MM-dd') AS dt, DATE_FORMAT({quote(time)}, 'HH') AS hr\n"
+        f"SELECT {offline}, {sql_string(version)} AS {VERSION_COLUMN}, {partition_values_sql(time)}\n"
         f"FROM {quote(predictions)}\n{scored}"
     )
     value = ", ".join(
@@ -173,10 +171,9 @@ def scoring_sql(
         "dlq.endpoint": sql_string(endpoint),
         "pipeline.version": sql_string(version),
     }
-    header_map = "MAP[" + ", ".join(f"{sql_string(k)}, CAST({v} AS BYTES)" for k, v in headers.items()) + "]"
     out.dead_letter_select = (
         f"SELECT CAST({quote(key)} AS BYTES) AS kafka_key, "
-        f"CAST(JSON_OBJECT({value} NULL ON NULL) AS BYTES) AS raw_value, {header_map} AS headers\n"
+        f"CAST(JSON_OBJECT({value} NULL ON NULL) AS BYTES) AS raw_value, {headers_sql(headers)} AS headers\n"
         f"FROM {quote(predictions)}\nWHERE {quote(REASON_COLUMN)} IS NOT NULL"
     )
     return out
