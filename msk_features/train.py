@@ -53,7 +53,7 @@ import pyarrow as pa
 
 from flink_jobs.features import EventFeatures, PipelineSpec, Scoring, Source
 from flink_jobs.features.compiler import row_time_column
-from flink_jobs.features.scoring import Category, Flag, Number, encode_row
+from flink_jobs.features.scoring import describe, encode_row
 from msk_features.training import LABEL_TIME, TrainingSetError, point_in_time
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -180,7 +180,7 @@ class TrainResult:
             "scoring": self.scoring.name,
             "feature_set": self.scoring.features.name,
             "output": self.scoring.output,
-            "inputs": [_input_description(i) for i in self.scoring.inputs],
+            "inputs": [describe(i) for i in self.scoring.inputs],
             "input_names": self.scoring.input_names(),
             "encoding_rules": ENCODING_RULES,
             "label": {"column": LABEL_COLUMN, "positive": self.positive, "time": "the labelled event's time"},
@@ -206,14 +206,6 @@ class TrainResult:
 
 def _instant(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-
-
-def _input_description(model_input: Number | Flag | Category) -> dict[str, Any]:
-    if isinstance(model_input, Number):
-        return {"column": model_input.column, "encoding": "number"}
-    if isinstance(model_input, Flag):
-        return {"column": model_input.column, "encoding": "flag"}
-    return {"column": model_input.column, "encoding": "category", "values": list(model_input.values)}
 
 
 # --------------------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from flink_jobs.config import TopicsConfig
 from flink_jobs.features.compiler import output_columns, validate
 from flink_jobs.features.compiler.scoring import score_columns
 from flink_jobs.features.feature_sets import PipelineSpec, WindowFeatures
+from flink_jobs.features.scoring import describe
 
 __all__ = ["MANIFEST_FORMAT", "manifest"]
 
@@ -64,7 +65,7 @@ def manifest(spec: PipelineSpec, topics: TopicsConfig | None = None, offline_pat
             {
                 "name": s.name,
                 "feature_set": s.features.name,
-                "inputs": [_model_input(i) for i in s.inputs],
+                "inputs": [describe(i) for i in s.inputs],
                 "output": s.output,
                 "topic": by_owner[("scores", s.name)],
                 "key": s.source.key,
@@ -79,13 +80,6 @@ def manifest(spec: PipelineSpec, topics: TopicsConfig | None = None, offline_pat
             for d in spec.datasets()
         ],
     }
-
-
-def _model_input(model_input: Any) -> dict[str, Any]:
-    out: dict[str, Any] = {"column": model_input.column, "encoding": type(model_input).__name__.lower()}
-    if getattr(model_input, "values", None):
-        out["values"] = list(model_input.values)
-    return out
 
 
 def _field(field: Any) -> dict[str, Any]:

@@ -34,7 +34,7 @@ from typing import Any
 from flink_jobs.features.feature_sets import EventFeatures
 from flink_jobs.features.sources import Source
 
-__all__ = ["Category", "Flag", "ModelInput", "Number", "Scoring", "encode", "encode_row"]
+__all__ = ["Category", "Flag", "ModelInput", "Number", "Scoring", "describe", "encode", "encode_row"]
 
 # SageMaker endpoint names: letters, digits and hyphens, no leading hyphen, at most 63 characters
 # (CreateEndpoint API reference, EndpointName pattern ^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}).
@@ -116,3 +116,12 @@ def encode(model_input: ModelInput, value: Any) -> float | None:
 def encode_row(scoring: Scoring, row: Mapping[str, Any]) -> list[float | None]:
     """The feature vector of one feature row (a mapping of column to value), in input order."""
     return [encode(i, row.get(i.column)) for i in scoring.inputs]
+
+
+def describe(model_input: ModelInput) -> dict[str, Any]:
+    """A model input as JSON-ready data (the manifest's and ``model.json``'s form): its column, its
+    encoding (``number``, ``flag`` or ``category``) and, for a category, its values in order."""
+    out: dict[str, Any] = {"column": model_input.column, "encoding": type(model_input).__name__.lower()}
+    if isinstance(model_input, Category):
+        out["values"] = list(model_input.values)
+    return out
