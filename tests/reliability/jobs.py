@@ -23,6 +23,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -146,6 +147,21 @@ class JobProcess:
                     f"the job was not RUNNING within {timeout_s:.0f} s:\n{self.output_tail()}"
                 )
             time.sleep(1)
+
+    def late_records_dropped(self) -> dict[str, int]:
+        """Flink's ``numLateRecordsDropped`` of every operator that has one (windows, OVER), summed
+        over its subtasks: rows an operator dropped as behind its watermark (what the Managed Flink
+        alarm ``late-records-dropped`` watches). Keyed by the REST API's metric id."""
+        job_id = self.running_job_id()
+        dropped: dict[str, int] = {}
+        for vertex in self.rest("GET", f"/jobs/{job_id}")["vertices"]:
+            path = f"/jobs/{job_id}/vertices/{vertex['id']}/subtasks/metrics"
+            ids = [m["id"] for m in self.rest("GET", path) if m["id"].endswith(".numLateRecordsDropped")]
+            if ids:
+                query = urllib.parse.quote(",".join(ids), safe=",")
+                for metric in self.rest("GET", f"{path}?get={query}"):
+                    dropped[metric["id"]] = int(metric["sum"])
+        return dropped
 
     def wait_all_tasks_running(self, timeout_s: float = 420.0) -> str:
         """The job id once every task of the job runs (RUNNING comes earlier, with tasks still

@@ -71,14 +71,26 @@ def scores(
     return [json.loads(r.value) for r in records]
 
 
-def assert_scores_exactly_once(cfg: AppConfig, sent: list, model: ScoringModel) -> int:
-    """One score per reference txn_features row, equal to the model's own score of that row."""
+def assert_scores_exactly_once(
+    cfg: AppConfig, sent: list, model: ScoringModel, dropped_as_late: int = 0
+) -> int:
+    """One score per reference txn_features row, equal to the model's own score of that row.
+
+    ``dropped_as_late``: what the job's window and OVER operators counted in
+    ``numLateRecordsDropped``; that many transactions may lack both their features row and their
+    score (dropped inside the job, counted, see docs/RELIABILITY.md), no more."""
     rows = reference_for(sent, cfg).features["txn_features"]
     expected = dict(zip((r["txn_id"] for r in rows), model.scores(rows), strict=True))
     got = scores(cfg)
     ids = [s["txn_id"] for s in got]
     assert len(ids) == len(set(ids)), f"{len(ids) - len(set(ids))} transactions scored twice"
     missing = set(expected) - set(ids)
+    if missing and dropped_as_late:
+        features = {r["txn_id"] for r in kafka_rows(cfg, "txn_features")}
+        if len(missing) <= dropped_as_late and not missing & features:
+            print(f"{len(missing)} transactions dropped inside the job, counted ({dropped_as_late})")
+            expected = {k: v for k, v in expected.items() if k not in missing}
+            missing = set()
     if missing:  # where did they get to? (a diagnosis for the message)
         features = {r["txn_id"] for r in kafka_rows(cfg, "txn_features")}
         uncommitted = {s["txn_id"] for s in scores(cfg, "read_uncommitted")}
@@ -92,7 +104,8 @@ def assert_scores_exactly_once(cfg: AppConfig, sent: list, model: ScoringModel) 
             f"{len(missing)} transactions without a score, e.g. {sorted(missing)[:3]}: "
             f"{len(missing & features)} of them in the features topic, {len(missing & uncommitted)} "
             f"in the scores topic uncommitted, {len(missing & offline)} in the scores dataset, "
-            f"{len(missing & late_ids)} in the late-events topic ({len(late)} late records in all)"
+            f"{len(missing & late_ids)} in the late-events topic ({len(late)} late records in all); "
+            f"{dropped_as_late} counted as dropped late"
         )
     assert set(ids) == set(expected), f"unexpected scores: {sorted(set(ids) - set(expected))[:3]}"
     wrong = [s for s in got if s["fraud_score"] != expected[s["txn_id"]]]
@@ -175,23 +188,30 @@ def test_crash_keeps_scores_exactly_once(
 @pytest.mark.integration
 @pytest.mark.slow
 @pytest.mark.reliability
+@pytest.mark.parametrize("idle_timeout_s", [600, 60], ids=["idle-600s", "idle-default-60s"])
 def test_slow_endpoint_backpressures_then_drains(
-    local_stack: Endpoints, built_package: Path, tmp_path: Path, model: ScoringModel, start_model_endpoint
+    local_stack: Endpoints,
+    built_package: Path,
+    tmp_path: Path,
+    model: ScoringModel,
+    start_model_endpoint,
+    idle_timeout_s: int,
 ) -> None:
     """An endpoint at 250 ms per call with 2 calls in flight per instance scores at most ~8 rows/s
     (parallelism 1): input at ~40 records/s (~18 transactions/s) is more than it can take. The job
     does not fail or drop: ML_PREDICT's queue fills, backpressure slows the sources, the consumer
     lag on the inputs grows; when input stops, the job catches up (lag 0) and every transaction has
-    its score. Calls never exceed the bound in flight."""
+    its score. Calls never exceed the bound in flight.
+
+    With the idle timeout above every stall (600 s) nothing is dropped. With the default (60 s) a
+    source held back for minutes can be taken for idle (Flink defects, docs/RELIABILITY.md): a
+    transaction may then be dropped inside the job, and every such one must be counted in
+    ``numLateRecordsDropped`` (the alarm's metric), never lost silently."""
     started = time.monotonic()
     endpoint = start_model_endpoint("--latency-ms", "250", models=[f"fraud-score={model.artifact}"])
-    run = prepare_run(local_stack, replace(SPEC, seed=32), "score-slow-", tmp_path)
+    run = prepare_run(local_stack, replace(SPEC, seed=32), f"score-slow-{idle_timeout_s}-", tmp_path)
     cfg = with_scoring(run.cfg, endpoint.url, max_in_flight=2, attempt_timeout_ms=5_000)
-    # The idle timeout above any stall here: with the default 60 s, a source held back by the slow
-    # endpoint was marked idle, and 3 of 1,203 transactions came out of no output at all (not late,
-    # not dead letters), dropped as late by the OVER operator after the union. Known limit, see
-    # docs/RELIABILITY.md; this test is about the endpoint, that one needs its own fix and test.
-    cfg = replace(cfg, pipeline=replace(cfg.pipeline, parallelism=1, idle_timeout_s=600))
+    cfg = replace(cfg, pipeline=replace(cfg.pipeline, parallelism=1, idle_timeout_s=idle_timeout_s))
     properties = write_properties(cfg, tmp_path / "scoring.json")
     client = librdkafka_config(cfg.kafka)
     feeder = Feeder(run.records[:2400], client, 40.0)
@@ -219,6 +239,7 @@ def test_slow_endpoint_backpressures_then_drains(
         caught_up_from = time.monotonic()
         wait_caught_up(cfg, job, timeout_s=900)
         drain_s = time.monotonic() - caught_up_from
+        dropped = sum(job.late_records_dropped().values())
         job.stop_with_savepoint(tmp_path / "final-savepoint", drain=True)
     finally:
         feeder.stop()
@@ -226,12 +247,15 @@ def test_slow_endpoint_backpressures_then_drains(
     assert peak > 200, f"the lag never grew (peak {peak}): the endpoint was not the bottleneck"
     grew = [value for _, value in lags]
     assert grew[-1] > grew[len(grew) // 4], f"lag did not grow while input arrived: {lags}"
-    scored = assert_scores_exactly_once(cfg, sent, model)
+    if idle_timeout_s == 600:
+        assert dropped == 0, f"{dropped} rows dropped as late with the idle timeout above every stall"
+    scored = assert_scores_exactly_once(cfg, sent, model, dropped_as_late=dropped)
     stats = endpoint.stats()
     most = stats["max_in_flight"]
     assert most <= 2, f"more calls in flight than the bound (1 x 2): {most}"
     report(
-        "scoring-slow-endpoint", seconds=round(time.monotonic() - started), records_sent=len(sent),
-        scores=scored, peak_input_lag=peak, drain_s=round(drain_s),
+        f"scoring-slow-endpoint-idle-{idle_timeout_s}s", seconds=round(time.monotonic() - started),
+        records_sent=len(sent), scores=scored, dropped_as_late=dropped, peak_input_lag=peak,
+        drain_s=round(drain_s),
         endpoint_max_in_flight=stats["max_in_flight"], lag_samples=lags[:: max(1, len(lags) // 12)],
     )  # fmt: skip

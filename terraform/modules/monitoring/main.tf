@@ -57,6 +57,20 @@ locals {
       treat_missing_data  = "notBreaching"
       increase_expression = true
     }
+    # Rows a window or OVER operator dropped as late: behind its watermark although their source
+    # routed them on time (the late-events topic only holds what the sources' own watermarks caught).
+    # Flink drops these without a trace but counts them; a source marked idle is the usual cause
+    # (docs/RELIABILITY.md, "Known limits"). numLateRecordsDropped: Count, levels Application,
+    # Operator, Task, Parallelism (metrics-dimensions.html, read 2026-12-03); a counter, hence DIFF.
+    late-records-dropped = {
+      metric              = "numLateRecordsDropped"
+      statistic           = "Maximum"
+      threshold           = var.thresholds.late_records_dropped
+      evaluation_periods  = 1
+      description         = "${var.application_name} dropped records as late inside the job (numLateRecordsDropped rose): rows are missing from its features. Raise pipeline idle.timeout.seconds above the longest stall of a source, and replay the missing range with a backfill."
+      treat_missing_data  = "notBreaching"
+      increase_expression = true
+    }
     # Managed Flink's recommended alarms (https://docs.aws.amazon.com/managed-flink/latest/java/monitoring-metrics-alarms.html,
     # read 2026-12-02): cpuUtilization > 80 and heapMemoryUtilization > 90, statistic Maximum; both
     # Percentage, dimension Application (metrics-dimensions.html, same date).

@@ -35,7 +35,8 @@ variable "thresholds" {
     (numRestarts increase within a period), checkpoint_duration_ms (lastCheckpointDuration),
     failed_checkpoints (numberOfFailedCheckpoints increase within a period), job_down_ms (the largest
     of job_down_metrics, milliseconds), flink_cpu_percent (cpuUtilization, Maximum),
-    flink_heap_percent (heapMemoryUtilization, Maximum). Sources of the defaults are in main.tf.
+    flink_heap_percent (heapMemoryUtilization, Maximum), late_records_dropped (numLateRecordsDropped
+    increase within a period). Sources of the defaults are in main.tf.
   EOT
   type = object({
     max_time_lag_seconds   = optional(number, 300)
@@ -47,6 +48,7 @@ variable "thresholds" {
     job_down_ms            = optional(number, 0)
     flink_cpu_percent      = optional(number, 80)
     flink_heap_percent     = optional(number, 90)
+    late_records_dropped   = optional(number, 0)
   })
   default = {}
 }

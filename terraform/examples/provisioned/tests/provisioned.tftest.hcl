@@ -198,7 +198,7 @@ run "provisioned_stack" {
   # Alarms: consumer lag, seven Flink alarms, and per broker disk, CPU and under-replication plus
   # the active controller (3.9.x is ZooKeeper mode).
   assert {
-    condition     = length(module.monitoring.consumer_lag_alarm_names) == 2 * length(jsondecode(file("fraud.manifest.json")).sources) && length(module.monitoring.flink_alarm_names) == 7
+    condition     = length(module.monitoring.consumer_lag_alarm_names) == 2 * length(jsondecode(file("fraud.manifest.json")).sources) && length(module.monitoring.flink_alarm_names) == 8
     error_message = "Expected 2 consumer-lag alarms per input topic of the manifest (8 for fraud's 4 sources) and 7 Flink alarms."
   }
   assert {

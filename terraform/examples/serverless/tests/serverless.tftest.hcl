@@ -174,7 +174,7 @@ run "serverless_stack" {
 
   # Alarms: consumer lag per input topic (time and offset) and the seven Flink alarms; no broker alarms.
   assert {
-    condition     = length(module.monitoring.consumer_lag_alarm_names) == 2 * length(jsondecode(file("fraud.manifest.json")).sources) && length(module.monitoring.flink_alarm_names) == 7 && length(module.monitoring.broker_alarm_names) == 0
+    condition     = length(module.monitoring.consumer_lag_alarm_names) == 2 * length(jsondecode(file("fraud.manifest.json")).sources) && length(module.monitoring.flink_alarm_names) == 8 && length(module.monitoring.broker_alarm_names) == 0
     error_message = "Expected 2 consumer-lag alarms per input topic of the manifest (8 for fraud's 4 sources), 7 Flink alarms (lag, restarts, checkpoint duration and failures, CPU, heap, job down) and no broker alarm (MSK Serverless)."
   }
   assert {

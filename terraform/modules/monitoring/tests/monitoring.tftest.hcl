@@ -57,12 +57,12 @@ run "alarms" {
     error_message = "The deprecated downtime metric is not the default."
   }
   assert {
-    condition     = toset(keys(aws_cloudwatch_metric_alarm.flink_increase)) == toset(["restarts", "failed-checkpoints"])
-    error_message = "Increase alarms on numRestarts and numberOfFailedCheckpoints."
+    condition     = toset(keys(aws_cloudwatch_metric_alarm.flink_increase)) == toset(["restarts", "failed-checkpoints", "late-records-dropped"])
+    error_message = "Increase alarms on numRestarts, numberOfFailedCheckpoints and numLateRecordsDropped."
   }
   assert {
     condition     = alltrue([for alarm in aws_cloudwatch_metric_alarm.flink_increase : anytrue([for q in alarm.metric_query : q.expression == "DIFF(counter)"])])
-    error_message = "Restart and failed-checkpoint alarms fire on a rise of the counter (DIFF)."
+    error_message = "Restart, failed-checkpoint and late-record alarms fire on a rise of the counter (DIFF)."
   }
   assert {
     condition     = alltrue([for alarm in concat(values(aws_cloudwatch_metric_alarm.consumer_lag), values(aws_cloudwatch_metric_alarm.flink)) : alarm.alarm_actions == toset([aws_sns_topic.this[0].arn])])

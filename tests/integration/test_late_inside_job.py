@@ -1,0 +1,151 @@
+"""A source marked idle, then resuming behind the other sources: its row is dropped inside the job,
+and Flink's ``numLateRecordsDropped`` counts it (what the ``late-records-dropped`` alarm of
+``terraform/modules/monitoring`` watches). A known limit, pinned here so that a change shows.
+
+``txn_features`` orders the union of transactions, clicks and profiles by event time in OVER
+windows. The union's watermark is the minimum over the sources that are *not idle*. Here the
+transactions topic stops while clicks go on (idle timeout 2 s, watermarks 30 s behind), so the
+clicks alone move the union's watermark to 10:04:38. A transaction at 10:03 then arrives: its own
+source's watermark is still 09:59:38, so the source's routing lets it through as on time (not in
+the late-events topic), and the OVER operator drops it as late: no ``txn_features`` row, one count
+in ``numLateRecordsDropped``. The transactions archive holds it, so a backfill of that range gives
+its row (docs/RELIABILITY.md). A later transaction (10:06) is on time and gets its row.
+
+Why the job cannot route that row to late-events in Flink 2.2 (tried, docs/development.md): a
+``CURRENT_WATERMARK`` projection over the union is pushed into the union's branches by the planner,
+where each reads its own source's watermark; a process table function after the union reads the
+union's watermark but, with ``on_time``, Flink 2.2 drops late rows before calling it
+(``ProcessTableRunner.processEval``), and without ``on_time`` its output has no time attribute for
+the OVER windows.
+
+The job runs unbounded at parallelism 1 on the local stack (real broker, real Flink).
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from flink_jobs.pipelines import input_topics
+from msk_features.kafka_clients import librdkafka_config
+from msk_features.kafka_topics import ensure_topics
+from msk_features.localstack.stack import Endpoints
+from msk_features.outputs import read_offline, read_topic
+from tests.integration.pipeline_run import job_config, unique_topics
+from tests.reference.fraud import fmt
+from tests.reliability.jobs import JobProcess, start_job, write_properties
+from tests.reliability.test_idle_sources import CommittedReader, Event, _click, _txn, send
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+START = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
+USER = "u1"
+IDLE_S = 2
+DELAY_S = 30
+"""Longer than the first batch spans (8 s): whichever source the job reads first, none of it is late."""
+
+
+def _profile() -> Event:
+    profile = {
+        "user_id": USER,
+        "home_country": "DE",
+        "risk_tier": "low",
+        "updated_at": fmt(START - timedelta(seconds=5)),
+    }
+    return ("profiles", 0, profile)
+
+
+def _phase(stream: str, first: int, at: datetime, count: int) -> list[Event]:
+    """``count`` events of ``stream`` two seconds apart from ``at``, ids numbered from ``first``."""
+    out: list[Event] = []
+    for n in range(count):
+        moment = at + timedelta(seconds=2 * n)
+        if stream == "transactions":
+            out.append((stream, 0, _txn(f"t{first + n}", USER, moment, n)))
+        else:
+            out.append((stream, 0, _click(f"c{first + n}", USER, moment)))
+    return out
+
+
+def _txn_ids(reader: CommittedReader) -> set[str]:
+    return {row["txn_id"] for row in reader.poll(1.0)}
+
+
+def _wait(job: JobProcess, what: str, condition: Callable[[], bool], timeout_s: float = 240.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert job.alive(), f"the job stopped before {what}:\n{job.output_tail()}"
+        assert time.monotonic() < deadline, f"no {what} within {timeout_s:.0f} s:\n{job.output_tail()}"
+        time.sleep(1)
+
+
+def test_a_row_behind_the_union_watermark_is_dropped_and_counted(
+    local_stack: Endpoints, built_package: Path, tmp_path: Path
+) -> None:
+    prefix = f"late-inside-{uuid.uuid4().hex[:6]}-"  # the local broker may outlive a session
+    topics = unique_topics(prefix, partitions=1)
+    names = dict(topics.sources)
+    ensure_topics(local_stack.kafka_plaintext_bootstrap, input_topics(topics))
+    cfg, _ = job_config(
+        local_stack, topics, f"{prefix}out-", tmp_path,
+        watermark_delay_s=DELAY_S, idle_timeout_s=IDLE_S, checkpoint_interval_ms=1000,
+    )  # fmt: skip
+    cfg = replace(cfg, kafka=replace(cfg.kafka, bounded=False), pipeline=replace(cfg.pipeline, parallelism=1))
+    job = start_job(
+        write_properties(cfg, tmp_path / "job.json"), tmp_path / "checkpoints", tmp_path / "run.log"
+    )
+    features = CommittedReader(cfg, cfg.topics.feature_topic("txn_features"))
+    try:
+        job.wait_all_tasks_running()
+        # The profile at 09:59:55 (its topic then idle), both streams from 10:00.
+        send(
+            local_stack,
+            [_profile(), *_phase("transactions", 0, START, 5), *_phase("clicks", 0, START, 5)],
+            names,
+        )
+        # Transactions stop; clicks alone carry the union's watermark past every first transaction.
+        time.sleep(3 * IDLE_S)
+        send(local_stack, _phase("clicks", 5, START + timedelta(minutes=5), 5), names)
+        _wait(
+            job, "row for each first transaction", lambda: {f"t{n}" for n in range(5)} <= _txn_ids(features)
+        )
+        # A transaction behind the union's watermark (10:04:38), ahead of its own source's (09:59:38).
+        behind = START + timedelta(minutes=3)
+        send(local_stack, [("transactions", 0, _txn("t-behind", USER, behind, 9))], names)
+        # A transaction after it, and a click and a transaction that move the watermark past it.
+        after = START + timedelta(minutes=6)
+        send(
+            local_stack,
+            [
+                ("transactions", 0, _txn("t-after", USER, after, 10)),
+                ("clicks", 0, _click("c-closer", USER, after + timedelta(minutes=1))),
+                ("transactions", 0, _txn("t-closer", USER, after + timedelta(minutes=4), 11)),
+            ],
+            names,
+        )
+        _wait(job, "row for t-after", lambda: "t-after" in _txn_ids(features))
+        features.poll(2 * cfg.pipeline.checkpoint_interval_ms / 1000)
+        dropped = job.late_records_dropped()
+    finally:
+        features.close()
+        job.ensure_stopped()
+
+    ids = [row["txn_id"] for row in features.rows]
+    assert sorted(ids) == sorted([f"t{n}" for n in range(5)] + ["t-after"]), ids
+    # Not routed late by its source either: its source's watermark was behind it.
+    late = read_topic(librdkafka_config(cfg.kafka), cfg.topics.late_events)
+    assert late == [], late
+    # Counted where it was dropped: an OVER operator of txn_features, once; nothing else dropped.
+    counted = {metric: n for metric, n in dropped.items() if n}
+    assert len(counted) == 1 and list(counted.values()) == [1], dropped
+    assert next(iter(counted)).startswith("OverAggregate"), dropped
+    # The archive has it (the source routed it on time): a backfill over the range gives its row.
+    assert cfg.offline is not None
+    archived = read_offline(cfg.offline, "events/transactions").column("txn_id").to_pylist()
+    assert "t-behind" in archived, archived
