@@ -278,7 +278,8 @@ class ScoringConfig:
     scoring without one does not run. ``endpoint_override`` points the client at a server speaking
     the SageMaker runtime protocol (the local stack's); ``region`` and the static keys default to the
     SDK's chains (on Managed Flink: the application's region and role). Per parallel instance at most
-    ``max_in_flight`` calls are in flight (ML_PREDICT's ``max-concurrent-operations``); each call has
+    ``max_in_flight`` calls are in flight (the provider's ``max-connections``; ML_PREDICT's queue is
+    larger, see compiler.scoring); each call has
     ``max_attempts`` attempts of at most ``attempt_timeout_ms``, retries after an exponential backoff
     from ``backoff_ms``.
     """

@@ -99,6 +99,11 @@ def measure_scoring(
         "fraction_of_capacity": round(rate / capacity, 3),
         "goal": GOAL,
         "max_in_flight_seen": stats["max_in_flight"],
+        # Little's law over the whole run (first call to last answer): how many calls the endpoint
+        # held on average, and how long each spent there (the fixed latency plus its own work).
+        "endpoint_mean_in_flight": round(stats["in_flight_seconds"] / seconds, 1),
+        "endpoint_ms_per_call": round(stats["in_flight_seconds"] * 1000 / served["calls"], 1),
+        "endpoint_cpu_s": stats["cpu_s"],
         "scores": len(scores),
         "check": check,
         "job": result.to_dict(),

@@ -231,7 +231,15 @@ class ModelEndpointServer(ThreadingHTTPServer):
         self._refused: dict[str, int] = {}
         self._in_flight = 0
         self._max_in_flight = 0
+        self._in_flight_seconds = 0.0  # the integral of the in-flight count over time
+        self._changed = time.monotonic()
         super().__init__((host, port), _Handler)
+
+    def _account(self) -> None:
+        """Add the in-flight count since the last change to its integral (under the lock)."""
+        now = time.monotonic()
+        self._in_flight_seconds += self._in_flight * (now - self._changed)
+        self._changed = now
 
     @property
     def url(self) -> str:
@@ -263,6 +271,7 @@ class ModelEndpointServer(ThreadingHTTPServer):
             stats.calls += 1
             if stats.first_call_s is None:
                 stats.first_call_s = time.time()
+            self._account()
             self._in_flight += 1
             self._max_in_flight = max(self._max_in_flight, self._in_flight)
             return stats.calls
@@ -273,6 +282,7 @@ class ModelEndpointServer(ThreadingHTTPServer):
         """Record how a call of ``name`` ended (answered with ``rows`` scores, a model error, a fault)."""
         with self._lock:
             stats = self._stats[name]
+            self._account()
             self._in_flight -= 1
             stats.last_end_s = time.time()
             if fault is not None:
@@ -291,8 +301,13 @@ class ModelEndpointServer(ThreadingHTTPServer):
     def stats(self) -> dict[str, Any]:
         """The counters: ``{"endpoints": {name: {calls, answered, rows, model_errors, injected,
         first_call_s, last_end_s}},
-        "refused": {code: n}, "in_flight": n, "max_in_flight": n, "options": {...}}``."""
+        "refused": {code: n}, "in_flight": n, "max_in_flight": n, "in_flight_seconds": x,
+        "cpu_s": x, "options": {...}}``. ``in_flight_seconds`` integrates the number of calls in
+        flight (from the request read to the response ready) over time: over a stretch of calls,
+        divided by its length it is the mean number in flight, divided by the calls the mean time a
+        call spent here (Little's law). ``cpu_s``: this process's CPU time so far."""
         with self._lock:
+            self._account()
             return {
                 "endpoints": {
                     name: {
@@ -309,6 +324,8 @@ class ModelEndpointServer(ThreadingHTTPServer):
                 "refused": dict(self._refused),
                 "in_flight": self._in_flight,
                 "max_in_flight": self._max_in_flight,
+                "in_flight_seconds": round(self._in_flight_seconds, 3),
+                "cpu_s": round(time.process_time(), 3),
                 "options": {
                     "latency_ms": self.options.latency_ms,
                     "faults": [rule.spec() for rule in self.options.faults.rules],

@@ -13,7 +13,12 @@ import pytest
 from flink_jobs.config import ConfigError, ScoringConfig, parse_config, to_property_groups
 from flink_jobs.features import Category, Flag, Number, PipelineSpec, encode, encode_row
 from flink_jobs.features.compiler import FeatureSpecError, validate
-from flink_jobs.features.compiler.scoring import call_budget_ms, input_sql, score_columns
+from flink_jobs.features.compiler.scoring import (
+    QUEUE_SLOTS_PER_CALL,
+    call_budget_ms,
+    input_sql,
+    score_columns,
+)
 from flink_jobs.job import build_pipeline
 from flink_jobs.pipelines import fraud
 
@@ -183,7 +188,9 @@ def test_with_an_endpoint_one_model_and_three_sinks() -> None:
     assert sql.count("CREATE TEMPORARY MODEL `fraud_score_model`") == 1
     assert "'provider' = 'sagemaker'" in sql and "'endpoint' = 'fraud-score'" in sql
     assert sql.count("ML_PREDICT(") == 1
-    assert "'max-concurrent-operations', '8'" in sql and "'max-connections' = '8'" in sql
+    # 8 calls in flight (the provider's bound); ML_PREDICT's queue has room for watermarks too.
+    assert f"'max-concurrent-operations', '{8 * QUEUE_SLOTS_PER_CALL}'" in sql
+    assert "'max-connections' = '8'" in sql
     outputs = {(o.table, o.kind, o.target) for o in compiled.outputs if o.feature_set == "fraud_score"}
     assert outputs == {
         ("fraud_score_kafka", "kafka", "scores-fraud-score"),
@@ -213,4 +220,5 @@ def test_ml_predict_timeout_exceeds_the_providers_budget() -> None:
     assert call_budget_ms(ScoringConfig(attempt_timeout_ms=1000, max_attempts=8, backoff_ms=100)) == 15_100
     sql = build_pipeline(config({"fraud_score.endpoint": "e"})).sql()
     timeout = int(re.search(r"'timeout', '(\d+) ms'", sql).group(1))
-    assert timeout > call_budget_ms(ScoringConfig())
+    # A row may wait behind QUEUE_SLOTS_PER_CALL - 1 rounds of calls, each within one budget.
+    assert timeout > QUEUE_SLOTS_PER_CALL * call_budget_ms(ScoringConfig())

@@ -7,10 +7,12 @@ For a :class:`~flink_jobs.features.scoring.Scoring` ``s`` over feature set ``f``
   model input encoded to DOUBLE under its own name (the encodings of the spec);
 - ``<s>_model``: ``CREATE TEMPORARY MODEL`` with those DOUBLE inputs, OUTPUT (the score DOUBLE, the
   reason STRING), provider ``sagemaker`` (the uber-jar's, ``com.mskflinkfeatures.model``);
-- ``<s>_predictions``: ``ML_PREDICT`` over the inputs view, asynchronous, ``max-concurrent-operations``
-  calls in flight per parallel instance, in input order (``ORDERED``: a key's scores keep its events'
-  order in the topic), and a timeout above the provider's own retry budget, so that a slow endpoint
-  gives a dead letter, never a failed job;
+- ``<s>_predictions``: ``ML_PREDICT`` over the inputs view, asynchronous, in input order
+  (``ORDERED``: a key's scores keep its events' order in the topic), with a queue of
+  :data:`QUEUE_SLOTS_PER_CALL` x ``max.in.flight`` rows and watermarks per parallel instance (the
+  provider itself keeps ``max.in.flight`` calls in flight), and a timeout above the provider's
+  retry budget for every row a row may wait behind, so that a slow endpoint gives a dead letter,
+  never a failed job;
 - the scores topic and dataset: the rows with a score; the dead-letter topic (its own sink, so its
   Kafka transactions are its own): the rows with a reason, the input vector as a JSON value.
 
@@ -39,7 +41,11 @@ __all__ = [
 ]
 
 
-# ML_PREDICT's timeout covers the provider's whole retry budget plus this margin.
+QUEUE_SLOTS_PER_CALL = 4
+"""ML_PREDICT queue slots per call allowed in flight: rows and watermarks share the ordered queue."""
+
+# ML_PREDICT's timeout covers the provider's whole retry budget (for every row it may wait behind)
+# plus this margin.
 _TIMEOUT_MARGIN_MS = 10_000
 
 
@@ -130,11 +136,15 @@ def scoring_sql(
         f"OUTPUT ({quote(scoring.output)} DOUBLE, {quote(REASON_COLUMN)} STRING)\n"
         f"{_with(_model_options(endpoint, cfg))}"
     )
+    # The provider bounds the calls in flight (max-connections); ML_PREDICT's ordered queue is
+    # QUEUE_SLOTS_PER_CALL times larger because each watermark takes a slot until the rows before it
+    # are answered (measured: docs/benchmarks/scoring-2026-12-03.md). A row may then wait behind
+    # (QUEUE_SLOTS_PER_CALL - 1) x max.in.flight others, each slot freed within one call budget.
     runtime = {
         "async": "true",
-        "max-concurrent-operations": str(cfg.max_in_flight),
+        "max-concurrent-operations": str(cfg.max_in_flight * QUEUE_SLOTS_PER_CALL),
         "output-mode": "ORDERED",
-        "timeout": f"{call_budget_ms(cfg) + _TIMEOUT_MARGIN_MS} ms",
+        "timeout": f"{QUEUE_SLOTS_PER_CALL * call_budget_ms(cfg) + _TIMEOUT_MARGIN_MS} ms",
     }
     config_map = "MAP[" + ", ".join(f"{sql_string(k)}, {sql_string(v)}" for k, v in runtime.items()) + "]"
     descriptor = ", ".join(quote(i.column) for i in scoring.inputs)

@@ -5,6 +5,8 @@ import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.table.data.GenericRowData;
@@ -38,9 +40,12 @@ import software.amazon.awssdk.services.sagemakerruntime.model.InvokeEndpointResp
  *
  * <p>The returned future always completes normally, with one row {@code (score, NULL)} or, when the
  * call failed after its retries or the response was not one number, {@code (NULL, reason)}: a bad
- * endpoint gives dead letters, never a failed job. Calls in flight per instance are bounded by
- * ML_PREDICT's {@code max-concurrent-operations} (the async operator's capacity) and the
- * connection pool ({@code max-connections}). A row's call may be repeated after a failover (the
+ * endpoint gives dead letters, never a failed job. At most {@code max-connections} calls are in
+ * flight per instance: a row beyond that waits here, without a timer running, until a call ends.
+ * ML_PREDICT's queue ({@code max-concurrent-operations}) is larger on purpose: in its ordered mode
+ * every watermark takes a slot until the rows before it are answered, and with one watermark per
+ * event a queue the size of the bound held about a third as many calls
+ * (docs/benchmarks/scoring-2026-12-03.md). A row's call may be repeated after a failover (the
  * async operator re-sends what was in flight at the checkpoint); its result is written once.
  *
  * <p>Metrics (per instance, under the operator's group): {@code scoringCalls} (rows sent) and
@@ -56,6 +61,11 @@ public final class SageMakerPredictFunction extends AsyncPredictFunction {
     private transient SageMakerRuntimeAsyncClient client;
     private transient Counter calls;
     private transient Counter failures;
+    private transient AtomicInteger inFlight;
+    private transient ConcurrentLinkedQueue<Waiting> waiting;
+
+    /** A row's request that waits for a free call, and the future ML_PREDICT holds for it. */
+    private record Waiting(InvokeEndpointRequest request, CompletableFuture<Collection<RowData>> result) {}
 
     SageMakerPredictFunction(SageMakerSettings settings) {
         this.settings = settings;
@@ -70,6 +80,8 @@ public final class SageMakerPredictFunction extends AsyncPredictFunction {
     /** Creates the client and the counters (what {@link #open} does, for tests without a task). */
     void start(MetricGroup metrics) {
         client = createClient(settings);
+        inFlight = new AtomicInteger();
+        waiting = new ConcurrentLinkedQueue<>();
         calls = metrics.counter("scoringCalls");
         failures = metrics.counter("scoringFailures");
     }
@@ -93,13 +105,58 @@ public final class SageMakerPredictFunction extends AsyncPredictFunction {
                         .body(SdkBytes.fromUtf8String(CsvRecord.format(inputRow, settings.inputCount())))
                         .build();
         calls.inc();
+        CompletableFuture<Collection<RowData>> result = new CompletableFuture<>();
+        waiting.add(new Waiting(request, result));
+        startWaiting();
+        return result;
+    }
+
+    /** Starts waiting calls while fewer than {@code max-connections} are in flight (any thread). */
+    private void startWaiting() {
+        while (true) {
+            int now = inFlight.get();
+            if (now >= settings.maxConnections()) {
+                return; // the call that ends next starts the next one
+            }
+            if (!inFlight.compareAndSet(now, now + 1)) {
+                continue;
+            }
+            Waiting next = waiting.poll();
+            if (next == null) {
+                inFlight.decrementAndGet();
+                if (waiting.isEmpty()) {
+                    return;
+                }
+                continue; // one was added between the poll and the decrement
+            }
+            start(next);
+        }
+    }
+
+    private void start(Waiting row) {
         CompletableFuture<InvokeEndpointResponse> call;
         try {
-            call = client.invokeEndpoint(request);
+            call = client.invokeEndpoint(row.request());
         } catch (RuntimeException e) { // a client that fails before the future exists
             call = CompletableFuture.failedFuture(e);
         }
-        return call.handle((response, error) -> List.of(error == null ? scored(response) : failed(reason(error))));
+        call.whenComplete(
+                (response, error) -> {
+                    inFlight.decrementAndGet();
+                    startWaiting();
+                    RowData outcome;
+                    try {
+                        outcome = error == null ? scored(response) : failed(reason(error));
+                    } catch (RuntimeException e) { // never leave ML_PREDICT waiting for its timeout
+                        outcome = failed("endpoint " + settings.endpoint() + ": " + e);
+                    }
+                    row.result().complete(List.of(outcome));
+                });
+    }
+
+    /** Calls in flight now (for tests). */
+    int inFlight() {
+        return inFlight.get();
     }
 
     private RowData scored(InvokeEndpointResponse response) {

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -51,7 +52,7 @@ class SageMakerPredictFunctionTest {
 
     private String start(Function<Integer, Reply> replies) throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        pool = Executors.newFixedThreadPool(8);
+        pool = Executors.newFixedThreadPool(32); // more than any bound tested: the client is the limit
         server.setExecutor(pool);
         server.createContext("/", exchange -> answer(exchange, replies.apply(count.getAndIncrement())));
         server.start();
@@ -184,6 +185,42 @@ class SageMakerPredictFunctionTest {
             function.close();
         }
         assertEquals(3, seen.size());
+    }
+
+    @Test
+    void rowsBeyondTheBoundWaitWithoutTimingOutAndAllAreScored() throws Exception {
+        // 8 calls at most (max-connections), 200 ms each, an attempt timeout of 300 ms: 24 rows at
+        // once take three rounds. A row waiting for a call runs no timer, so none times out.
+        AtomicInteger open = new AtomicInteger();
+        AtomicInteger most = new AtomicInteger();
+        String url = start(n -> {
+            most.accumulateAndGet(open.incrementAndGet(), Math::max);
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            open.decrementAndGet();
+            return Reply.ok(String.valueOf(n));
+        });
+        SageMakerPredictFunction function = started(settings(url, Duration.ofMillis(300), 1));
+        try {
+            List<CompletableFuture<Collection<RowData>>> rows = new ArrayList<>();
+            for (int i = 0; i < 24; i++) {
+                rows.add(function.asyncPredict(GenericRowData.of(1.0, 2.0, (double) i)));
+            }
+            assertTrue(function.inFlight() <= 8, () -> function.inFlight() + " calls in flight");
+            for (CompletableFuture<Collection<RowData>> row : rows) {
+                RowData out = row.get(30, TimeUnit.SECONDS).iterator().next();
+                assertTrue(out.isNullAt(1), () -> "no reason expected, got: " + out.getString(1));
+            }
+            assertEquals(0, function.inFlight());
+        } finally {
+            function.close();
+        }
+        assertEquals(24, seen.size(), "every row called once");
+        assertTrue(most.get() <= 8, () -> "the endpoint saw " + most.get() + " calls at once");
+        assertEquals(8, most.get(), "the bound is used");
     }
 
     @Test
