@@ -18,6 +18,9 @@ union's watermark but, with ``on_time``, Flink 2.2 drops late rows before callin
 (``ProcessTableRunner.processEval``), and without ``on_time`` its output has no time attribute for
 the OVER windows.
 
+The second test (``make reliability``) pins the other known limit found with it: a draining stop
+after every source has been idle emits none of the rows the job still holds.
+
 The job runs unbounded at parallelism 1 on the local stack (real broker, real Flink).
 """
 
