@@ -36,6 +36,7 @@ from pathlib import Path
 
 import pytest
 
+from flink_jobs.config import AppConfig
 from flink_jobs.pipelines import input_topics
 from msk_features.kafka_clients import librdkafka_config
 from msk_features.kafka_topics import ensure_topics
@@ -77,6 +78,11 @@ def _phase(stream: str, first: int, at: datetime, count: int) -> list[Event]:
     return out
 
 
+def _first_batch() -> list[Event]:
+    """The profile at 09:59:55, then five transactions and five clicks from 10:00, 2 s apart."""
+    return [_profile(), *_phase("transactions", 0, START, 5), *_phase("clicks", 0, START, 5)]
+
+
 def _txn_ids(reader: CommittedReader) -> set[str]:
     return {row["txn_id"] for row in reader.poll(1.0)}
 
@@ -89,30 +95,32 @@ def _wait(job: JobProcess, what: str, condition: Callable[[], bool], timeout_s: 
         time.sleep(1)
 
 
+def _start_job(
+    local_stack: Endpoints, tmp: Path, name: str, idle_s: int
+) -> tuple[AppConfig, dict[str, str], JobProcess]:
+    """Fresh one-partition input topics, and the fraud job reading them unbounded at parallelism 1
+    with ``idle_s`` as idle timeout: its config, the topic of each source, the running job."""
+    prefix = f"{name}-{uuid.uuid4().hex[:6]}-"  # the local broker may outlive a session
+    topics = unique_topics(prefix, partitions=1)
+    ensure_topics(local_stack.kafka_plaintext_bootstrap, input_topics(topics))
+    cfg, _ = job_config(
+        local_stack, topics, f"{prefix}out-", tmp,
+        watermark_delay_s=DELAY_S, idle_timeout_s=idle_s, checkpoint_interval_ms=1000,
+    )  # fmt: skip
+    cfg = replace(cfg, kafka=replace(cfg.kafka, bounded=False), pipeline=replace(cfg.pipeline, parallelism=1))
+    job = start_job(write_properties(cfg, tmp / "job.json"), tmp / "checkpoints", tmp / "run.log")
+    return cfg, dict(topics.sources), job
+
+
 def test_a_row_behind_the_union_watermark_is_dropped_and_counted(
     local_stack: Endpoints, built_package: Path, tmp_path: Path
 ) -> None:
-    prefix = f"late-inside-{uuid.uuid4().hex[:6]}-"  # the local broker may outlive a session
-    topics = unique_topics(prefix, partitions=1)
-    names = dict(topics.sources)
-    ensure_topics(local_stack.kafka_plaintext_bootstrap, input_topics(topics))
-    cfg, _ = job_config(
-        local_stack, topics, f"{prefix}out-", tmp_path,
-        watermark_delay_s=DELAY_S, idle_timeout_s=IDLE_S, checkpoint_interval_ms=1000,
-    )  # fmt: skip
-    cfg = replace(cfg, kafka=replace(cfg.kafka, bounded=False), pipeline=replace(cfg.pipeline, parallelism=1))
-    job = start_job(
-        write_properties(cfg, tmp_path / "job.json"), tmp_path / "checkpoints", tmp_path / "run.log"
-    )
+    cfg, names, job = _start_job(local_stack, tmp_path, "late-inside", IDLE_S)
     features = CommittedReader(cfg, cfg.topics.feature_topic("txn_features"))
     try:
         job.wait_all_tasks_running()
         # The profile at 09:59:55 (its topic then idle), both streams from 10:00.
-        send(
-            local_stack,
-            [_profile(), *_phase("transactions", 0, START, 5), *_phase("clicks", 0, START, 5)],
-            names,
-        )
+        send(local_stack, _first_batch(), names)
         # Transactions stop; clicks alone carry the union's watermark past every first transaction.
         time.sleep(3 * IDLE_S)
         send(local_stack, _phase("clicks", 5, START + timedelta(minutes=5), 5), names)
@@ -178,30 +186,16 @@ def test_a_draining_stop_emits_every_row_the_job_holds(
     10 s after the job has read everything. With an idle timeout of a day the sources are active
     then and all five rows come out. With 2 s every source is idle by then, and none does: a known
     limit, pinned by the strict xfail (it fails once Flink emits them)."""
-    prefix = f"drain-{idle_s}-{uuid.uuid4().hex[:6]}-"
-    topics = unique_topics(prefix, partitions=1)
-    names = dict(topics.sources)
-    ensure_topics(local_stack.kafka_plaintext_bootstrap, input_topics(topics))
-    cfg, _ = job_config(
-        local_stack, topics, f"{prefix}out-", tmp_path,
-        watermark_delay_s=DELAY_S, idle_timeout_s=idle_s, checkpoint_interval_ms=1000,
-    )  # fmt: skip
-    cfg = replace(cfg, kafka=replace(cfg.kafka, bounded=False), pipeline=replace(cfg.pipeline, parallelism=1))
-    job = start_job(
-        write_properties(cfg, tmp_path / "job.json"), tmp_path / "checkpoints", tmp_path / "run.log"
-    )
+    cfg, names, job = _start_job(local_stack, tmp_path, f"drain-{idle_s}", idle_s)
     try:
         job.wait_all_tasks_running()
-        send(
-            local_stack,
-            [_profile(), *_phase("transactions", 0, START, 5), *_phase("clicks", 0, START, 5)],
-            names,
-        )
+        send(local_stack, _first_batch(), names)
         wait_for_zero_lag(job.popen, cfg, list(names.values()), 240)
         time.sleep(5 * IDLE_S)
         job.stop_with_savepoint(tmp_path / "final-savepoint", drain=True)
     finally:
         job.ensure_stopped()
     topic = cfg.topics.feature_topic("txn_features")
-    rows = [json.loads(r.value)["txn_id"] for r in read_topic(librdkafka_config(cfg.kafka), topic)]
+    records = read_topic(librdkafka_config(cfg.kafka), topic)
+    rows = [json.loads(r.value or b"{}").get("txn_id") for r in records]
     assert sorted(rows) == [f"t{n}" for n in range(5)], rows
