@@ -29,7 +29,6 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -44,7 +43,7 @@ from msk_features.localstack.stack import Endpoints
 from msk_features.outputs import read_offline, read_topic
 from tests.integration.pipeline_run import job_config, unique_topics
 from tests.reference.fraud import fmt
-from tests.reliability.jobs import JobProcess, start_job, write_properties
+from tests.reliability.jobs import JobProcess, start_job, wait_for, write_properties
 from tests.reliability.test_idle_sources import CommittedReader, Event, _click, _txn, send, wait_for_zero_lag
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -87,14 +86,6 @@ def _txn_ids(reader: CommittedReader) -> set[str]:
     return {row["txn_id"] for row in reader.poll(1.0)}
 
 
-def _wait(job: JobProcess, what: str, condition: Callable[[], bool], timeout_s: float = 240.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        assert job.alive(), f"the job stopped before {what}:\n{job.output_tail()}"
-        assert time.monotonic() < deadline, f"no {what} within {timeout_s:.0f} s:\n{job.output_tail()}"
-        time.sleep(1)
-
-
 def _start_job(
     local_stack: Endpoints, tmp: Path, name: str, idle_s: int
 ) -> tuple[AppConfig, dict[str, str], JobProcess]:
@@ -124,9 +115,8 @@ def test_a_row_behind_the_union_watermark_is_dropped_and_counted(
         # Transactions stop; clicks alone carry the union's watermark past every first transaction.
         time.sleep(3 * IDLE_S)
         send(local_stack, _phase("clicks", 5, START + timedelta(minutes=5), 5), names)
-        _wait(
-            job, "row for each first transaction", lambda: {f"t{n}" for n in range(5)} <= _txn_ids(features)
-        )
+        first = {f"t{n}" for n in range(5)}
+        wait_for(lambda: first <= _txn_ids(features), job, 240, "row for each first transaction")
         # A transaction behind the union's watermark (10:04:38), ahead of its own source's (09:59:38).
         behind = START + timedelta(minutes=3)
         send(local_stack, [("transactions", 0, _txn("t-behind", USER, behind, 9))], names)
@@ -143,7 +133,7 @@ def test_a_row_behind_the_union_watermark_is_dropped_and_counted(
             ],
             names,
         )
-        _wait(job, "row for t-after", lambda: "t-after" in _txn_ids(features))
+        wait_for(lambda: "t-after" in _txn_ids(features), job, 240, "row for t-after")
         features.poll(2 * cfg.pipeline.checkpoint_interval_ms / 1000)
         dropped = job.late_records_dropped()
     finally:
