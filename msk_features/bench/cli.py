@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 import time
 from pathlib import Path
@@ -88,8 +89,17 @@ __all__ = ["bench"]
     "--scoring-stage/--no-scoring-stage",
     default=True,
     show_default=True,
-    help="Measure scoring: the full pipeline with its scoring against a local endpoint answering after "
-    "50 ms, calls/s as a fraction of parallelism x in-flight ÷ latency (one run on 20,000 transactions).",
+    help="Measure scoring: the full pipeline with its scoring against a local endpoint of fixed latency "
+    "(--scoring-latency-ms), calls/s as a fraction of parallelism x in-flight ÷ latency (one run on "
+    "20,000 transactions).",
+)
+@click.option(
+    "--scoring-latency-ms",
+    type=click.IntRange(min=1, max=60_000),
+    default=None,
+    help="The scoring stage's endpoint latency, ms [default: 100; why: "
+    "docs/benchmarks/scoring-2026-12-04.md: below it the local endpoint process, not the job, bounds "
+    "the calls on 2 cores].",
 )
 @click.option("--tune", is_flag=True, help="Also run the tuning knobs, one at a time (adds ~6 runs).")
 @click.option(
@@ -111,6 +121,7 @@ def bench(
     validation_stage: bool,
     validation_rounds: int,
     scoring_stage: bool,
+    scoring_latency_ms: int | None,
     tune: bool,
     smoke: bool,
     report_only: bool,
@@ -150,6 +161,8 @@ def bench(
             validation_rounds=validation_rounds,
         )
     )
+    if scoring_latency_ms is not None:
+        sizes = dataclasses.replace(sizes, scoring_latency_ms=scoring_latency_ms)
     started = time.monotonic()
 
     def say(message: str) -> None:

@@ -175,13 +175,18 @@ def scoring_lines(stage: dict[str, Any]) -> list[str]:
         f"endpoint answering every call after {stage['latency_ms']} ms (a stand-in model). At most "
         f"{stage['parallelism']} x {stage['in_flight_per_instance']} calls are in flight, so no job can "
         f"score faster than {stage['capacity_calls_per_s']:,.0f} calls/s; *calls/s* counts the "
-        "endpoint's calls from its first call to the end of its last.",
+        "endpoint's calls from its first call to the end of its last. *Mean in flight* and *ms per "
+        "call* are the endpoint's own view (Little's law over its in-flight count, from each request "
+        "read to its response ready): a call's time at the provider is longer by the network, the "
+        "request's parsing and signature check, and any wait for a CPU.",
         "",
-        "| calls | scoring s | calls/s | of capacity | most calls in flight | scores | check |",
-        "|---:|---:|---:|---:|---:|---:|---|",
+        "| calls | scoring s | calls/s | of capacity | most calls in flight | mean in flight | "
+        "ms per call | scores | check |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---|",
         f"| {stage['calls']:,} | {stage['scoring_s']:.1f} | {stage['calls_per_s']:,.0f} | "
-        f"{stage['fraction_of_capacity']:.0%} | {stage['max_in_flight_seen']} | {stage['scores']:,} | "
-        f"{stage['check']} |",
+        f"{stage['fraction_of_capacity']:.0%} | {stage['max_in_flight_seen']} | "
+        f"{stage.get('endpoint_mean_in_flight', '-')} | {stage.get('endpoint_ms_per_call', '-')} | "
+        f"{stage['scores']:,} | {stage['check']} |",
         "",
     ]
 

@@ -41,7 +41,7 @@ def measure_scoring(
     work: Path,
     say: Callable[[str], None],
     transactions: int = 20_000,
-    latency_ms: int = 50,
+    latency_ms: int = 100,
     in_flight: int = 16,
     parallelism: int = 2,
     tag: str = "",
