@@ -188,6 +188,9 @@ def scoring_lines(stage: dict[str, Any]) -> list[str]:
         f"{stage.get('endpoint_mean_in_flight', '-')} | {stage.get('endpoint_ms_per_call', '-')} | "
         f"{stage['scores']:,} | {stage['check']} |",
         "",
+        "Other latencies (1, 50, 200 ms), where a call's time goes, and why this machine cannot feed a "
+        "50 ms endpoint's 640 calls/s: docs/benchmarks/scoring-2026-12-04.md.",
+        "",
     ]
 
 
