@@ -50,7 +50,7 @@ from msk_features.bench.data import Preloaded, expected_window_rows, preload
 from msk_features.bench.flink_run import FlinkJob, FlinkRunResult, RunSettings, run_bounded, slug
 from msk_features.bench.latency import measure_latency
 from msk_features.bench.report import MARGINAL_LABEL, render_markdown
-from msk_features.bench.scoring_stage import measure_scoring
+from msk_features.bench.scoring_stage import DEFAULT_LATENCY_MS, measure_scoring
 from msk_features.bench.validation_stage import measure_validation_stage
 from msk_features.generator.plan import DEFAULT_START
 from msk_features.kafka_clients import librdkafka_config
@@ -80,10 +80,7 @@ class Sizes:
     validation_rounds: int = 2
     marginal_factor: int = 3
     scoring_transactions: int = 20_000
-    # 100 ms: 2 x 16 calls in flight ÷ 100 ms = 320 calls/s, what this 2-core machine's local endpoint
-    # process serves beside the job; at 50 ms the endpoint's own overhead under the shared CPU adds
-    # ~20 ms to every call (docs/benchmarks/scoring-2026-12-04.md).
-    scoring_latency_ms: int = 100
+    scoring_latency_ms: int = DEFAULT_LATENCY_MS
 
     @property
     def clicks(self) -> int:
