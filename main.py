@@ -17,9 +17,9 @@ if str(APP_ROOT) not in sys.path:
     sys.path.insert(0, str(APP_ROOT))
 
 from flink_jobs.config import ConfigError, load_config  # noqa: E402
-from flink_jobs.environment import DisallowedOptionError, LocalSetupError  # noqa: E402
 from flink_jobs.features.compiler import FeatureSpecError  # noqa: E402
-from flink_jobs.job import run  # noqa: E402
+from flink_jobs.runtime.environment import DisallowedOptionError, LocalSetupError  # noqa: E402
+from flink_jobs.runtime.job import run  # noqa: E402
 
 
 def main() -> int:

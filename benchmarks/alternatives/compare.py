@@ -26,7 +26,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Literal
 
-from msk_features.outputs import feature_rows_from_topic, read_topic
+from msk_features.operations.outputs import feature_rows_from_topic, read_topic
 
 __all__ = [
     "FIELDS",

@@ -13,7 +13,7 @@ import time
 import uuid
 from dataclasses import dataclass
 
-from msk_features.localstack.kafka_broker import find_java, resolve_classpath
+from msk_features.dev.stack.kafka_broker import find_java, resolve_classpath
 
 __all__ = ["CeilingResult", "consume_ceiling"]
 

@@ -1,7 +1,7 @@
 """Benchmark input: clean generated events (no invalid, late or out-of-order records), preloaded once.
 
 Every run reads the same records from the earliest offsets, so the runs compare like for like. The
-events come from :mod:`msk_features.generator` (the demo's generator): transactions, clicks and
+events come from :mod:`msk_features.dev.generator` (the demo's generator): transactions, clicks and
 profiles in the 50/40/10 split, spread over ``span`` of event time.
 """
 
@@ -12,12 +12,12 @@ from datetime import timedelta
 
 from flink_jobs.config import TopicsConfig
 from flink_jobs.pipelines import input_topics, prefixed_topics
-from msk_features.generator.events import parse_instant
-from msk_features.generator.plan import GenerateSpec, build_plan
-from msk_features.generator.send import send
-from msk_features.kafka_clients import librdkafka_config
-from msk_features.kafka_topics import ensure_topics
-from msk_features.localstack.stack import Endpoints
+from msk_features.dev.generator.events import parse_instant
+from msk_features.dev.generator.plan import GenerateSpec, build_plan
+from msk_features.dev.generator.send import send
+from msk_features.dev.stack.control import Endpoints
+from msk_features.kafka.auth import librdkafka_config
+from msk_features.kafka.topic_setup import ensure_topics
 
 __all__ = ["Preloaded", "expected_window_rows", "preload"]
 

@@ -16,10 +16,10 @@ run. What the job does is the work measured, and nothing else:
 Each variant reads the topic from the earliest offset to the offsets current at start (bounded),
 and writes every column of its relation (``SELECT *``) to a ``blackhole`` table, so no column is
 projected away and no sink does any work. The table environment is the product's local one
-(:func:`flink_jobs.environment.create_table_env`: streaming mode, UTC, the uber-jar in
+(:func:`flink_jobs.runtime.environment.create_table_env`: streaming mode, UTC, the uber-jar in
 ``pipeline.jars``, the planner options); the harness sets parallelism 1 through the Flink options.
 At the end the job prints Flink's net runtime (running to finished) in the line the harness reads
-(:data:`flink_jobs.job.NET_RUNTIME_PREFIX`), and the CPU seconds its own process tree (this Python
+(:data:`flink_jobs.runtime.job.NET_RUNTIME_PREFIX`), and the CPU seconds its own process tree (this Python
 process and the gateway JVM that runs the mini-cluster) had used when the job was submitted (planning
 done) and when it had finished (:data:`JOB_CPU_PREFIX`): their difference is the job's CPU without
 interpreter and JVM start, planning and shutdown, the largest and noisiest parts of a short run.
@@ -157,8 +157,8 @@ def _tree_cpu_s() -> float:
 def run(variant: str) -> None:
     """Run ``variant``'s job to the end of its bounded input; print its CPU window and net runtime."""
     from flink_jobs.config import load_config
-    from flink_jobs.environment import create_table_env
-    from flink_jobs.job import NET_RUNTIME_PREFIX
+    from flink_jobs.runtime.environment import create_table_env
+    from flink_jobs.runtime.job import NET_RUNTIME_PREFIX
     from msk_features.runner import REPO_ROOT
 
     cfg = load_config()

@@ -25,13 +25,13 @@ from pathlib import Path
 from typing import Literal
 
 from flink_jobs.config import AppConfig, ScoringConfig, TopicsConfig, to_property_groups
-from flink_jobs.environment import ENV_FLINK_OPTIONS
-from flink_jobs.job import NET_RUNTIME_PREFIX
 from flink_jobs.pipelines import get_pipeline, output_topics
+from flink_jobs.runtime.environment import ENV_FLINK_OPTIONS
+from flink_jobs.runtime.job import NET_RUNTIME_PREFIX
 from msk_features.bench.procstats import TreeSampler
-from msk_features.kafka_topics import ensure_topics
-from msk_features.local_properties import local_app_config
-from msk_features.localstack.stack import Endpoints
+from msk_features.dev.stack.control import Endpoints
+from msk_features.dev.stack.properties import local_app_config
+from msk_features.kafka.topic_setup import ensure_topics
 from msk_features.runner import REPO_ROOT, JobFailed, flink_log_dir
 
 __all__ = [

@@ -31,9 +31,9 @@ from flink_jobs.config import TopicsConfig
 from flink_jobs.pipelines import input_topics, prefixed_topics
 from msk_features.bench.flink_run import FlinkJob, RunSettings, job_config, slug
 from msk_features.bench.procstats import children_of, read_sample
-from msk_features.generator.events import format_instant
-from msk_features.kafka_topics import ensure_topics
-from msk_features.localstack.stack import Endpoints
+from msk_features.dev.generator.events import format_instant
+from msk_features.dev.stack.control import Endpoints
+from msk_features.kafka.topic_setup import ensure_topics
 
 __all__ = ["LatencyResult", "measure_latency", "percentile"]
 

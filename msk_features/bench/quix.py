@@ -21,9 +21,9 @@ from typing import Any
 from flink_jobs.config import AppConfig
 from msk_features.bench.data import Preloaded
 from msk_features.bench.procstats import TreeSampler
-from msk_features.kafka_clients import librdkafka_config
-from msk_features.localstack.stack import Endpoints
-from msk_features.outputs import feature_rows_from_topic, read_topic
+from msk_features.dev.stack.control import Endpoints
+from msk_features.kafka.auth import librdkafka_config
+from msk_features.operations.outputs import feature_rows_from_topic, read_topic
 from msk_features.runner import REPO_ROOT
 
 __all__ = ["QUIX_LABEL", "run_and_compare", "run_quix"]

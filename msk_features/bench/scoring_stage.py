@@ -1,7 +1,8 @@
 """Scoring throughput: the full pipeline with its scoring against a local endpoint of fixed latency.
 
-The endpoint (:mod:`msk_features.localstack.model_endpoint`, serving a stand-in model of the
-scoring's width, :mod:`msk_features.synthetic_model`) answers every call after ``latency_ms``. The
+The endpoint (:mod:`msk_features.dev.model_endpoint.server`, serving a stand-in model of the
+scoring's width, :mod:`msk_features.dev.model_endpoint.synthetic_model`) answers every call
+after ``latency_ms``. The
 job can have at most ``parallelism x in_flight`` calls outstanding, so no job can score faster
 than that over the latency: the *capacity*, ``parallelism x in_flight / latency``. The stage runs
 the reference pipeline bounded over the preloaded topics with the endpoint as its bottleneck and
@@ -22,11 +23,11 @@ from flink_jobs.config import ScoringConfig
 from flink_jobs.pipelines import get_pipeline
 from msk_features.bench.data import preload
 from msk_features.bench.flink_run import RunSettings, run_bounded
-from msk_features.kafka_clients import librdkafka_config
-from msk_features.localstack.model_process import ModelEndpointProcess, endpoint_stats, stop_endpoint
-from msk_features.localstack.stack import Endpoints
-from msk_features.outputs import read_topic
-from msk_features.synthetic_model import train_scoring_model
+from msk_features.dev.model_endpoint.process import ModelEndpointProcess, endpoint_stats, stop_endpoint
+from msk_features.dev.model_endpoint.synthetic_model import train_scoring_model
+from msk_features.dev.stack.control import Endpoints
+from msk_features.kafka.auth import librdkafka_config
+from msk_features.operations.outputs import read_topic
 
 __all__ = ["DEFAULT_LATENCY_MS", "GOAL", "measure_scoring"]
 

@@ -32,7 +32,7 @@ import click
 from msk_features.bench.data import preload
 from msk_features.bench.flink_run import RunSettings, run_bounded
 from msk_features.bench.suite import check_outputs
-from msk_features.localstack.stack import LocalStack
+from msk_features.dev.stack.control import LocalStack
 
 __all__ = ["Variant", "parse_roots", "parse_variant"]
 

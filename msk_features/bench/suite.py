@@ -52,10 +52,10 @@ from msk_features.bench.latency import measure_latency
 from msk_features.bench.report import MARGINAL_LABEL, render_markdown
 from msk_features.bench.scoring_stage import DEFAULT_LATENCY_MS, measure_scoring
 from msk_features.bench.validation_stage import measure_validation_stage
-from msk_features.generator.plan import DEFAULT_START
-from msk_features.kafka_clients import librdkafka_config
-from msk_features.localstack.stack import Endpoints, LocalStack
-from msk_features.outputs import read_topic
+from msk_features.dev.generator.plan import DEFAULT_START
+from msk_features.dev.stack.control import Endpoints, LocalStack
+from msk_features.kafka.auth import librdkafka_config
+from msk_features.operations.outputs import read_topic
 from msk_features.runner import ENV_JVM_ARGS, QUICK_JIT_JVM_ARGS, REPO_ROOT
 
 __all__ = ["Sizes", "SuiteOptions", "check_outputs", "run_suite", "write_report"]
@@ -292,7 +292,7 @@ def _machine() -> dict[str, Any]:
 def _versions(quix_version: str | None) -> dict[str, str]:
     from importlib.metadata import version
 
-    from msk_features.localstack.kafka_broker import KAFKA_VERSION, find_java, java_major_version
+    from msk_features.dev.stack.kafka_broker import KAFKA_VERSION, find_java, java_major_version
 
     return {
         "flink": version("apache-flink"),
@@ -604,7 +604,7 @@ def _backfill_row(
     """``msk-features backfill``'s job over the archive that the live exactly-once run wrote, less the
     same job over a range the archive has nothing of (its fixed cost: start-up, planning, the final
     checkpoint); checked against the live run's Parquet rows."""
-    from msk_features.outputs import read_offline
+    from msk_features.operations.outputs import read_offline
 
     start = DEFAULT_START
     job = BackfillConfig(start, start + span + timedelta(hours=1), run="bench")

@@ -59,7 +59,7 @@ from flink_jobs.config import AppConfig
 from msk_features.bench.data import Preloaded
 from msk_features.bench.decode_job import JOB_CPU_PREFIX, VARIANTS
 from msk_features.bench.flink_run import FlinkJob, FlinkRunResult, RunSettings, job_config, slug
-from msk_features.localstack.stack import Endpoints
+from msk_features.dev.stack.control import Endpoints
 
 __all__ = [
     "SETTINGS",
@@ -254,7 +254,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from msk_features.bench.data import preload
     from msk_features.bench.report import validation_stage_lines
     from msk_features.bench.suite import Sizes
-    from msk_features.localstack.stack import LocalStack
+    from msk_features.dev.stack.control import LocalStack
 
     defaults = Sizes()
     parser = argparse.ArgumentParser(

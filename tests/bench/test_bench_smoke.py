@@ -15,10 +15,8 @@ from pathlib import Path
 import pytest
 
 from msk_features.bench.suite import Sizes, SuiteOptions, run_suite
-from msk_features.localstack.stack import Endpoints
+from msk_features.dev.stack.control import Endpoints
 from msk_features.runner import REPO_ROOT
-
-pytestmark = pytest.mark.integration
 
 QUIX_PYTHON = REPO_ROOT / ".venv-bench" / "bin" / "python"
 

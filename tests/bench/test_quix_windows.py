@@ -28,13 +28,11 @@ from benchmarks.alternatives.compare import (
     epoch_ms,
     read_quix_rows,
 )
-from msk_features.generator.plan import GenerateSpec
-from msk_features.kafka_clients import librdkafka_config
-from msk_features.localstack.stack import Endpoints
-from tests.integration.pipeline_run import send_inputs
+from msk_features.dev.generator.plan import GenerateSpec
+from msk_features.dev.stack.control import Endpoints
+from msk_features.kafka.auth import librdkafka_config
 from tests.reference.fraud import InputRecord, txn_1h, txn_1m
-
-pytestmark = pytest.mark.integration
+from tests.support.pipeline_run import send_inputs
 
 REPO = Path(__file__).resolve().parents[2]
 BENCH_PYTHON = REPO / ".venv-bench" / "bin" / "python"

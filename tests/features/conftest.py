@@ -1,5 +1,6 @@
 """Fixtures of the feature-kind tests: one streaming TableEnvironment for the whole session and a
-``features`` runner per test that drops the tables it registered (see :mod:`tests.features.harness`)."""
+``features`` runner per test that drops the tables it registered (see
+:mod:`tests.support.feature_harness`)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,9 @@ from pathlib import Path
 import pytest
 from pyflink.table import EnvironmentSettings, TableEnvironment
 
-from flink_jobs.environment import PLANNER_OPTIONS
 from flink_jobs.features import FeatureSet, Source
-from tests.features.harness import Result, run_features
+from flink_jobs.runtime.environment import PLANNER_OPTIONS
+from tests.support.feature_harness import Result, run_features
 
 Runner = Callable[..., Result]
 

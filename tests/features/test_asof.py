@@ -4,13 +4,9 @@ version that arrives after a newer one but on time (within the watermark delay) 
 
 from __future__ import annotations
 
-import pytest
-
 from flink_jobs.features import AsOf, EventFeatures, Field, InputSchema, Rolling, Source, hours, minutes
-from tests.features.harness import assert_rows, assert_types, at
-from tests.features.inputs import ORDERS
-
-pytestmark = [pytest.mark.features, pytest.mark.flink]
+from tests.support.feature_harness import assert_rows, assert_types, at
+from tests.support.feature_inputs import ORDERS
 
 PROFILES = Source(
     InputSchema(

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import pytest
-
 from flink_jobs.features import (
     AsOf,
     Avg,
@@ -18,10 +16,8 @@ from flink_jobs.features import (
     Source,
     minutes,
 )
-from tests.features.harness import assert_rows, assert_types, at
-from tests.features.inputs import COUNTRY_ORDERS, country_order
-
-pytestmark = [pytest.mark.features, pytest.mark.flink]
+from tests.support.feature_harness import assert_rows, assert_types, at
+from tests.support.feature_inputs import COUNTRY_ORDERS, country_order
 
 LIMITS = Source(
     InputSchema(

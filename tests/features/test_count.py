@@ -5,8 +5,6 @@ counts as absent) or, in an event feature set, on the rows of the other sources 
 
 from __future__ import annotations
 
-import pytest
-
 from flink_jobs.features import (
     Count,
     Equals,
@@ -17,10 +15,8 @@ from flink_jobs.features import (
     WindowFeatures,
     minutes,
 )
-from tests.features.harness import assert_rows, assert_types, at
-from tests.features.inputs import PAGE_CLICKS, PRICED_ORDERS, page_click, priced_order
-
-pytestmark = [pytest.mark.features, pytest.mark.flink]
+from tests.support.feature_harness import assert_rows, assert_types, at
+from tests.support.feature_inputs import PAGE_CLICKS, PRICED_ORDERS, page_click, priced_order
 
 
 def test_count_of_events_and_of_non_null_values_in_windows(features) -> None:

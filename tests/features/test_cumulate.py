@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from flink_jobs.features import (
     Count,
     Cumulate,
@@ -13,10 +11,8 @@ from flink_jobs.features import (
     WindowFeatures,
     minutes,
 )
-from tests.features.harness import assert_rows, at
-from tests.features.inputs import EVENTS, event, window
-
-pytestmark = [pytest.mark.features, pytest.mark.flink]
+from tests.support.feature_harness import assert_rows, at
+from tests.support.feature_inputs import EVENTS, event, window
 
 
 def test_windows_grow_by_step_and_restart_each_size(features) -> None:

@@ -3,13 +3,9 @@ the epoch; an event exactly at a window's end is not in it."""
 
 from __future__ import annotations
 
-import pytest
-
 from flink_jobs.features import Count, Hopping, Max, Min, WindowFeatures, minutes
-from tests.features.harness import assert_rows, at
-from tests.features.inputs import EVENTS, event, window
-
-pytestmark = [pytest.mark.features, pytest.mark.flink]
+from tests.support.feature_harness import assert_rows, at
+from tests.support.feature_inputs import EVENTS, event, window
 
 
 def test_each_event_is_in_size_over_slide_windows(features) -> None:

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import pytest
-
 from flink_jobs.features import (
     Equals,
     EventFeatures,
@@ -21,9 +19,7 @@ from flink_jobs.features import (
     minutes,
     seconds,
 )
-from tests.features.harness import assert_rows, assert_types, at
-
-pytestmark = [pytest.mark.features, pytest.mark.flink]
+from tests.support.feature_harness import assert_rows, assert_types, at
 
 VISITS = Source(
     InputSchema(

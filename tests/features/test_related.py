@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import pytest
-
 from flink_jobs.features import (
     Count,
     CountDistinct,
@@ -24,10 +22,8 @@ from flink_jobs.features import (
     hours,
     minutes,
 )
-from tests.features.harness import assert_rows, assert_types, at
-from tests.features.inputs import PAGE_CLICKS, PRICED_ORDERS, page_click, priced_order
-
-pytestmark = [pytest.mark.features, pytest.mark.flink]
+from tests.support.feature_harness import assert_rows, assert_types, at
+from tests.support.feature_inputs import PAGE_CLICKS, PRICED_ORDERS, page_click, priced_order
 
 REFUNDS = Source(
     InputSchema(

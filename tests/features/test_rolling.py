@@ -5,12 +5,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import pytest
-
 from flink_jobs.features import Count, EventFeatures, Field, InputSchema, Rolling, Source, Sum, minutes
-from tests.features.harness import assert_rows, assert_types, at
-
-pytestmark = [pytest.mark.features, pytest.mark.flink]
+from tests.support.feature_harness import assert_rows, assert_types, at
 
 PAYMENTS = Source(
     InputSchema(

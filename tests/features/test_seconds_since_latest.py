@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import pytest
-
 from flink_jobs.features import (
     Count,
     Equals,
@@ -18,10 +16,8 @@ from flink_jobs.features import (
     hours,
     minutes,
 )
-from tests.features.harness import assert_rows, assert_types, at
-from tests.features.inputs import CLICKS, ORDERS
-
-pytestmark = [pytest.mark.features, pytest.mark.flink]
+from tests.support.feature_harness import assert_rows, assert_types, at
+from tests.support.feature_inputs import CLICKS, ORDERS
 
 CLICK_ROWS = [
     {"click_id": "c1", "user_id": "u", "action": "view", "event_time": at("00:00:00.000")},

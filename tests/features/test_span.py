@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import pytest
-
 from flink_jobs.features import (
     Equals,
     EventFeatures,
@@ -16,10 +14,8 @@ from flink_jobs.features import (
     WindowFeatures,
     minutes,
 )
-from tests.features.harness import assert_rows, assert_types, at
-from tests.features.inputs import CLICKS, click
-
-pytestmark = [pytest.mark.features, pytest.mark.flink]
+from tests.support.feature_harness import assert_rows, assert_types, at
+from tests.support.feature_inputs import CLICKS, click
 
 
 def test_span_of_a_window(features) -> None:

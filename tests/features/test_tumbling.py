@@ -3,8 +3,6 @@ belongs to the next window, and an empty window has no row."""
 
 from __future__ import annotations
 
-import pytest
-
 from flink_jobs.features import (
     Count,
     Max,
@@ -13,10 +11,8 @@ from flink_jobs.features import (
     WindowFeatures,
     minutes,
 )
-from tests.features.harness import assert_rows, assert_types, at
-from tests.features.inputs import EVENTS, event, window
-
-pytestmark = [pytest.mark.features, pytest.mark.flink]
+from tests.support.feature_harness import assert_rows, assert_types, at
+from tests.support.feature_inputs import EVENTS, event, window
 
 # Which events a window holds shows in first/last (event ids sort in time order).
 AGGREGATIONS = (Count("n"), Min("first", "event_id"), Max("last", "event_id"))

@@ -24,10 +24,8 @@ from flink_jobs.features import (
     WindowFeatures,
     minutes,
 )
-from tests.features.harness import assert_rows, at
-from tests.features.inputs import COUNTRY_ORDERS, country_order
-
-pytestmark = [pytest.mark.features, pytest.mark.flink]
+from tests.support.feature_harness import assert_rows, at
+from tests.support.feature_inputs import COUNTRY_ORDERS, country_order
 
 # inputs.PAGE_CLICKS with a country: only this file reads it.
 CLICKS = Source(

@@ -12,10 +12,8 @@ from pyflink.common import Configuration
 from pyflink.table import EnvironmentSettings, ExplainDetail, TableEnvironment
 
 from flink_jobs.config import parse_config
-from flink_jobs.environment import PLANNER_OPTIONS
-from flink_jobs.job import build_pipeline
-
-pytestmark = pytest.mark.flink
+from flink_jobs.runtime.environment import PLANNER_OPTIONS
+from flink_jobs.runtime.job import build_pipeline
 
 DOCUMENT = [
     {

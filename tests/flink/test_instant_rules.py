@@ -15,10 +15,10 @@ import pytest
 
 from flink_jobs.features.compiler.contract_sql import MAX_AHEAD_OF_KAFKA_TIME
 from flink_jobs.pipelines.fraud import PIPELINE
-from msk_features.localstack.stack import Endpoints
-from tests.flink.contract_run import checked_rows, contract_table_env
+from msk_features.dev.stack.control import Endpoints
+from tests.support.contract_run import checked_rows, contract_table_env
 
-pytestmark = [pytest.mark.flink, pytest.mark.integration]
+pytestmark = pytest.mark.integration
 
 INPUTS = tuple(s.schema for s in PIPELINE.sources)
 

@@ -25,8 +25,6 @@ from flink_jobs.features.compiler.operator_uids import with_stable_uids
 from flink_jobs.pipelines import get_pipeline
 from tests.flink.test_compiled_plan import DOCUMENT, table_env
 
-pytestmark = pytest.mark.flink
-
 FRAUD = get_pipeline("fraud")
 
 

@@ -12,10 +12,8 @@ import pytest
 
 from flink_jobs.config import parse_config
 from flink_jobs.features.compiler.operator_uids import stable_uid_names
-from flink_jobs.job import build_pipeline
+from flink_jobs.runtime.job import build_pipeline
 from tests.flink.test_compiled_plan import DOCUMENT, table_env
-
-pytestmark = pytest.mark.flink
 
 SCORING = {"PropertyGroupId": "scoring", "PropertyMap": {"fraud_score.endpoint": "fraud-score"}}
 

@@ -4,11 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-import pytest
-
 from flink_jobs.sql_text import interval
-
-pytestmark = [pytest.mark.flink]
 
 DURATIONS = [
     timedelta(0),

@@ -12,10 +12,10 @@ from pyflink.table import TableEnvironment
 from flink_jobs.features import InputSchema
 from flink_jobs.features.compiler.contract_sql import valid_columns
 from flink_jobs.pipelines.fraud import CLICKS, PROFILES, TRANSACTIONS
-from msk_features.localstack.stack import Endpoints
-from tests.flink.contract_run import checked_rows, contract_table_env
+from msk_features.dev.stack.control import Endpoints
+from tests.support.contract_run import checked_rows, contract_table_env
 
-pytestmark = [pytest.mark.flink, pytest.mark.integration]
+pytestmark = pytest.mark.integration
 
 TXN = {
     "txn_id": "t1",

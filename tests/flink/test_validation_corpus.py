@@ -2,10 +2,10 @@
 category and field of ``dlq_reason``) equals the independent reference's
 (:func:`tests.reference.fraud.verdict`), and the original key and value arrive unchanged.
 
-The corpus is :mod:`tests.reliability.bad_corpus`: the hand-picked cases (the size-limit ones
+The corpus is :mod:`tests.support.bad_corpus`: the hand-picked cases (the size-limit ones
 included) and 600 hypothesis-generated ones (derandomized), each with a Kafka key and the Kafka
 timestamp the "not more than a day ahead" rule compares with. Each record goes through a real topic,
-the Kafka source with the ``contract-json`` format and the checked view (:mod:`tests.flink.contract_run`).
+the Kafka source with the ``contract-json`` format and the checked view (:mod:`tests.support.contract_run`).
 """
 
 from __future__ import annotations
@@ -13,12 +13,12 @@ from __future__ import annotations
 import pytest
 
 from flink_jobs.pipelines.fraud import PIPELINE
-from msk_features.localstack.stack import Endpoints
-from tests.flink.contract_run import checked_rows, contract_table_env
+from msk_features.dev.stack.control import Endpoints
 from tests.reference.fraud import Verdict, verdict
-from tests.reliability.bad_corpus import BROKER_MESSAGE_MAX_BYTES, KAFKA_TIME, generated, hand_picked
+from tests.support.bad_corpus import BROKER_MESSAGE_MAX_BYTES, KAFKA_TIME, generated, hand_picked
+from tests.support.contract_run import checked_rows, contract_table_env
 
-pytestmark = [pytest.mark.flink, pytest.mark.integration]
+pytestmark = pytest.mark.integration
 
 INPUTS = tuple(s.schema for s in PIPELINE.sources)
 

@@ -18,15 +18,13 @@ from pathlib import Path
 
 import pytest
 
-from msk_features.generator.plan import GenerateSpec
-from msk_features.kafka_clients import librdkafka_config
-from msk_features.localstack.stack import Endpoints
-from msk_features.outputs import read_topic
+from msk_features.dev.generator.plan import GenerateSpec
+from msk_features.dev.stack.control import Endpoints
+from msk_features.kafka.auth import librdkafka_config
+from msk_features.operations.outputs import read_topic
 from msk_features.runner import REPO_ROOT, run_job, site_packages
-from tests.integration.fraud_check import assert_same_rows, kafka_rows, parquet_rows, reference_for
-from tests.integration.pipeline_run import FEATURE_SETS, SentData, job_config, send_inputs
-
-pytestmark = pytest.mark.integration
+from tests.support.fraud_check import assert_same_rows, kafka_rows, parquet_rows, reference_for
+from tests.support.pipeline_run import FEATURE_SETS, SentData, job_config, send_inputs
 
 SPEC = GenerateSpec(seed=5, transactions=200, clicks=150, profiles=30, users=20, invalid_fraction=0.1)
 

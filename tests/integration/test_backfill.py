@@ -19,14 +19,19 @@ from click.testing import CliRunner
 
 from flink_jobs.config import AppConfig
 from msk_features.cli import main
-from msk_features.generator.plan import GenerateSpec
-from msk_features.outputs import feature_rows_from_table, list_offline_files, read_offline, utc_text
+from msk_features.dev.generator.plan import GenerateSpec
+from msk_features.operations.outputs import (
+    feature_rows_from_table,
+    list_offline_files,
+    read_offline,
+    utc_text,
+)
 from msk_features.runner import run_job
-from tests.integration.fraud_check import assert_same_rows, parquet_rows, reference_for
-from tests.integration.pipeline_run import FEATURE_SETS, job_config, send_inputs
 from tests.reference.fraud import Expected
+from tests.support.fraud_check import assert_same_rows, parquet_rows, reference_for
+from tests.support.pipeline_run import FEATURE_SETS, job_config, send_inputs
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow]
+pytestmark = pytest.mark.slow
 
 T0 = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
 START, END = T0 + timedelta(hours=1), T0 + timedelta(hours=2, minutes=30)
@@ -173,7 +178,7 @@ def test_parity_reports_a_changed_value_with_its_row(live: tuple[AppConfig, Path
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from msk_features.outputs import offline_filesystem
+    from msk_features.operations.outputs import offline_filesystem
 
     cfg, properties, _ = live
     assert cfg.offline is not None

@@ -2,7 +2,7 @@
 
 Two runs, each compared row by row with the independent reference (:mod:`tests.reference.fraud`):
 
-- the hand-made edge cases (:mod:`tests.integration.edge_cases`) on single-partition topics, where
+- the hand-made edge cases (:mod:`tests.support.fraud_edge_cases`) on single-partition topics, where
   lateness is exact: every feature row of every output, in Kafka (read_committed) and in Parquet,
   equals the reference; late and invalid records land in their topics and nowhere else;
 - a seeded generated set (3 partitions, invalid and out-of-order records, several hours, labels
@@ -17,12 +17,12 @@ from pathlib import Path
 import pytest
 
 from flink_jobs.config import AppConfig, OfflineConfig
-from msk_features.generator.plan import GenerateSpec
-from msk_features.kafka_clients import librdkafka_config
-from msk_features.outputs import read_topic
+from msk_features.dev.generator.plan import GenerateSpec
+from msk_features.kafka.auth import librdkafka_config
+from msk_features.operations.outputs import read_topic
 from msk_features.runner import run_job
-from tests.integration.edge_cases import planned_records
-from tests.integration.fraud_check import (
+from tests.reference.fraud import Expected
+from tests.support.fraud_check import (
     assert_archives_hold_on_time_events,
     assert_same_rows,
     kafka_rows,
@@ -30,10 +30,10 @@ from tests.integration.fraud_check import (
     positions,
     reference_for,
 )
-from tests.integration.pipeline_run import FEATURE_SETS, SentData, job_config, send_inputs, send_records
-from tests.reference.fraud import Expected
+from tests.support.fraud_edge_cases import planned_records
+from tests.support.pipeline_run import FEATURE_SETS, SentData, job_config, send_inputs, send_records
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow]
+pytestmark = pytest.mark.slow
 
 VERSION = "edge-v1"
 NON_UTC_ZONE = "America/New_York"

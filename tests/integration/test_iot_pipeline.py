@@ -21,15 +21,20 @@ from typing import Any
 import pytest
 
 from flink_jobs.config import AppConfig
-from msk_features.generator.plan import PlannedRecord
-from msk_features.kafka_clients import librdkafka_config
-from msk_features.outputs import feature_rows_from_table, feature_rows_from_topic, read_offline, read_topic
+from msk_features.dev.generator.plan import PlannedRecord
+from msk_features.kafka.auth import librdkafka_config
+from msk_features.operations.outputs import (
+    feature_rows_from_table,
+    feature_rows_from_topic,
+    read_offline,
+    read_topic,
+)
 from msk_features.runner import run_job
-from tests.integration.fraud_check import positions
-from tests.integration.pipeline_run import SentData, job_config, send_records
 from tests.reference.iot import AVG_COLUMNS, AVG_REL_TOL, Expected, Reading, expected_outputs, fmt
+from tests.support.fraud_check import positions
+from tests.support.pipeline_run import SentData, job_config, send_records
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow]
+pytestmark = pytest.mark.slow
 
 PIPELINE = "iot"
 FEATURE_SETS = ("readings_1m", "readings_15m", "activity", "reading_features")

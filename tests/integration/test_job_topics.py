@@ -1,7 +1,7 @@
 """The job creates its missing topics at start (MSK Serverless has no topic API for Terraform).
 
 :func:`connectors.kafka_topic_setup.ensure_job_topics` runs in the PyFlink gateway JVM with the
-uber-jar loaded, as ``flink_jobs.job.run`` calls it (after ``create_table_env`` of a local run),
+uber-jar loaded, as ``flink_jobs.runtime.job.run`` calls it (after ``create_table_env`` of a local run),
 against the real local broker. What Kafka then holds is read back with the librdkafka admin client.
 """
 
@@ -27,10 +27,8 @@ from flink_jobs.config import (
     to_property_groups,
 )
 from flink_jobs.pipelines import pipeline_topics, prefixed_topics
-from msk_features.kafka_topics import describe_topics, ensure_topics
-from msk_features.localstack.stack import Endpoints
-
-pytestmark = pytest.mark.integration
+from msk_features.dev.stack.control import Endpoints
+from msk_features.kafka.topic_setup import describe_topics, ensure_topics
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -38,7 +36,7 @@ REPO = Path(__file__).resolve().parents[2]
 @pytest.fixture(scope="module")
 def gateway_with_jar(request: pytest.FixtureRequest) -> Iterator[None]:
     """The gateway JVM with the uber-jar on its user class path, as a local job has it."""
-    from flink_jobs.environment import create_table_env
+    from flink_jobs.runtime.environment import create_table_env
 
     if not (REPO / "target" / "lib" / "pyflink-dependencies.jar").is_file():
         request.getfixturevalue("built_package")

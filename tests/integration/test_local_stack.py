@@ -11,19 +11,16 @@ import time
 import uuid
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 from confluent_kafka import Consumer, Producer
 from confluent_kafka.admin import AdminClient, ConfigResource
 
 from flink_jobs.config import BROKER_MAX_TRANSACTION_TIMEOUT_MS, TopicSpec
 from flink_jobs.pipelines import pipeline_topics
-from msk_features.kafka_clients import librdkafka_config
-from msk_features.kafka_topics import ensure_topics
-from msk_features.localstack.cli import local
-from msk_features.localstack.stack import Endpoints, LocalStack, pid_alive
-
-pytestmark = pytest.mark.integration
+from msk_features.cli.local import local
+from msk_features.dev.stack.control import Endpoints, LocalStack, pid_alive
+from msk_features.kafka.auth import librdkafka_config
+from msk_features.kafka.topic_setup import ensure_topics
 
 
 def _round_trip(

@@ -1,6 +1,6 @@
 """The local model endpoint against botocore's real ``sagemaker-runtime`` client (SigV4-signed).
 
-Each test talks to an endpoint process started as the stack starts it (tests/model_endpoint_fixtures.py):
+Each test talks to an endpoint process started as the stack starts it (tests/support/model_endpoint.py):
 predictions equal the booster's in memory, bit for bit; errors carry the codes and statuses AWS
 documents; latency and faults land on the configured calls; 50 concurrent callers are all answered;
 the process stops by pid and frees its port. No broker, no JVM: a few seconds in all.
@@ -29,12 +29,10 @@ from botocore.config import Config
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError, ReadTimeoutError
 
-from msk_features.localstack.model_process import endpoint_healthy
-from msk_features.localstack.ports import free_ports, is_port_free
-from msk_features.localstack.stack import Endpoints, LocalStack, pid_alive
-from tests.model_endpoint_fixtures import ENDPOINT_NAME, ModelEndpoint, TrainedModel
-
-pytestmark = pytest.mark.integration
+from msk_features.dev.model_endpoint.process import endpoint_healthy
+from msk_features.dev.stack.control import Endpoints, LocalStack, pid_alive
+from msk_features.dev.stack.ports import free_ports, is_port_free
+from tests.support.model_endpoint import ENDPOINT_NAME, ModelEndpoint, TrainedModel
 
 StartEndpoint = Any
 
@@ -426,7 +424,7 @@ def test_cli_up_model_then_status_and_down(
     from click.testing import CliRunner
 
     from msk_features.cli import main
-    from msk_features.localstack import stack as stack_module
+    from msk_features.dev.stack import control as stack_module
 
     state = tmp_path / "stack"
     monkeypatch.setattr(

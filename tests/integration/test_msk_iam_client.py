@@ -22,9 +22,7 @@ from py4j.protocol import Py4JJavaError
 
 from connectors.kafka_auth import MSK_IAM_CALLBACK_HANDLER, MSK_IAM_LOGIN_MODULE, client_properties
 from flink_jobs.config import ENV_PROPERTIES, AppConfig, KafkaConfig, RunOptions
-from msk_features.localstack.stack import Endpoints
-
-pytestmark = pytest.mark.integration
+from msk_features.dev.stack.control import Endpoints
 
 REPO = Path(__file__).resolve().parents[2]
 BROKER_HOST = "b-1.demo.abc123.c2.kafka.us-east-1.amazonaws.com"
@@ -36,7 +34,7 @@ def jvm(request: pytest.FixtureRequest) -> Iterator[Any]:
     """The gateway JVM with the uber-jar on its user class path, as a local job has it."""
     from pyflink.java_gateway import get_gateway
 
-    from flink_jobs.environment import create_table_env
+    from flink_jobs.runtime.environment import create_table_env
 
     if not (REPO / "target" / "lib" / "pyflink-dependencies.jar").is_file():
         request.getfixturevalue("built_package")

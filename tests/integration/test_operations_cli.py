@@ -14,12 +14,10 @@ from confluent_kafka.admin import AdminClient, ConfigResource
 from flink_jobs.config import TopicSpec, to_property_groups
 from flink_jobs.pipelines import pipeline_topics
 from msk_features.cli import main
-from msk_features.kafka_topics import ensure_topics
-from msk_features.local_properties import local_app_config
-from msk_features.localstack.stack import Endpoints
-from tests.integration.pipeline_run import unique_topics
-
-pytestmark = pytest.mark.integration
+from msk_features.dev.stack.control import Endpoints
+from msk_features.dev.stack.properties import local_app_config
+from msk_features.kafka.topic_setup import ensure_topics
+from tests.support.pipeline_run import unique_topics
 
 
 def properties(endpoints: Endpoints, prefix: str, tmp: Path, auth: str = "plaintext") -> Path:

@@ -23,15 +23,15 @@ import pytest
 from flink_jobs.config import AppConfig, ScoringConfig, to_property_groups
 from flink_jobs.features import encode_row
 from flink_jobs.pipelines import fraud
-from msk_features.generator.plan import GenerateSpec
-from msk_features.kafka_clients import librdkafka_config
-from msk_features.outputs import feature_rows_from_table, read_offline, read_topic
+from msk_features.dev.generator.plan import GenerateSpec
+from msk_features.dev.model_endpoint.synthetic_model import ScoringModel, train_scoring_model
+from msk_features.kafka.auth import librdkafka_config
+from msk_features.operations.outputs import feature_rows_from_table, read_offline, read_topic
 from msk_features.runner import run_job
-from msk_features.synthetic_model import ScoringModel, train_scoring_model
-from tests.integration.fraud_check import parquet_rows
-from tests.integration.pipeline_run import job_config, send_inputs
+from tests.support.fraud_check import parquet_rows
+from tests.support.pipeline_run import job_config, send_inputs
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow]
+pytestmark = pytest.mark.slow
 
 SCORING = fraud.fraud_score
 PARALLELISM = 2

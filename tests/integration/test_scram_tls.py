@@ -13,19 +13,17 @@ from confluent_kafka import Consumer, Producer
 
 from connectors.kafka_auth import client_properties
 from flink_jobs.config import TopicSpec
-from msk_features.kafka_check import KafkaConnectionError, check_connection
-from msk_features.kafka_clients import librdkafka_config
-from msk_features.kafka_topics import ensure_topics
-from msk_features.localstack.kafka_broker import (
+from msk_features.dev.stack.control import Endpoints
+from msk_features.dev.stack.kafka_broker import (
     CONSOLE_CONSUMER,
     CONSOLE_PRODUCER,
     load_distribution,
     write_java_properties,
 )
-from msk_features.localstack.stack import Endpoints
-from msk_features.localstack.tls import write_ca
-
-pytestmark = pytest.mark.integration
+from msk_features.dev.stack.tls import write_ca
+from msk_features.kafka.auth import librdkafka_config
+from msk_features.kafka.preflight import KafkaConnectionError, check_connection
+from msk_features.kafka.topic_setup import ensure_topics
 
 
 def _topic(endpoints: Endpoints, prefix: str) -> str:

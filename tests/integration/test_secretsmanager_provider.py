@@ -24,10 +24,8 @@ from pathlib import Path
 import pytest
 
 from flink_jobs.config import AppConfig
-from msk_features.localstack.stack import Endpoints
+from msk_features.dev.stack.control import Endpoints
 from msk_features.runner import JobRun, flink_log_dir, run_job
-from tests.integration.fraud_check import assert_same_rows, kafka_rows, parquet_rows, reference_for
-from tests.integration.pipeline_run import FEATURE_SETS, SentData, job_config, send_inputs
 from tests.integration.test_security import (
     FAIL_FAST_S,
     SMALL,
@@ -35,8 +33,8 @@ from tests.integration.test_security import (
     _flink_logs_since,
     _with_kafka,
 )
-
-pytestmark = pytest.mark.integration
+from tests.support.fraud_check import assert_same_rows, kafka_rows, parquet_rows, reference_for
+from tests.support.pipeline_run import FEATURE_SETS, SentData, job_config, send_inputs
 
 
 @dataclass(frozen=True)

@@ -25,15 +25,13 @@ from click.testing import CliRunner
 
 from flink_jobs.config import AppConfig, to_property_groups
 from msk_features.cli import main
-from msk_features.generator.plan import GenerateSpec
-from msk_features.local_properties import local_app_config
-from msk_features.localstack.stack import Endpoints
-from msk_features.localstack.tls import write_ca
+from msk_features.dev.generator.plan import GenerateSpec
+from msk_features.dev.stack.control import Endpoints
+from msk_features.dev.stack.properties import local_app_config
+from msk_features.dev.stack.tls import write_ca
 from msk_features.runner import JobFailed, JobRun, flink_log_dir, run_job
-from tests.integration.fraud_check import assert_same_rows, kafka_rows, parquet_rows, reference_for
-from tests.integration.pipeline_run import FEATURE_SETS, SentData, job_config, send_inputs
-
-pytestmark = pytest.mark.integration
+from tests.support.fraud_check import assert_same_rows, kafka_rows, parquet_rows, reference_for
+from tests.support.pipeline_run import FEATURE_SETS, SentData, job_config, send_inputs
 
 # A Terraform `...password = "..."` / `...secret = "..."` may hold a reference, an ARN or a property key.
 TERRAFORM_ALLOWED_VALUE = r'=\s*"(secretsmanager:|arn:aws|sasl\.password"|ssl\.(key|keystore)\.password")'
@@ -255,7 +253,7 @@ def test_sql_and_printed_properties_hold_the_reference_only(
     """`msk-features sql` (redacted), the SQL the job submits (not redacted) and the properties
     document all carry ``env:...`` / ``${env:...}``, never the value."""
     from flink_jobs.config import load_config
-    from flink_jobs.job import build_pipeline
+    from flink_jobs.runtime.job import build_pipeline
 
     path = _scram_properties(local_stack, tmp_path, scram_password=PASSWORD_REF)
     code, output, _ = _cli(path, "sql")

@@ -20,8 +20,6 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.packaging
-
 ROOT = Path(__file__).resolve().parents[2]
 TARGET = ROOT / "target"
 JAR = TARGET / "lib" / "pyflink-dependencies.jar"

@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from msk_features.kafka_clients import librdkafka_config
-from msk_features.localstack.stack import Endpoints, LocalStack
-from tests.reliability.exactly_once import assert_exactly_once, uncommitted_extra
-from tests.reliability.jobs import (
+from msk_features.dev.stack.control import Endpoints, LocalStack
+from msk_features.kafka.auth import librdkafka_config
+from tests.support.exactly_once import assert_exactly_once, uncommitted_extra
+from tests.support.jobs import (
     Feeder,
     completed_checkpoints,
     prepare_run,
@@ -29,9 +29,9 @@ from tests.reliability.jobs import (
     wait_caught_up,
     wait_for,
 )
-from tests.reliability.test_recovery import RATE, STREAM_SPEC, report
+from tests.support.recovery import RATE, STREAM_SPEC, report
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.reliability]
+pytestmark = pytest.mark.slow
 
 RESTART_STRATEGY = {
     "restart-strategy.type": "fixed-delay",

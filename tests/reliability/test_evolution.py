@@ -37,18 +37,18 @@ import pytest
 from click.testing import CliRunner
 
 from msk_features.cli import main
-from msk_features.generator.plan import GenerateSpec
-from msk_features.generator.send import send
-from msk_features.kafka_clients import librdkafka_config
-from msk_features.localstack.stack import Endpoints
-from msk_features.outputs import feature_rows_from_table, read_offline, utc_text
-from tests.integration.fraud_check import assert_same_rows, kafka_rows, parquet_rows, reference_for
-from tests.integration.pipeline_run import FEATURE_SETS
+from msk_features.dev.generator.plan import GenerateSpec
+from msk_features.dev.generator.send import send
+from msk_features.dev.stack.control import Endpoints
+from msk_features.kafka.auth import librdkafka_config
+from msk_features.operations.outputs import feature_rows_from_table, read_offline, utc_text
 from tests.reference.fraud import parse_time
-from tests.reliability.jobs import JobProcess, prepare_run, start_job, wait_caught_up, write_properties
-from tests.reliability.test_recovery import report, straddling_windows
+from tests.support.fraud_check import assert_same_rows, kafka_rows, parquet_rows, reference_for
+from tests.support.jobs import JobProcess, prepare_run, start_job, wait_caught_up, write_properties
+from tests.support.pipeline_run import FEATURE_SETS
+from tests.support.recovery import report, straddling_windows
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.reliability]
+pytestmark = pytest.mark.slow
 
 ADDED = "txn_1m"
 T0 = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)

@@ -44,16 +44,14 @@ from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer, TopicPartition
 
 from flink_jobs.config import ENV_PROPERTIES, AppConfig, to_property_groups
 from flink_jobs.pipelines import input_topics
-from msk_features.kafka_clients import librdkafka_config
-from msk_features.kafka_topics import ensure_topics
-from msk_features.lag import consumer_lag
-from msk_features.localstack.stack import Endpoints
+from msk_features.dev.stack.control import Endpoints
+from msk_features.kafka.auth import librdkafka_config
+from msk_features.kafka.topic_setup import ensure_topics
+from msk_features.operations.lag import consumer_lag
 from msk_features.runner import REPO_ROOT, flink_log_dir
-from tests.integration.fraud_check import assert_same_rows
-from tests.integration.pipeline_run import job_config, unique_topics
 from tests.reference.fraud import InputRecord, expected_outputs, fmt
-
-pytestmark = [pytest.mark.integration, pytest.mark.reliability]
+from tests.support.fraud_check import assert_same_rows
+from tests.support.pipeline_run import job_config, unique_topics
 
 START = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 CLOSER = START + timedelta(minutes=20)

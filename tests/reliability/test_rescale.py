@@ -18,14 +18,14 @@ from pathlib import Path
 
 import pytest
 
-from msk_features.generator.send import send
-from msk_features.kafka_clients import librdkafka_config
-from msk_features.localstack.stack import Endpoints
-from tests.reliability.exactly_once import assert_exactly_once, uncommitted_extra
-from tests.reliability.jobs import JobProcess, prepare_run, start_job, wait_caught_up, write_properties
-from tests.reliability.test_recovery import SPEC, report, straddling_windows
+from msk_features.dev.generator.send import send
+from msk_features.dev.stack.control import Endpoints
+from msk_features.kafka.auth import librdkafka_config
+from tests.support.exactly_once import assert_exactly_once, uncommitted_extra
+from tests.support.jobs import JobProcess, prepare_run, start_job, wait_caught_up, write_properties
+from tests.support.recovery import SPEC, report, straddling_windows
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.reliability]
+pytestmark = pytest.mark.slow
 
 PARALLELISMS = (1, 2, 1)
 
@@ -85,7 +85,7 @@ def test_negative_control_chained_committer_cannot_restore_at_parallelism_2(
 ) -> None:
     """With Flink's default (chain operators of different max parallelism), the Parquet sink's
     PartitionCommitter is chained at parallelism 1 and its own vertex at 2: the restore fails. This
-    is what the job's setting (flink_jobs/environment.py PLANNER_OPTIONS) prevents."""
+    is what the job's setting (flink_jobs/runtime/environment.py PLANNER_OPTIONS) prevents."""
     run = prepare_run(local_stack, SPEC, "rescale-neg-", tmp_path)
     conf = librdkafka_config(local_stack.kafka_config("plaintext"))
     flink_default = {CHAIN_DIFFERENT_MAX: "true"}

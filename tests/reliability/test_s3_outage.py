@@ -25,11 +25,12 @@ import pytest
 
 from flink_jobs.config import AppConfig
 from flink_jobs.pipelines import get_pipeline
-from msk_features.kafka_clients import librdkafka_config
-from msk_features.localstack.stack import Endpoints
-from msk_features.outputs import list_offline_files, read_offline
-from tests.reliability.exactly_once import assert_exactly_once, uncommitted_extra
-from tests.reliability.jobs import (
+from msk_features.dev.stack.control import Endpoints
+from msk_features.kafka.auth import librdkafka_config
+from msk_features.operations.outputs import list_offline_files, read_offline
+from tests.reliability.test_broker_restart import PATIENT_RESTARTS
+from tests.support.exactly_once import assert_exactly_once, uncommitted_extra
+from tests.support.jobs import (
     Feeder,
     completed_checkpoints,
     prepare_run,
@@ -38,11 +39,10 @@ from tests.reliability.jobs import (
     wait_for,
     write_properties,
 )
-from tests.reliability.tcp_proxy import TcpProxy
-from tests.reliability.test_broker_restart import PATIENT_RESTARTS
-from tests.reliability.test_recovery import RATE, STREAM_SPEC, report
+from tests.support.recovery import RATE, STREAM_SPEC, report
+from tests.support.tcp_proxy import TcpProxy
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.reliability]
+pytestmark = pytest.mark.slow
 
 OUTAGE_S = 30.0  # 30 checkpoint intervals
 _PARTITION = re.compile(r"/(dt=[^/]+/hr=[^/]+)/([^/]+)$")

@@ -2,8 +2,9 @@
 endpoint makes the job fall behind (consumer lag grows) and then catch up, with nothing lost.
 
 The reference pipeline runs unbounded with its scoring on the local stack, calling a local endpoint
-that speaks the SageMaker runtime protocol (``msk_features.localstack.model_endpoint``; no SageMaker
-runs here) and serves a model trained by :mod:`msk_features.synthetic_model`. Expected scores come from the
+that speaks the SageMaker runtime protocol (``msk_features.dev.model_endpoint.server``; no SageMaker
+runs here) and serves a model trained by :mod:`msk_features.dev.model_endpoint.synthetic_model`.
+Expected scores come from the
 independent reference's ``txn_features`` rows (:mod:`tests.reference.fraud`), encoded by the spec
 and scored by the model offline: the scores topic (read_committed) must hold exactly one row per
 reference row, with that score.
@@ -23,16 +24,16 @@ import pytest
 
 from flink_jobs.config import AppConfig, ScoringConfig
 from flink_jobs.pipelines import fraud
-from msk_features.generator.plan import GenerateSpec
-from msk_features.generator.send import send
-from msk_features.kafka_clients import librdkafka_config
-from msk_features.lag import consumer_lag
-from msk_features.localstack.stack import Endpoints
-from msk_features.outputs import feature_rows_from_table, read_offline, read_topic
-from msk_features.synthetic_model import ScoringModel, train_scoring_model
-from tests.integration.fraud_check import kafka_rows, reference_for
-from tests.reliability.exactly_once import assert_exactly_once
-from tests.reliability.jobs import (
+from msk_features.dev.generator.plan import GenerateSpec
+from msk_features.dev.generator.send import send
+from msk_features.dev.model_endpoint.synthetic_model import ScoringModel, train_scoring_model
+from msk_features.dev.stack.control import Endpoints
+from msk_features.kafka.auth import librdkafka_config
+from msk_features.operations.lag import consumer_lag
+from msk_features.operations.outputs import feature_rows_from_table, read_offline, read_topic
+from tests.support.exactly_once import assert_exactly_once
+from tests.support.fraud_check import kafka_rows, reference_for
+from tests.support.jobs import (
     Feeder,
     JobProcess,
     can_list_children,
@@ -47,7 +48,7 @@ from tests.reliability.jobs import (
     wait_for_unchecked_output,
     write_properties,
 )
-from tests.reliability.test_recovery import report
+from tests.support.recovery import report
 
 SCORING = fraud.fraud_score
 SPEC = GenerateSpec(
@@ -122,9 +123,7 @@ def model(tmp_path_factory: pytest.TempPathFactory) -> ScoringModel:
     return train_scoring_model(SCORING, tmp_path_factory.mktemp("scoring-model"))
 
 
-@pytest.mark.integration
 @pytest.mark.slow
-@pytest.mark.reliability
 def test_crash_keeps_scores_exactly_once(
     local_stack: Endpoints, built_package: Path, tmp_path: Path, model: ScoringModel, start_model_endpoint
 ) -> None:
@@ -183,9 +182,7 @@ def test_crash_keeps_scores_exactly_once(
     )  # fmt: skip
 
 
-@pytest.mark.integration
 @pytest.mark.slow
-@pytest.mark.reliability
 @pytest.mark.parametrize("idle_timeout_s", [600, 60], ids=["idle-600s", "idle-default-60s"])
 def test_slow_endpoint_backpressures_then_drains(
     local_stack: Endpoints,

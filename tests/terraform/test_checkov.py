@@ -19,8 +19,6 @@ import pytest
 from .conftest import report
 from .hcl import ROOT, TERRAFORM
 
-pytestmark = pytest.mark.terraform
-
 CHECKOV = Path(os.environ.get("CHECKOV", ROOT / ".venv-tools" / "bin" / "checkov"))
 
 

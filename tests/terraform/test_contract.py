@@ -51,8 +51,6 @@ from .hcl import (
     variable_type,
 )
 
-pytestmark = pytest.mark.terraform
-
 # Keys of the loader that Terraform must never set: they point the Hadoop S3 filesystem at a local
 # S3 server, and the scoring client at a local SageMaker-protocol server (and carry their static
 # credentials).

@@ -19,8 +19,6 @@ import pytest
 
 from .hcl import EXAMPLES, MODULES, TERRAFORM, blocks, labelled_blocks, load, tf_files, unquote
 
-pytestmark = pytest.mark.terraform
-
 MODULE_NAMES = ["kms", "storage", "msk", "msk_topics", "flink_app", "monitoring", "model_endpoint"]
 EXAMPLE_NAMES = ["serverless", "provisioned"]
 

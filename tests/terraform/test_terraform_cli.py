@@ -25,8 +25,6 @@ import pytest
 from .conftest import FALLBACK_RUNTIME, report
 from .hcl import EXAMPLES, MODULES, ROOT, TERRAFORM, load, unquote
 
-pytestmark = pytest.mark.terraform
-
 # Directory -> the variable that carries the Flink runtime there.
 TEST_DIRS = {
     "examples/serverless": "flink_runtime_environment",

@@ -90,7 +90,7 @@ module "msk" {
   }
   replication_factor = var.replication_factor
 
-  # The brokers' disks from the expected traffic (msk_features/cost.py's formula; README, "Broker
+  # The brokers' disks from the expected traffic (msk_features/operations/cost.py's formula; README, "Broker
   # storage"), unless broker_volume_size is given; autoscaling grows them from there.
   storage_sizing = var.broker_volume_size != null ? null : {
     events_per_second = var.expected_events_per_second

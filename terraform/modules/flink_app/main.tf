@@ -27,7 +27,7 @@ locals {
   code_version = local.upload_code ? one(aws_s3_object.code[*].version_id) : var.code_object.version_id
 
   # A backfill application (application_properties.backfill set) reads the archive and writes its
-  # run's folder; it reads no Kafka topic and writes none (flink_jobs/job.py skips Kafka for it).
+  # run's folder; it reads no Kafka topic and writes none (flink_jobs/runtime/job.py skips Kafka for it).
   backfill     = var.application_properties.backfill != null
   kafka_access = !local.backfill
 

@@ -13,7 +13,7 @@ locals {
 
   replication_factor = coalesce(var.replication_factor, min(3, var.broker.count))
 
-  # Broker storage from the expected traffic (msk_features/cost.py's formula, GB = 10^9 bytes), per
+  # Broker storage from the expected traffic (msk_features/operations/cost.py's formula, GB = 10^9 bytes), per
   # broker with headroom, in GiB (the unit of volume_size).
   sizing = var.storage_sizing == null ? null : {
     stored_gb = (

@@ -87,7 +87,7 @@ variable "replication_factor" {
 variable "storage_sizing" {
   description = <<-EOT
     Size each provisioned broker's EBS volume from the expected traffic instead of broker.volume_size,
-    with the formula of `msk-features cost` (msk_features/cost.py): stored bytes =
+    with the formula of `msk-features cost` (msk_features/operations/cost.py): stored bytes =
     events_per_second x mean_record_bytes x (1 + output_ratio) x retention_hours x 3600 x
     replication_factor, spread over the brokers, times headroom, in GiB (rounded up). output_ratio is
     the bytes the job writes to its output topics per input byte. headroom 2 keeps the steady state at

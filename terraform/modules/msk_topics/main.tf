@@ -1,5 +1,5 @@
 # The pipeline's topics through the MSK topic API (no network path to the brokers needed), with the
-# same settings `msk-features topics apply` uses (msk_features/kafka_topics.py): cleanup.policy=compact
+# same settings `msk-features topics apply` uses (msk_features/kafka/topic_setup.py): cleanup.policy=compact
 # for compacted topics, retention.ms for the others that have one. Existing topics of the same name
 # must be imported first (terraform import / an import block with "<cluster arn>,<topic>").
 
