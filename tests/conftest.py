@@ -66,6 +66,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         for name in FOLDER_MARKERS.get(folder, ()):
             item.add_marker(name)
 
+
 os.environ.setdefault(ENV_JVM_ARGS, QUICK_JIT_JVM_ARGS)
 
 

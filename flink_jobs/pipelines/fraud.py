@@ -1,4 +1,4 @@
-"""The reference pipeline: fraud features, exactly as specified in ARCHITECTURE.md.
+"""The reference pipeline: fraud features, exactly as specified in docs/architecture.md.
 
 Inputs ``transactions``, ``clicks``, ``profiles`` (compacted, latest per user wins) and ``labels``
 (the fraud/legit verdict on a transaction, known later than the transaction itself), entity

@@ -1,6 +1,6 @@
 """An independent reference of the fraud pipeline's semantics, in plain Python.
 
-Written from ARCHITECTURE.md ("The reference pipeline: fraud features"), not from the compiled SQL:
+Written from docs/architecture.md ("The reference pipeline: fraud features"), not from the compiled SQL:
 given the records sent to the input topics (with the partition and offset Kafka gave them, and
 whether each is valid), it says which records are late and what every output row must be.
 
@@ -227,7 +227,7 @@ def sessions(clicks: list[InputRecord], version: str) -> list[dict[str, Any]]:
 def txn_features(
     txns: list[InputRecord], clicks: list[InputRecord], profiles: list[InputRecord], version: str
 ) -> list[dict[str, Any]]:
-    """One row per on-time transaction (see ARCHITECTURE.md for each column)."""
+    """One row per on-time transaction (see docs/architecture.md for each column)."""
     ten = timedelta(minutes=10)
     day = timedelta(hours=24)
     txns_by_user = _by_user(txns)
@@ -267,8 +267,8 @@ def txn_features(
 
 
 # --------------------------------------------------------------------------------------------------
-# Validity: which raw records are valid, written from ARCHITECTURE.md and the rule lists in
-# connectors/validation.py and flink_jobs/features/contracts.py (not from the SQL).
+# Validity: which raw records are valid, written from docs/architecture.md and the rule lists in
+# docs/validation.md and flink_jobs/features/contracts.py (not from the SQL).
 # --------------------------------------------------------------------------------------------------
 
 MAX_RECORD_CHARS = 250_000

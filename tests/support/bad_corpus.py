@@ -134,7 +134,7 @@ def _padded(txn_id: str, chars: int, filler: str = "x") -> bytes:
 
 
 def hand_picked() -> list[BadRecord]:
-    """The cases named in issue 7 and in connectors/validation.py's docstring, one per line."""
+    """The cases named in issue 7 and in docs/validation.md's rule list, one per line."""
     txn = base_event("transactions")
     day, clock = EVENT_MOMENT.strftime("%Y-%m-%d"), EVENT_MOMENT.strftime("%H:%M:%S")
     day_first, epoch_ms = EVENT_MOMENT.strftime("%d/%m/%Y %H:%M"), str(int(EVENT_MOMENT.timestamp() * 1000))

@@ -1,7 +1,7 @@
 """Faulty records: invalid values (each breaking exactly one validation rule), out-of-order and late times.
 
 The Flink job's validation rules (a record breaking any of them is invalid; the full list, with the
-parsing details, is in ``connectors/validation.py``):
+parsing details, is in docs/validation.md):
 
 1. the value is present (not a tombstone), and key + value hold at most 250,000 characters;
 2. the value is a UTF-8 JSON object (no ``NaN``/``Infinity``, nesting at most 1000 deep; duplicate

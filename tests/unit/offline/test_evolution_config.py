@@ -1,5 +1,5 @@
 """Adding a feature set to a running pipeline: the pipeline keys, when an added set's rows are
-complete, and the compiled filter (no JVM). The restore itself: tests/integration/test_evolution.py."""
+complete, and the compiled filter (no JVM). The restore itself: tests/reliability/test_evolution.py."""
 
 from __future__ import annotations
 
