@@ -1,12 +1,11 @@
 """Exactly-once across a crash (issue 7, item 1; the savepoint case: tests/reliability/test_recovery.py).
 
-The reference pipeline runs unbounded on the local stack (real broker, S3 server, Flink
-mini-cluster in the job's own process) with 1 s checkpoints and exactly-once Kafka sinks, while a
-background producer keeps sending. After the fault, the job resumes from the retained checkpoint or
-the savepoint with the same transactional-id prefix and consumer group, catches up, and is stopped
-with a draining savepoint (every window fires). Then every Kafka feature output (read_committed), the
-dead-letter topic and the finished Parquet files equal the independent reference for ALL records
-sent: no gap, no duplicate.
+The reference pipeline runs unbounded on the local stack with 1 s checkpoints and exactly-once Kafka
+sinks while a feeder keeps sending; the job process is killed right after a checkpoint while output
+sits in open transactions, restarts from the retained checkpoint with the same transactional-id
+prefix and consumer group, catches up and stops with a draining savepoint. Every Kafka output
+(read_committed) and the finished Parquet files then equal the independent reference for all records
+sent, once; a read_uncommitted reader sees the aborted duplicates (so the check can fail).
 """
 
 from __future__ import annotations

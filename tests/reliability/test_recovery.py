@@ -1,12 +1,11 @@
 """Exactly-once across a stop with savepoint (issue 7, item 3; the crash: test_crash_recovery.py).
 
-The reference pipeline runs unbounded on the local stack (real broker, S3 server, Flink
-mini-cluster in the job's own process) with 1 s checkpoints and exactly-once Kafka sinks, while a
-background producer keeps sending. After the fault, the job resumes from the retained checkpoint or
-the savepoint with the same transactional-id prefix and consumer group, catches up, and is stopped
-with a draining savepoint (every window fires). Then every Kafka feature output (read_committed), the
-dead-letter topic and the finished Parquet files equal the independent reference for ALL records
-sent: no gap, no duplicate.
+The reference pipeline runs unbounded on the local stack while a feeder keeps sending; the job is
+stopped with a savepoint through the REST API (no drain), restarted from it with a changed checkpoint
+interval (an unrelated setting), and finally stopped with a draining savepoint. Window and OVER state
+continue across the restart: every Kafka output (read_committed), the dead-letter topic and the
+finished Parquet files equal the independent reference for all records sent, with no gap and no
+duplicate.
 """
 
 from __future__ import annotations
