@@ -6,6 +6,7 @@ key works; the stack records ``test``/``test`` (and region ``us-east-1``) for cl
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import os
 import subprocess
@@ -77,7 +78,15 @@ class S3Server:
         return environ.get(ENV_MARKER) == str(self.state_dir)
 
     def start(self, port: int) -> subprocess.Popen[bytes]:
-        """Start the server in its own session (it outlives the caller); returns the process."""
+        """Start the server in its own session (it outlives the caller); returns the process.
+
+        moto is a development tool (the package's ``dev`` extra): without it, an error says how to get it.
+        """
+        if importlib.util.find_spec("moto") is None:
+            raise S3StartError(
+                "the local S3 server needs moto, a development tool that the product does not install: "
+                "pip install 'msk-flink-features[dev]' (in this repository: make setup)"
+            )
         self.logs_dir.mkdir(parents=True, exist_ok=True)
         env = dict(os.environ)
         env[ENV_MARKER] = str(self.state_dir)
