@@ -27,7 +27,8 @@ from typing import Any, Literal
 
 from connectors.kafka_auth import client_properties
 from connectors.kafka_preflight import access_error, classify_java_failure
-from flink_jobs.config import GROUP_KAFKA, GROUP_TOPICS, ConfigError, KafkaConfig, TopicSpec
+from flink_jobs.config import GROUP_KAFKA, GROUP_TOPICS, ConfigError, KafkaConfig
+from flink_jobs.topics import TopicSpec
 
 __all__ = ["CREATE_TOPICS_KEY", "TopicSetupError", "TopicState", "ensure_job_topics", "topic_failure"]
 

@@ -5,9 +5,15 @@ Managed Flink delivers the application's runtime properties in
 ``{"PropertyGroupId": ..., "PropertyMap": {...}}`` objects, every value a string. Locally the same
 file shape is read from the path in ``$MSK_FEATURES_PROPERTIES`` (or a path given explicitly).
 
-The Terraform module writes exactly the groups and keys declared here (``PROPERTY_GROUPS``); every
-error names the property group, the key and the expected form, so a misconfigured application fails
-at start with a message that says how to fix it.
+Each property group is a class (:func:`~flink_jobs.properties.property_group` names the group once;
+the ``topics`` and ``feature.topics`` groups are :class:`flink_jobs.topics.TopicsConfig`) and each
+key is declared once, on the field it fills (:func:`~flink_jobs.properties.prop`: the key, the
+parser of its value and its expected form). :class:`AppConfig` holds one class per field. The rest
+is derived from those declarations: the schema the Terraform module writes exactly
+(``PROPERTY_GROUPS``, ``OPEN_GROUPS``, ``TOPICS_SOURCE_KEY``, ``SCORING_ENDPOINT_KEY``), parsing,
+unknown-key errors and :func:`to_property_groups`. Every error names the property group, the key
+and the expected form, so a misconfigured application fails at start with a message that says how to
+fix it.
 """
 
 from __future__ import annotations
@@ -16,20 +22,46 @@ import dataclasses
 import json
 import os
 import re
+import typing
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 
+from flink_jobs.properties import (
+    ConfigError,
+    Key,
+    boolean,
+    choice,
+    declaration,
+    integer,
+    is_property_group,
+    key_of,
+    prop,
+    property_group,
+    read_group,
+    text,
+    write_group,
+)
 from flink_jobs.secret_refs import SECRET_REF_FORMS, parse_secret_ref
+from flink_jobs.topics import TopicsConfig
 
 __all__ = [
     "ENV_PROPERTIES",
+    "GROUP_BACKFILL",
     "GROUP_FEATURE_TOPICS",
+    "GROUP_KAFKA",
+    "GROUP_OFFLINE",
+    "GROUP_PIPELINE",
+    "GROUP_SCORING",
+    "GROUP_SINK",
+    "GROUP_TOPICS",
     "MANAGED_FLINK_PROPERTIES",
     "OPEN_GROUPS",
     "PROPERTY_GROUPS",
+    "RUN_OPTIONS",
+    "SCORING_ENDPOINT_KEY",
     "TOPICS_SOURCE_KEY",
     "AppConfig",
     "BackfillConfig",
@@ -41,11 +73,7 @@ __all__ = [
     "RunOptions",
     "ScoringConfig",
     "SinkConfig",
-    "TopicRole",
-    "TopicSpec",
     "TopicsConfig",
-    "default_feature_topic",
-    "default_scores_topic",
     "load_config",
     "parse_config",
     "properties_path",
@@ -55,16 +83,6 @@ __all__ = [
 MANAGED_FLINK_PROPERTIES = Path("/etc/flink/application_properties.json")
 ENV_PROPERTIES = "MSK_FEATURES_PROPERTIES"
 
-RUN_OPTIONS = "kinesis.analytics.flink.run.options"
-GROUP_KAFKA = "kafka"
-GROUP_TOPICS = "topics"
-GROUP_SINK = "kafka.sink"
-GROUP_OFFLINE = "offline"
-GROUP_PIPELINE = "pipeline"
-GROUP_FEATURE_TOPICS = "feature.topics"
-GROUP_BACKFILL = "backfill"
-GROUP_SCORING = "scoring"
-
 KafkaAuth = Literal["plaintext", "scram", "mtls", "iam"]
 AUTH_MODES: tuple[str, ...] = ("plaintext", "scram", "mtls", "iam")
 DeliveryGuarantee = Literal["exactly-once", "at-least-once"]
@@ -73,286 +91,17 @@ DELIVERY_GUARANTEES: tuple[str, ...] = ("exactly-once", "at-least-once")
 # Broker default (and MSK's) transaction.max.timeout.ms: a producer asking for more is refused.
 BROKER_MAX_TRANSACTION_TIMEOUT_MS = 900_000
 
-T = TypeVar("T")
-
-
-class ConfigError(ValueError):
-    """A runtime property is missing or malformed; the message names group, key and expected form."""
-
-    def __init__(self, group: str, key: str | None, problem: str, expected: str | None = None):
-        self.group = group
-        self.key = key
-        where = f"property group '{group}'" + (f", key '{key}'" if key else "")
-        message = f"{where}: {problem}"
-        if expected:
-            message += f" (expected {expected})"
-        super().__init__(message)
-
-
-@dataclass(frozen=True)
-class RunOptions:
-    """``kinesis.analytics.flink.run.options``: what Managed Flink runs (paths relative to the zip root)."""
-
-    python: str
-    jarfile: str
-    py_files: str | None = None
-
-
-@dataclass(frozen=True)
-class KafkaConfig:
-    """``kafka``: how to reach the cluster.
-
-    ``auth`` selects the client properties: ``plaintext`` (port 9092 on MSK), ``scram``
-    (SASL_SSL + SCRAM-SHA-512, 9096), ``mtls`` (SSL with a client certificate, 9094) and ``iam``
-    (SASL_SSL + AWS_MSK_IAM, 9098). The secret keys (``sasl.password``, ``sasl.username``,
-    ``ssl.keystore.password``, ``ssl.key.password``) hold a reference such as ``env:VARIABLE`` or
-    ``secretsmanager:AmazonMSK_app:password`` (:mod:`flink_jobs.secret_refs`), resolved only by the
-    Kafka client that connects; a literal is accepted for throw-away local runs. ``create_topics``
-    (``create.topics``): the job creates the pipeline's missing topics at start
-    (:mod:`connectors.kafka_topic_setup`).
-    """
-
-    bootstrap_servers: str
-    auth: KafkaAuth = "plaintext"
-    consumer_group: str = "msk-flink-features"
-    scram_username: str | None = None
-    scram_password: str | None = None
-    truststore_location: str | None = None
-    truststore_type: str = "PEM"
-    keystore_location: str | None = None
-    keystore_type: str = "PEM"
-    keystore_password: str | None = None
-    key_password: str | None = None
-    starting_offsets: Literal["earliest-offset", "latest-offset", "group-offsets"] = "earliest-offset"
-    bounded: bool = False
-    create_topics: bool = True
-
-
-TopicRole = Literal["input", "dead_letter", "late_events", "features", "scores"]
-
-
-@dataclass(frozen=True)
-class TopicSpec:
-    """A topic the pipeline reads or writes; the local stack and Terraform create exactly these.
-
-    ``role`` says what it holds and ``owner`` whose it is (the source or feature set name; None for
-    the pipeline's dead-letter and late-events topics)."""
-
-    name: str
-    partitions: int
-    compacted: bool = False
-    retention_ms: int | None = None
-    role: TopicRole = "input"
-    owner: str | None = None
-
-
-def default_feature_topic(feature_set: str) -> str:
-    """The topic of a feature set that ``feature.topics`` does not name: ``features-<name, _ as ->``."""
-    return "features-" + feature_set.replace("_", "-")
-
-
-def default_scores_topic(scoring: str) -> str:
-    """The topic of a scoring that ``feature.topics`` does not name: ``scores-<name, _ as ->``."""
-    return "scores-" + scoring.replace("_", "-")
-
-
-@dataclass(frozen=True)
-class TopicsConfig:
-    """``topics`` and ``feature.topics``: topic names, and how the pipeline's topics are created.
-
-    ``sources`` maps a source name (a key of the ``topics`` group, e.g. ``transactions``) to its
-    topic; a source not named there reads the topic its spec names (by default its own name).
-    ``feature_topics`` maps a feature set (or scoring) name to its output topic; one not named there
-    writes to :func:`default_feature_topic` (:func:`default_scores_topic`). ``partitions`` and
-    ``retention_ms`` apply to every topic the pipeline creates (``retention_ms`` to the delete-policy
-    ones; a versioned source's topic is compacted: the latest value per key is kept forever).
-    """
-
-    sources: Mapping[str, str] = field(default_factory=dict)
-    dead_letter: str = "dead-letter"
-    late_events: str = "late-events"
-    partitions: int = 3
-    retention_ms: int = 7 * 24 * 3600 * 1000
-    feature_topics: Mapping[str, str] = field(default_factory=dict)
-
-    def source_topic(self, source: str, default: str | None = None) -> str:
-        """The input topic of source ``source`` (``default``, else the source's name, if not named)."""
-        return self.sources.get(source) or default or source
-
-    def feature_topic(self, feature_set: str) -> str:
-        """The output topic of ``feature_set``."""
-        return self.feature_topics.get(feature_set) or default_feature_topic(feature_set)
-
-    def scores_topic(self, scoring: str) -> str:
-        """The output topic of ``scoring`` (named in ``feature.topics`` like a feature set's)."""
-        return self.feature_topics.get(scoring) or default_scores_topic(scoring)
-
-
-@dataclass(frozen=True)
-class SinkConfig:
-    """``kafka.sink``: delivery guarantee of the Kafka sinks.
-
-    Exactly-once commits on checkpoints: ``transactional_id_prefix`` must be unique per application
-    on the cluster, and ``transaction_timeout_ms`` must not exceed the broker's
-    ``transaction.max.timeout.ms`` (900000 by default and on MSK).
-    """
-
-    delivery_guarantee: DeliveryGuarantee = "exactly-once"
-    transactional_id_prefix: str = "msk-flink-features"
-    transaction_timeout_ms: int = 600_000
-
-
-@dataclass(frozen=True)
-class OfflineConfig:
-    """``offline``: where Parquet training data goes (``s3a://bucket/prefix`` or ``file:///path``).
-
-    ``s3_endpoint`` and ``s3_path_style`` point the Hadoop S3 filesystem at a local S3 API server;
-    leave them unset on AWS.
-    """
-
-    path: str
-    s3_endpoint: str | None = None
-    s3_path_style: bool = False
-    s3_access_key: str | None = None
-    s3_secret_key: str | None = None
-
-
-@dataclass(frozen=True)
-class PipelineConfig:
-    """``pipeline``: which pipeline runs, its event-time and checkpoint settings, and the version stamped
-    on every output row. ``watermark_delay_s`` and ``idle_timeout_s`` apply to every source whose spec
-    does not set its own.
-
-    ``feature_sets``: the feature sets this job computes (empty: all of the spec's). A feature set
-    added to a running pipeline (docs/evolving.md) is named in ``added_feature_sets``, with
-    ``switch_over``: an instant after the event time of every record the previous job read (this
-    job restored from its savepoint). Such a set starts with no history, so the job emits its rows
-    only from ``switch_over`` plus the history they need (its largest window or range, see
-    :func:`flink_jobs.features.compiler.history.complete_from`); a backfill gives the rows before.
-    """
-
-    name: str = "fraud"
-    version: str = "0.1.0"
-    watermark_delay_s: int = 30
-    idle_timeout_s: int = 60
-    checkpoint_interval_ms: int = 10_000
-    parallelism: int | None = None
-    feature_sets: tuple[str, ...] = ()
-    added_feature_sets: tuple[str, ...] = ()
-    switch_over: datetime | None = None
-
-
-@dataclass(frozen=True)
-class BackfillConfig:
-    """``backfill``: run the feature SQL over the raw archive instead of the Kafka inputs.
-
-    The job reads ``<offline>/events/<source>/`` (each source's on-time events, as the live job
-    archived them) from ``lookback_s`` before ``start`` (default: what the selected feature sets
-    need, see :func:`flink_jobs.features.compiler.history.lookback`) up to ``end``, computes the
-    same feature SQL in streaming mode and writes the rows whose time (``window_end`` for window
-    sets, the event time otherwise) is in ``[start, end)`` to ``<offline>/backfill/<run>/features/``.
-    ``feature_sets``: the sets to compute (empty: all). Nothing is written to Kafka.
-    """
-
-    start: datetime
-    end: datetime
-    feature_sets: tuple[str, ...] = ()
-    run: str | None = None
-    lookback_s: int | None = None
-
-    def run_name(self) -> str:
-        """``run``, else ``<start>_<end>`` in compact UTC (e.g. ``20261124T1000Z_20261124T1200Z``)."""
-        return self.run or f"{_compact(self.start)}_{_compact(self.end)}"
-
-
-def _compact(moment: datetime) -> str:
-    text = moment.astimezone(UTC).strftime("%Y%m%dT%H%M%S")
-    return (text[:-2] if text.endswith("00") else text) + "Z"
-
-
-@dataclass(frozen=True)
-class ScoringConfig:
-    """``scoring``: the model endpoints the job's scorings call (:mod:`flink_jobs.features.scoring`).
-
-    ``endpoints`` maps a scoring name (key ``<name>.endpoint``) to its SageMaker endpoint name; a
-    scoring without one does not run. ``endpoint_override`` points the client at a server speaking
-    the SageMaker runtime protocol (the local stack's); ``region`` and the static keys default to the
-    SDK's chains (on Managed Flink: the application's region and role). Per parallel instance at most
-    ``max_in_flight`` calls are in flight (the provider's ``max-connections``; ML_PREDICT's queue is
-    larger, see compiler.scoring); each call has
-    ``max_attempts`` attempts of at most ``attempt_timeout_ms``, retries after an exponential backoff
-    from ``backoff_ms``.
-    """
-
-    endpoints: Mapping[str, str] = field(default_factory=dict)
-    region: str | None = None
-    endpoint_override: str | None = None
-    access_key: str | None = None
-    secret_key: str | None = None
-    max_in_flight: int = 32
-    attempt_timeout_ms: int = 2_000
-    max_attempts: int = 3
-    backoff_ms: int = 100
-
-
-@dataclass(frozen=True)
-class AppConfig:
-    """The whole application configuration, one field per property group."""
-
-    run_options: RunOptions
-    kafka: KafkaConfig
-    topics: TopicsConfig = field(default_factory=TopicsConfig)
-    sink: SinkConfig = field(default_factory=SinkConfig)
-    offline: OfflineConfig | None = None
-    pipeline: PipelineConfig = field(default_factory=PipelineConfig)
-    backfill: BackfillConfig | None = None
-    scoring: ScoringConfig = field(default_factory=ScoringConfig)
-
 
 # --------------------------------------------------------------------------------------------------
-# Schema: (group, key) -> (field, parser, expected form, required)
+# Parsers of this module's value forms (the common ones are flink_jobs.properties')
 # --------------------------------------------------------------------------------------------------
-
-
-def _str(value: str) -> str:
-    if value.strip() == "":
-        raise ValueError("it is empty")
-    return value
 
 
 def _secret(value: str) -> str:
     """A secret property: a reference (see :mod:`flink_jobs.secret_refs`), checked; or a literal."""
-    _str(value)
+    text(value)
     parse_secret_ref(value)  # raises ValueError for a malformed reference
     return value
-
-
-def _int(minimum: int, maximum: int | None = None) -> Callable[[str], int]:
-    def parse(value: str) -> int:
-        if not re.fullmatch(r"[+-]?\d+", value.strip()):
-            raise ValueError(f"'{value}' is not an integer")
-        number = int(value)
-        if number < minimum or (maximum is not None and number > maximum):
-            raise ValueError(f"{number} is out of range")
-        return number
-
-    return parse
-
-
-def _bool(value: str) -> bool:
-    lowered = value.strip().lower()
-    if lowered in ("true", "false"):
-        return lowered == "true"
-    raise ValueError(f"'{value}' is not a boolean")
-
-
-def _choice(*choices: str) -> Callable[[str], str]:
-    def parse(value: str) -> str:
-        if value not in choices:
-            raise ValueError(f"'{value}' is not one of the allowed values")
-        return value
-
-    return parse
 
 
 def _bootstrap(value: str) -> str:
@@ -367,12 +116,6 @@ def _offline_path(value: str) -> str:
     if not re.fullmatch(r"(s3a|file)://.+", value):
         raise ValueError(f"'{value}' has an unsupported scheme")
     return value.rstrip("/")
-
-
-def _topic(value: str) -> str:
-    if not re.fullmatch(r"[A-Za-z0-9._\-]{1,249}", value):
-        raise ValueError(f"'{value}' is not a valid Kafka topic name")
-    return value
 
 
 def _instant(value: str) -> datetime:
@@ -421,149 +164,351 @@ def _pipeline_name(value: str) -> str:
     return value
 
 
+# --------------------------------------------------------------------------------------------------
+# The groups: one class each, one declaration per key on the field it fills
+# --------------------------------------------------------------------------------------------------
+
+
+@property_group("kinesis.analytics.flink.run.options")
+class RunOptions:
+    """The run options: what Managed Flink runs (paths relative to the zip root)."""
+
+    python: str = prop("python", text, "the entry file relative to the zip root, e.g. main.py")
+    jarfile: str = prop(
+        "jarfile", text, "the uber-jar relative to the zip root, e.g. lib/pyflink-dependencies.jar"
+    )
+    py_files: str | None = prop(
+        "pyFiles", text, "comma-separated paths relative to the zip root", default=None
+    )
+
+
+@property_group("kafka")
+class KafkaConfig:
+    """How to reach the cluster.
+
+    ``auth`` selects the client properties: ``plaintext`` (port 9092 on MSK), ``scram``
+    (SASL_SSL + SCRAM-SHA-512, 9096), ``mtls`` (SSL with a client certificate, 9094) and ``iam``
+    (SASL_SSL + AWS_MSK_IAM, 9098). The secret fields (the SCRAM user name and password, the
+    keystore and private key passwords) hold a reference such as ``env:VARIABLE`` or
+    ``secretsmanager:AmazonMSK_app:password`` (:mod:`flink_jobs.secret_refs`), resolved only by the
+    Kafka client that connects; a literal is accepted for throw-away local runs. ``create_topics``:
+    the job creates the pipeline's missing topics at start (:mod:`connectors.kafka_topic_setup`).
+    """
+
+    bootstrap_servers: str = prop("bootstrap.servers", _bootstrap, "host:port[,host:port...]")
+    auth: KafkaAuth = prop(
+        "auth", choice(*AUTH_MODES), "one of " + ", ".join(AUTH_MODES), default="plaintext"
+    )
+    consumer_group: str = prop("group.id", text, "a consumer group id", default="msk-flink-features")
+    scram_username: str | None = prop(
+        "sasl.username", _secret, "the SCRAM user name, or " + SECRET_REF_FORMS, default=None
+    )
+    scram_password: str | None = prop(
+        "sasl.password", _secret, "the SCRAM password as " + SECRET_REF_FORMS, default=None
+    )
+    truststore_location: str | None = prop(
+        "ssl.truststore.location", text, "a path to a truststore file", default=None
+    )
+    truststore_type: str = prop(
+        "ssl.truststore.type", choice("PEM", "JKS", "PKCS12"), "PEM, JKS or PKCS12", default="PEM"
+    )
+    keystore_location: str | None = prop(
+        "ssl.keystore.location", text, "a path to a keystore file", default=None
+    )
+    keystore_type: str = prop(
+        "ssl.keystore.type", choice("PEM", "JKS", "PKCS12"), "PEM, JKS or PKCS12", default="PEM"
+    )
+    keystore_password: str | None = prop(
+        "ssl.keystore.password", _secret, "the keystore password as " + SECRET_REF_FORMS, default=None
+    )
+    key_password: str | None = prop(
+        "ssl.key.password", _secret, "the private key password as " + SECRET_REF_FORMS, default=None
+    )
+    starting_offsets: Literal["earliest-offset", "latest-offset", "group-offsets"] = prop(
+        "scan.startup.mode",
+        choice("earliest-offset", "latest-offset", "group-offsets"),
+        "earliest-offset, latest-offset or group-offsets",
+        default="earliest-offset",
+    )
+    bounded: bool = prop(
+        "bounded", boolean, "true or false (true: read what is there, then stop)", default=False
+    )
+    create_topics: bool = prop(
+        "create.topics",
+        boolean,
+        "true or false (true: the job creates its missing topics at start)",
+        default=True,
+    )
+
+
+@property_group("kafka.sink")
+class SinkConfig:
+    """The delivery guarantee of the Kafka sinks.
+
+    Exactly-once commits on checkpoints: ``transactional_id_prefix`` must be unique per application
+    on the cluster, and ``transaction_timeout_ms`` must not exceed the broker's
+    ``transaction.max.timeout.ms`` (900000 by default and on MSK).
+    """
+
+    delivery_guarantee: DeliveryGuarantee = prop(
+        "delivery.guarantee",
+        choice(*DELIVERY_GUARANTEES),
+        "exactly-once or at-least-once",
+        default="exactly-once",
+    )
+    transactional_id_prefix: str = prop(
+        "transactional.id.prefix",
+        text,
+        "a prefix unique to this application on the cluster",
+        default="msk-flink-features",
+    )
+    transaction_timeout_ms: int = prop(
+        "transaction.timeout.ms",
+        integer(1_000, BROKER_MAX_TRANSACTION_TIMEOUT_MS),
+        f"milliseconds from 1000 to {BROKER_MAX_TRANSACTION_TIMEOUT_MS} "
+        "(the broker's transaction.max.timeout.ms)",
+        default=600_000,
+    )
+
+
+@property_group("offline")
+class OfflineConfig:
+    """Where Parquet training data goes (``s3a://bucket/prefix`` or ``file:///path``).
+
+    ``s3_endpoint`` and ``s3_path_style`` point the Hadoop S3 filesystem at a local S3 API server;
+    leave them unset on AWS.
+    """
+
+    path: str = prop("path", _offline_path, "s3a://bucket/prefix or file:///absolute/path")
+    s3_endpoint: str | None = prop(
+        "s3.endpoint", text, "an S3 endpoint URL, e.g. http://127.0.0.1:9000", default=None
+    )
+    s3_path_style: bool = prop("s3.path.style.access", boolean, "true or false", default=False)
+    s3_access_key: str | None = prop("s3.access.key", text, "an access key id", default=None)
+    s3_secret_key: str | None = prop("s3.secret.key", text, "a secret access key", default=None)
+
+
+@property_group("pipeline")
+class PipelineConfig:
+    """Which pipeline runs, its event-time and checkpoint settings, and the version stamped
+    on every output row. ``watermark_delay_s`` and ``idle_timeout_s`` apply to every source whose spec
+    does not set its own.
+
+    ``name``: the pipeline (a module of :mod:`flink_jobs.pipelines`, or of a package named in
+    ``$MSK_FEATURES_PIPELINE_PACKAGES``). It has no default: unset (``None``), the job runs the only
+    pipeline there is and refuses to choose among several, naming them
+    (:func:`flink_jobs.pipelines.resolve_pipeline_name`); a command's ``PIPELINE`` argument overrides it.
+
+    ``feature_sets``: the feature sets this job computes (empty: all of the spec's). A feature set
+    added to a running pipeline (docs/evolving.md) is named in ``added_feature_sets``, with
+    ``switch_over``: an instant after the event time of every record the previous job read (this
+    job restored from its savepoint). Such a set starts with no history, so the job emits its rows
+    only from ``switch_over`` plus the history they need (its largest window or range, see
+    :func:`flink_jobs.features.compiler.history.complete_from`); a backfill gives the rows before.
+    """
+
+    name: str | None = prop(
+        "name", _pipeline_name, "the name of a pipeline module (see flink_jobs.pipelines)", default=None
+    )
+    version: str = prop("version", text, "a version string stamped on every output row", default="0.1.0")
+    watermark_delay_s: int = prop(
+        "watermark.delay.seconds", integer(0, 86_400), "seconds from 0 to 86400", default=30
+    )
+    idle_timeout_s: int = prop(
+        "idle.timeout.seconds", integer(1, 86_400), "seconds from 1 to 86400", default=60
+    )
+    checkpoint_interval_ms: int = prop(
+        "checkpoint.interval.ms", integer(100), "milliseconds, at least 100", default=10_000
+    )
+    parallelism: int | None = prop(
+        "parallelism", integer(1, 10_000), "an integer from 1 to 10000", default=None
+    )
+    feature_sets: tuple[str, ...] = prop(
+        "feature.sets", _names, "comma-separated feature set names (default: all)", default=()
+    )
+    added_feature_sets: tuple[str, ...] = prop(
+        "added.feature.sets",
+        _names,
+        "comma-separated names of feature sets new since switch.over",
+        default=(),
+    )
+    switch_over: datetime | None = prop(
+        "switch.over", _instant, "a UTC instant after every event the previous job read", default=None
+    )
+
+
+@property_group("backfill")
+class BackfillConfig:
+    """Run the feature SQL over the raw archive instead of the Kafka inputs.
+
+    The job reads ``<offline>/events/<source>/`` (each source's on-time events, as the live job
+    archived them) from ``lookback_s`` before ``start`` (default: what the selected feature sets
+    need, see :func:`flink_jobs.features.compiler.history.lookback`) up to ``end``, computes the
+    same feature SQL in streaming mode and writes the rows whose time (``window_end`` for window
+    sets, the event time otherwise) is in ``[start, end)`` to ``<offline>/backfill/<run>/features/``.
+    ``feature_sets``: the sets to compute (empty: all). Nothing is written to Kafka.
+    """
+
+    start: datetime = prop("from", _instant, "a UTC instant, e.g. 2026-11-24T10:00:00Z")
+    end: datetime = prop("to", _instant, "a UTC instant after from, e.g. 2026-11-24T12:00:00Z")
+    feature_sets: tuple[str, ...] = prop(
+        "feature.sets", _names, "comma-separated feature set names (default: all)", default=()
+    )
+    run: str | None = prop(
+        "run", _run_name, "a name for the run's output folder (default: <from>_<to>)", default=None
+    )
+    lookback_s: int | None = prop(
+        "lookback.seconds",
+        integer(0, 366 * 86_400),
+        "seconds of history to read before from, 0 to 31622400",
+        default=None,
+    )
+
+    def run_name(self) -> str:
+        """``run``, else ``<start>_<end>`` in compact UTC (e.g. ``20261124T1000Z_20261124T1200Z``)."""
+        return self.run or f"{_compact(self.start)}_{_compact(self.end)}"
+
+
+def _compact(moment: datetime) -> str:
+    stamp = moment.astimezone(UTC).strftime("%Y%m%dT%H%M%S")
+    return (stamp[:-2] if stamp.endswith("00") else stamp) + "Z"
+
+
+@property_group("scoring", omit_if_default=True)
+class ScoringConfig:
+    """The model endpoints the job's scorings call (:mod:`flink_jobs.features.scoring`); a job
+    without scorings writes no such group (``omit_if_default``).
+
+    ``endpoints`` maps a scoring name (one key per scoring) to its SageMaker endpoint name; a
+    scoring without one does not run. ``endpoint_override`` points the client at a server speaking
+    the SageMaker runtime protocol (the local stack's); ``region`` and the static keys default to the
+    SDK's chains (on Managed Flink: the application's region and role). Per parallel instance at most
+    ``max_in_flight`` calls are in flight (the provider's ``max-connections``; ML_PREDICT's queue is
+    larger, see compiler.scoring); each call has
+    ``max_attempts`` attempts of at most ``attempt_timeout_ms``, retries after an exponential backoff
+    from ``backoff_ms``.
+    """
+
+    endpoints: Mapping[str, str] = prop(
+        "{name}.endpoint",
+        _endpoint_name,
+        "a SageMaker endpoint name (letters, digits, '-')",
+        key_form="<scoring name>.endpoint, e.g. fraud_score.endpoint",
+        default_factory=dict,
+    )
+    region: str | None = prop(
+        "region", text, "an AWS region, e.g. eu-west-1 (default: the SDK's region chain)", default=None
+    )
+    endpoint_override: str | None = prop(
+        "endpoint.override",
+        _url,
+        "the URL of a SageMaker runtime API server, e.g. http://127.0.0.1:8085",
+        default=None,
+    )
+    access_key: str | None = prop("access.key", text, "an access key id (local endpoints only)", default=None)
+    secret_key: str | None = prop(
+        "secret.key", text, "a secret access key (local endpoints only)", default=None
+    )
+    max_in_flight: int = prop(
+        "max.in.flight", integer(1, 10_000), "calls in flight per parallel instance, 1 to 10000", default=32
+    )
+    attempt_timeout_ms: int = prop(
+        "attempt.timeout.ms", integer(10, 600_000), "milliseconds per attempt, 10 to 600000", default=2_000
+    )
+    max_attempts: int = prop(
+        "max.attempts", integer(1, 10), "attempts per call, the first included, 1 to 10", default=3
+    )
+    backoff_ms: int = prop(
+        "backoff.ms", integer(1, 60_000), "milliseconds before the first retry, 1 to 60000", default=100
+    )
+
+
 @dataclass(frozen=True)
-class _Key:
-    attr: str
-    parse: Callable[[str], Any]
-    expected: str
-    required: bool = False
+class AppConfig:
+    """The whole application configuration, one field per property group class (a field without a
+    default is a required group; one that defaults to None, an optional group absent from the
+    document)."""
+
+    run_options: RunOptions
+    kafka: KafkaConfig
+    topics: TopicsConfig = field(default_factory=TopicsConfig)
+    sink: SinkConfig = field(default_factory=SinkConfig)
+    offline: OfflineConfig | None = None
+    pipeline: PipelineConfig = field(default_factory=PipelineConfig)
+    backfill: BackfillConfig | None = None
+    scoring: ScoringConfig = field(default_factory=ScoringConfig)
 
 
-PROPERTY_GROUPS: dict[str, dict[str, _Key]] = {
-    RUN_OPTIONS: {
-        "python": _Key("python", _str, "the entry file relative to the zip root, e.g. main.py", True),
-        "jarfile": _Key(
-            "jarfile", _str, "the uber-jar relative to the zip root, e.g. lib/pyflink-dependencies.jar", True
-        ),
-        "pyFiles": _Key("py_files", _str, "comma-separated paths relative to the zip root"),
-    },
-    GROUP_KAFKA: {
-        "bootstrap.servers": _Key("bootstrap_servers", _bootstrap, "host:port[,host:port...]", True),
-        "auth": _Key("auth", _choice(*AUTH_MODES), "one of " + ", ".join(AUTH_MODES)),
-        "group.id": _Key("consumer_group", _str, "a consumer group id"),
-        "sasl.username": _Key("scram_username", _secret, "the SCRAM user name, or " + SECRET_REF_FORMS),
-        "sasl.password": _Key("scram_password", _secret, "the SCRAM password as " + SECRET_REF_FORMS),
-        "ssl.truststore.location": _Key("truststore_location", _str, "a path to a truststore file"),
-        "ssl.truststore.type": _Key("truststore_type", _choice("PEM", "JKS", "PKCS12"), "PEM, JKS or PKCS12"),
-        "ssl.keystore.location": _Key("keystore_location", _str, "a path to a keystore file"),
-        "ssl.keystore.type": _Key("keystore_type", _choice("PEM", "JKS", "PKCS12"), "PEM, JKS or PKCS12"),
-        "ssl.keystore.password": _Key(
-            "keystore_password", _secret, "the keystore password as " + SECRET_REF_FORMS
-        ),
-        "ssl.key.password": _Key("key_password", _secret, "the private key password as " + SECRET_REF_FORMS),
-        "scan.startup.mode": _Key(
-            "starting_offsets",
-            _choice("earliest-offset", "latest-offset", "group-offsets"),
-            "earliest-offset, latest-offset or group-offsets",
-        ),
-        "bounded": _Key("bounded", _bool, "true or false (true: read what is there, then stop)"),
-        "create.topics": _Key(
-            "create_topics", _bool, "true or false (true: the job creates its missing topics at start)"
-        ),
-    },
-    GROUP_TOPICS: {
-        "dead.letter": _Key("dead_letter", _topic, "a Kafka topic name"),
-        "late.events": _Key("late_events", _topic, "a Kafka topic name"),
-        "partitions": _Key("partitions", _int(1, 10_000), "an integer from 1 to 10000"),
-        "retention.ms": _Key(
-            "retention_ms", _int(-1), "milliseconds to keep records of non-compacted topics (-1: forever)"
-        ),
-    },
-    GROUP_SINK: {
-        "delivery.guarantee": _Key(
-            "delivery_guarantee", _choice(*DELIVERY_GUARANTEES), "exactly-once or at-least-once"
-        ),
-        "transactional.id.prefix": _Key(
-            "transactional_id_prefix", _str, "a prefix unique to this application on the cluster"
-        ),
-        "transaction.timeout.ms": _Key(
-            "transaction_timeout_ms",
-            _int(1_000, BROKER_MAX_TRANSACTION_TIMEOUT_MS),
-            f"milliseconds from 1000 to {BROKER_MAX_TRANSACTION_TIMEOUT_MS} "
-            "(the broker's transaction.max.timeout.ms)",
-        ),
-    },
-    GROUP_OFFLINE: {
-        "path": _Key("path", _offline_path, "s3a://bucket/prefix or file:///absolute/path", True),
-        "s3.endpoint": _Key("s3_endpoint", _str, "an S3 endpoint URL, e.g. http://127.0.0.1:9000"),
-        "s3.path.style.access": _Key("s3_path_style", _bool, "true or false"),
-        "s3.access.key": _Key("s3_access_key", _str, "an access key id"),
-        "s3.secret.key": _Key("s3_secret_key", _str, "a secret access key"),
-    },
-    GROUP_PIPELINE: {
-        "name": _Key("name", _pipeline_name, "the name of a pipeline in flink_jobs.pipelines, e.g. fraud"),
-        "version": _Key("version", _str, "a version string stamped on every output row"),
-        "watermark.delay.seconds": _Key("watermark_delay_s", _int(0, 86_400), "seconds from 0 to 86400"),
-        "idle.timeout.seconds": _Key("idle_timeout_s", _int(1, 86_400), "seconds from 1 to 86400"),
-        "checkpoint.interval.ms": _Key("checkpoint_interval_ms", _int(100), "milliseconds, at least 100"),
-        "parallelism": _Key("parallelism", _int(1, 10_000), "an integer from 1 to 10000"),
-        "feature.sets": _Key("feature_sets", _names, "comma-separated feature set names (default: all)"),
-        "added.feature.sets": _Key(
-            "added_feature_sets", _names, "comma-separated names of feature sets new since switch.over"
-        ),
-        "switch.over": _Key("switch_over", _instant, "a UTC instant after every event the previous job read"),
-    },
-    GROUP_BACKFILL: {
-        "from": _Key("start", _instant, "a UTC instant, e.g. 2026-11-24T10:00:00Z", True),
-        "to": _Key("end", _instant, "a UTC instant after from, e.g. 2026-11-24T12:00:00Z", True),
-        "feature.sets": _Key("feature_sets", _names, "comma-separated feature set names (default: all)"),
-        "run": _Key("run", _run_name, "a name for the run's output folder (default: <from>_<to>)"),
-        "lookback.seconds": _Key(
-            "lookback_s", _int(0, 366 * 86_400), "seconds of history to read before from, 0 to 31622400"
-        ),
-    },
-    GROUP_SCORING: {
-        "region": _Key("region", _str, "an AWS region, e.g. eu-west-1 (default: the SDK's region chain)"),
-        "endpoint.override": _Key(
-            "endpoint_override", _url, "the URL of a SageMaker runtime API server, e.g. http://127.0.0.1:8085"
-        ),
-        "access.key": _Key("access_key", _str, "an access key id (local endpoints only)"),
-        "secret.key": _Key("secret_key", _str, "a secret access key (local endpoints only)"),
-        "max.in.flight": _Key(
-            "max_in_flight", _int(1, 10_000), "calls in flight per parallel instance, 1 to 10000"
-        ),
-        "attempt.timeout.ms": _Key(
-            "attempt_timeout_ms", _int(10, 600_000), "milliseconds per attempt, 10 to 600000"
-        ),
-        "max.attempts": _Key("max_attempts", _int(1, 10), "attempts per call, the first included, 1 to 10"),
-        "backoff.ms": _Key("backoff_ms", _int(1, 60_000), "milliseconds before the first retry, 1 to 60000"),
-    },
+# --------------------------------------------------------------------------------------------------
+# The schema, derived from the declarations
+# --------------------------------------------------------------------------------------------------
+
+
+def _group_classes() -> dict[str, type]:
+    """Each field of :class:`AppConfig` -> the property group class it holds."""
+    hints = typing.get_type_hints(AppConfig)
+    return {
+        f.name: next(c for c in (hints[f.name], *typing.get_args(hints[f.name])) if is_property_group(c))
+        for f in dataclasses.fields(AppConfig)
+    }
+
+
+_CLASSES = _group_classes()
+
+
+def _schema() -> dict[str, tuple[str, list[Key]]]:
+    """Every group id, in document order (each class's own group in :class:`AppConfig`'s field order,
+    then the groups that fill a field of a class declared for another group) -> the :class:`AppConfig`
+    field whose class it fills, and its keys in declaration order."""
+    schema: dict[str, tuple[str, list[Key]]] = {declaration(c).id: (attr, []) for attr, c in _CLASSES.items()}
+    for attr, cls in _CLASSES.items():
+        for key in declaration(cls).keys:
+            schema.setdefault(key.group, (attr, []))[1].append(key)
+    return schema
+
+
+_SCHEMA = _schema()
+
+
+def _open_form(key: Key) -> tuple[str, Callable[[str], Any], str]:
+    return (key.key_form or key.key, key.parse, key.expected)
+
+
+PROPERTY_GROUPS: dict[str, dict[str, Key]] = {
+    group: {key.key: key for key in keys if not key.is_open}
+    for group, (_, keys) in _SCHEMA.items()
+    if any(not key.is_open for key in keys)
 }
+"""Group id -> its fixed keys -> their declaration (``parse``, ``expected``, ``required``)."""
 
-# Keys of the scoring group other than its fixed ones: <scoring name>.endpoint.
-SCORING_ENDPOINT_KEY = (
-    "<scoring name>.endpoint, e.g. fraud_score.endpoint",
-    _endpoint_name,
-    "a SageMaker endpoint name (letters, digits, '-')",
-)
-
-# Keys of the topics group other than its fixed ones: the topic of the source of that name.
-TOPICS_SOURCE_KEY = (
-    "a source name of the pipeline, e.g. transactions",
-    _topic,
-    "a Kafka topic name (default: the source's own)",
-)
-
-# Groups whose keys are names chosen by the user rather than a fixed set: key -> value form.
 OPEN_GROUPS: dict[str, tuple[str, Callable[[str], Any], str]] = {
-    GROUP_FEATURE_TOPICS: (
-        "a feature set name of the pipeline, e.g. txn_1m",
-        _topic,
-        "a Kafka topic name (default features-<feature set>, '_' as '-')",
-    ),
+    group: _open_form(keys[0]) for group, (_, keys) in _SCHEMA.items() if group not in PROPERTY_GROUPS
 }
+"""Groups whose keys are names chosen by the user rather than a fixed set: key form, parser,
+expected form of the value."""
 
-_GROUP_CLASSES: dict[str, type] = {
-    RUN_OPTIONS: RunOptions,
-    GROUP_KAFKA: KafkaConfig,
-    GROUP_TOPICS: TopicsConfig,
-    GROUP_SINK: SinkConfig,
-    GROUP_OFFLINE: OfflineConfig,
-    GROUP_PIPELINE: PipelineConfig,
-    GROUP_BACKFILL: BackfillConfig,
-    GROUP_SCORING: ScoringConfig,
-}
-_REQUIRED_GROUPS = (RUN_OPTIONS, GROUP_KAFKA)
+_OPEN_KEYS = {group: key for group, (_, keys) in _SCHEMA.items() for key in keys if key.is_open}
+
+RUN_OPTIONS = declaration(RunOptions).id
+GROUP_KAFKA = declaration(KafkaConfig).id
+GROUP_TOPICS = declaration(TopicsConfig).id
+GROUP_FEATURE_TOPICS = key_of(TopicsConfig, "feature_topics").group
+GROUP_SINK = declaration(SinkConfig).id
+GROUP_OFFLINE = declaration(OfflineConfig).id
+GROUP_PIPELINE = declaration(PipelineConfig).id
+GROUP_BACKFILL = declaration(BackfillConfig).id
+GROUP_SCORING = declaration(ScoringConfig).id
+
+TOPICS_SOURCE_KEY = _open_form(_OPEN_KEYS[GROUP_TOPICS])
+"""The keys of the topics group other than its fixed ones: the topic of the source of that name."""
+SCORING_ENDPOINT_KEY = _open_form(_OPEN_KEYS[GROUP_SCORING])
+"""The keys of the scoring group other than its fixed ones: ``<scoring name>.endpoint``."""
+
+_REQUIRED_GROUPS = [
+    declaration(_CLASSES[f.name]).id
+    for f in dataclasses.fields(AppConfig)
+    if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+]
 
 
 def properties_path(explicit: str | os.PathLike[str] | None = None) -> Path:
@@ -579,7 +524,7 @@ def load_config(path: str | os.PathLike[str] | None = None) -> AppConfig:
     """Read and validate the properties file (see :func:`properties_path` for which file)."""
     resolved = properties_path(path)
     try:
-        text = resolved.read_text(encoding="utf-8")
+        content = resolved.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(
             "(file)",
@@ -588,7 +533,7 @@ def load_config(path: str | os.PathLike[str] | None = None) -> AppConfig:
             f"Managed Flink's {MANAGED_FLINK_PROPERTIES}, or a local file named by ${ENV_PROPERTIES}",
         ) from None
     try:
-        document = json.loads(text)
+        document = json.loads(content)
     except json.JSONDecodeError as exc:
         raise ConfigError("(file)", None, f"{resolved} is not valid JSON: {exc}") from None
     return parse_config(document, source=str(resolved))
@@ -597,7 +542,7 @@ def load_config(path: str | os.PathLike[str] | None = None) -> AppConfig:
 def parse_config(document: Any, source: str = "<properties>") -> AppConfig:
     """Validate a parsed properties document (a list of property groups) into an :class:`AppConfig`."""
     groups = _group_maps(document, source)
-    known = [*PROPERTY_GROUPS, *OPEN_GROUPS]
+    known = list(_SCHEMA)
     for group in groups:
         if group not in known:
             raise ConfigError(
@@ -608,38 +553,12 @@ def parse_config(document: Any, source: str = "<properties>") -> AppConfig:
             raise ConfigError(
                 group, None, f"the group is missing from {source}", "a property group with this id"
             )
-    values: dict[str, Any] = {}
-    for group, cls in _GROUP_CLASSES.items():
-        if group not in groups:
-            continue
-        if group == GROUP_TOPICS:
-            fixed = {k: v for k, v in groups[group].items() if k in PROPERTY_GROUPS[group]}
-            named = {k: v for k, v in groups[group].items() if k not in PROPERTY_GROUPS[group]}
-            sources = _open_keys(group, named, TOPICS_SOURCE_KEY)
-            values[group] = dataclasses.replace(_build_group(group, cls, fixed), sources=sources)
-            continue
-        if group == GROUP_SCORING:
-            fixed = {k: v for k, v in groups[group].items() if k in PROPERTY_GROUPS[group]}
-            named = {k: v for k, v in groups[group].items() if k not in PROPERTY_GROUPS[group]}
-            values[group] = dataclasses.replace(
-                _build_group(group, cls, fixed), endpoints=_scoring_endpoints(named)
-            )
-            continue
-        values[group] = _build_group(group, cls, groups[group])
-    topics = values.get(GROUP_TOPICS, TopicsConfig())
-    if GROUP_FEATURE_TOPICS in groups:
-        feature_topics = _open_group(GROUP_FEATURE_TOPICS, groups[GROUP_FEATURE_TOPICS])
-        topics = dataclasses.replace(topics, feature_topics=feature_topics)
-    cfg = AppConfig(
-        run_options=values[RUN_OPTIONS],
-        kafka=values[GROUP_KAFKA],
-        topics=topics,
-        sink=values.get(GROUP_SINK, SinkConfig()),
-        offline=values.get(GROUP_OFFLINE),
-        pipeline=values.get(GROUP_PIPELINE, PipelineConfig()),
-        backfill=values.get(GROUP_BACKFILL),
-        scoring=values.get(GROUP_SCORING, ScoringConfig()),
-    )
+    present = {attr for group, (attr, _) in _SCHEMA.items() if group in groups}
+    values: dict[str, dict[str, Any]] = {attr: {} for attr in present}
+    for group, (attr, keys) in _SCHEMA.items():
+        if attr in present:
+            values[attr].update(read_group(group, keys, groups.get(group, {})))
+    cfg = AppConfig(**{attr: _CLASSES[attr](**values[attr]) for attr in present})
     _check_auth(cfg.kafka)
     _check_backfill(cfg)
     _check_evolution(cfg.pipeline)
@@ -673,156 +592,67 @@ def _group_maps(document: Any, source: str) -> dict[str, Mapping[str, Any]]:
     return groups
 
 
-def _open_group(group: str, property_map: Mapping[str, Any]) -> dict[str, str]:
-    return _open_keys(group, property_map, OPEN_GROUPS[group])
-
-
-def _open_keys(
-    group: str, property_map: Mapping[str, Any], form: tuple[str, Callable[[str], Any], str]
-) -> dict[str, str]:
-    key_form, parse, expected = form
-    result: dict[str, str] = {}
-    for key, raw in property_map.items():
-        if not re.fullmatch(r"[a-z][a-z0-9_]*", key):
-            raise ConfigError(group, key, "malformed key", key_form)
-        if not isinstance(raw, str):
-            raise ConfigError(group, key, f"value {raw!r} is not a string", expected)
-        try:
-            result[key] = parse(raw)
-        except ValueError as exc:
-            raise ConfigError(group, key, f"malformed value: {exc}", expected) from None
-    return result
-
-
-def _scoring_endpoints(property_map: Mapping[str, Any]) -> dict[str, str]:
-    key_form, parse, expected = SCORING_ENDPOINT_KEY
-    fixed = ", ".join(sorted(PROPERTY_GROUPS[GROUP_SCORING]))
-    result: dict[str, str] = {}
-    for key, raw in property_map.items():
-        match = re.fullmatch(r"([a-z][a-z0-9_]*)\.endpoint", key)
-        if not match:
-            raise ConfigError(GROUP_SCORING, key, "unknown key", f"{key_form}, or one of {fixed}")
-        if not isinstance(raw, str):
-            raise ConfigError(GROUP_SCORING, key, f"value {raw!r} is not a string", expected)
-        try:
-            result[match.group(1)] = parse(raw)
-        except ValueError as exc:
-            raise ConfigError(GROUP_SCORING, key, f"malformed value: {exc}", expected) from None
-    return result
-
-
-def _build_group(group: str, cls: type[T], property_map: Mapping[str, Any]) -> T:
-    schema = PROPERTY_GROUPS[group]
-    unknown = sorted(set(property_map) - set(schema))
-    if unknown:
-        raise ConfigError(group, unknown[0], "unknown key", "one of " + ", ".join(sorted(schema)))
-    kwargs: dict[str, Any] = {}
-    for key, spec in schema.items():
-        if key not in property_map:
-            if spec.required:
-                raise ConfigError(group, key, "the key is missing", spec.expected)
-            continue
-        raw = property_map[key]
-        if not isinstance(raw, str):
-            raise ConfigError(group, key, f"value {raw!r} is not a string", spec.expected)
-        try:
-            kwargs[spec.attr] = spec.parse(raw)
-        except ValueError as exc:
-            raise ConfigError(group, key, f"malformed value: {exc}", spec.expected) from None
-    return cls(**kwargs)
-
-
-def _property_text(value: object) -> str:
-    """The text of a property value as :func:`parse_config` reads it back."""
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, datetime):
-        text = value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
-        return text + (f".{value.microsecond // 1000:03d}Z" if value.microsecond else "Z")
-    if isinstance(value, tuple):
-        return ",".join(str(v) for v in value)
-    return str(value)
+_AUTH_FIELDS: dict[str, tuple[str, ...]] = {
+    "scram": ("scram_username", "scram_password"),
+    "mtls": ("keystore_location",),
+}
+"""The :class:`KafkaConfig` fields an auth mode needs: their keys are required with it."""
 
 
 def _check_auth(kafka: KafkaConfig) -> None:
-    required: dict[str, list[tuple[str, str | None]]] = {
-        "scram": [("sasl.username", kafka.scram_username), ("sasl.password", kafka.scram_password)],
-        "mtls": [("ssl.keystore.location", kafka.keystore_location)],
-    }
-    for key, value in required.get(kafka.auth, []):
-        if value is None:
+    for attr in _AUTH_FIELDS.get(kafka.auth, ()):
+        if getattr(kafka, attr) is None:
+            key = key_of(KafkaConfig, attr)
             raise ConfigError(
-                GROUP_KAFKA,
-                key,
-                f"the key is required when auth is '{kafka.auth}'",
-                PROPERTY_GROUPS[GROUP_KAFKA][key].expected,
+                key.group, key.key, f"the key is required when auth is '{kafka.auth}'", key.expected
             )
 
 
 def _check_backfill(cfg: AppConfig) -> None:
     if cfg.backfill is None:
         return
+    start, end = key_of(BackfillConfig, "start"), key_of(BackfillConfig, "end")
     if cfg.backfill.end <= cfg.backfill.start:
-        raise ConfigError(
-            GROUP_BACKFILL, "to", "must be after from", PROPERTY_GROUPS[GROUP_BACKFILL]["to"].expected
-        )
+        raise ConfigError(end.group, end.key, f"must be after {start.key}", end.expected)
     if cfg.offline is None:
+        path = key_of(OfflineConfig, "path")
         raise ConfigError(
-            GROUP_OFFLINE, "path", "a backfill reads and writes the offline path", "the offline group"
+            path.group, path.key, "a backfill reads and writes the offline path", f"the {path.group} group"
         )
 
 
 def _check_evolution(pipeline: PipelineConfig) -> None:
-    """``added.feature.sets`` and ``switch.over`` go together (names are checked against the spec
-    by the compiler, which knows it)."""
-    keys = PROPERTY_GROUPS[GROUP_PIPELINE]
+    """The added feature sets and the switch-over instant go together (names are checked against the
+    spec by the compiler, which knows it)."""
+    added, switch_over = key_of(PipelineConfig, "added_feature_sets"), key_of(PipelineConfig, "switch_over")
     if pipeline.added_feature_sets and pipeline.switch_over is None:
         raise ConfigError(
-            GROUP_PIPELINE,
-            "switch.over",
-            "is required with added.feature.sets (from when the added sets see every event)",
-            keys["switch.over"].expected,
+            switch_over.group,
+            switch_over.key,
+            f"is required with {added.key} (from when the added sets see every event)",
+            switch_over.expected,
         )
     if pipeline.switch_over is not None and not pipeline.added_feature_sets:
         raise ConfigError(
-            GROUP_PIPELINE,
-            "added.feature.sets",
-            "is required with switch.over (which feature sets are new since then)",
-            keys["added.feature.sets"].expected,
+            added.group,
+            added.key,
+            f"is required with {switch_over.key} (which feature sets are new since then)",
+            added.expected,
         )
 
 
 def to_property_groups(cfg: AppConfig) -> list[dict[str, Any]]:
-    """The inverse of :func:`parse_config`: the properties document for ``cfg`` (defaults included)."""
+    """The inverse of :func:`parse_config`: the properties document for ``cfg``, defaults included.
+
+    Groups in :func:`parse_config`'s order; a group with nothing to write (an open group
+    without keys), an optional group that is None, and a group of a class declared
+    ``omit_if_default`` that equals its defaults are left out."""
     document: list[dict[str, Any]] = []
-    objects: dict[str, Any] = {
-        RUN_OPTIONS: cfg.run_options,
-        GROUP_KAFKA: cfg.kafka,
-        GROUP_TOPICS: cfg.topics,
-        GROUP_SINK: cfg.sink,
-        GROUP_OFFLINE: cfg.offline,
-        GROUP_PIPELINE: cfg.pipeline,
-        GROUP_BACKFILL: cfg.backfill,
-        GROUP_SCORING: cfg.scoring if cfg.scoring != ScoringConfig() else None,
-    }
-    for group, obj in objects.items():
-        if obj is None:
+    for group, (attr, keys) in _SCHEMA.items():
+        obj = getattr(cfg, attr)
+        if obj is None or (declaration(type(obj)).omit_if_default and obj == type(obj)()):
             continue
-        property_map: dict[str, str] = {}
-        if group == GROUP_TOPICS:
-            property_map.update(cfg.topics.sources)
-        if group == GROUP_SCORING:
-            property_map.update(
-                {f"{name}.endpoint": endpoint for name, endpoint in cfg.scoring.endpoints.items()}
-            )
-        for key, spec in PROPERTY_GROUPS[group].items():
-            value = getattr(obj, spec.attr)
-            if value is None:
-                continue
-            property_map[key] = _property_text(value)
-        document.append({"PropertyGroupId": group, "PropertyMap": property_map})
-    if cfg.topics.feature_topics:
-        document.append(
-            {"PropertyGroupId": GROUP_FEATURE_TOPICS, "PropertyMap": dict(cfg.topics.feature_topics)}
-        )
+        property_map = write_group(obj, keys)
+        if property_map:
+            document.append({"PropertyGroupId": group, "PropertyMap": property_map})
     return document

@@ -8,7 +8,8 @@ A test's folder says what it needs (``FOLDER_MARKERS``): ``tests/unit`` nothing 
 ``tests/support``; independent implementations of the pipelines in ``tests/reference``.
 
 ``local_stack`` (session-scoped) starts a real Kafka broker and an S3 API server in a temporary state
-dir with the pipeline's topics (``pipeline_topics()``) and yields their
+dir with the fraud pipeline's topics (the integration tests' pipeline; a test of another pipeline
+creates its own) and yields their
 :class:`~msk_features.dev.stack.control.Endpoints`; it always stops them at the end of the session.
 Only tests that request it (marked ``integration``) pay for it.
 
@@ -75,7 +76,7 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Endpoints]
     """A running local stack (Kafka 3.9.1 KRaft + moto S3) for the whole test session."""
     stack = LocalStack(tmp_path_factory.mktemp("stack"))
     try:
-        yield stack.up(topics=pipeline_topics())
+        yield stack.up(topics=pipeline_topics(None, "fraud"))
     finally:
         stack.down()
 

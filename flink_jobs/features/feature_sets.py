@@ -19,10 +19,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from flink_jobs.config import ConfigError, TopicRole, TopicsConfig, TopicSpec
 from flink_jobs.features.aggregations import Aggregation
 from flink_jobs.features.sources import Source
 from flink_jobs.features.windows import Rolling, Window
+from flink_jobs.topics import TopicRole, TopicsConfig, TopicSpec
 
 if TYPE_CHECKING:
     from flink_jobs.features.scoring import Scoring
@@ -138,26 +138,9 @@ class PipelineSpec:
         return [source.name for source in self.sources]
 
     def check_topic_names(self, topics: TopicsConfig) -> None:
-        """A :class:`ConfigError` if ``topics`` names a source or feature set this pipeline lacks."""
-        fixed = " (or a fixed key: dead.letter, late.events, partitions, retention.ms)"
-        for group, what, named, known, extra in (
-            ("topics", "source", topics.sources, self.source_names(), fixed),
-            (
-                "feature.topics",
-                "feature set or scoring",
-                topics.feature_topics,
-                [*self.feature_set_names(), *self.scoring_names()],
-                "",
-            ),
-        ):
-            for name in named:
-                if name not in known:
-                    raise ConfigError(
-                        group,
-                        name,
-                        f"pipeline '{self.name}' has no {what} named '{name}'",
-                        "one of " + ", ".join(known) + extra,
-                    )
+        """A :class:`~flink_jobs.properties.ConfigError` if ``topics`` names a source, feature set or
+        scoring this pipeline lacks (:meth:`~flink_jobs.topics.TopicsConfig.check_names`)."""
+        topics.check_names(self.name, self.source_names(), [*self.feature_set_names(), *self.scoring_names()])
 
     def topics(self, topics: TopicsConfig | None = None) -> list[TopicSpec]:
         """Every topic the pipeline reads or writes, as ``topics`` names and sizes them: the inputs

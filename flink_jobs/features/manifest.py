@@ -14,11 +14,11 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from flink_jobs.config import TopicsConfig
 from flink_jobs.features.compiler import output_columns, validate
 from flink_jobs.features.compiler.scoring import score_columns
 from flink_jobs.features.feature_sets import PipelineSpec, WindowFeatures
 from flink_jobs.features.scoring import describe
+from flink_jobs.topics import TopicsConfig
 
 __all__ = ["MANIFEST_FORMAT", "manifest"]
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from flink_jobs.config import AppConfig
 from flink_jobs.features.compiler import CompiledPipeline, compile_backfill, compile_pipeline
-from flink_jobs.pipelines import get_pipeline, pipeline_topics
+from flink_jobs.pipelines import get_pipeline, pipeline_topics, resolve_pipeline_name
 
 __all__ = ["JOB_NAME", "NET_RUNTIME_PREFIX", "build_pipeline", "run"]
 
@@ -39,14 +39,13 @@ def run(cfg: AppConfig, app_root: Path) -> None:
     from connectors.kafka_topic_setup import ensure_job_topics
     from flink_jobs.runtime.environment import create_table_env, is_local
 
-    name = f"{JOB_NAME}-{cfg.pipeline.name}" + (
-        f"-backfill-{cfg.backfill.run_name()}" if cfg.backfill else ""
-    )
+    pipeline = resolve_pipeline_name(cfg.pipeline.name)  # unset: the only pipeline, else an error
+    name = f"{JOB_NAME}-{pipeline}" + (f"-backfill-{cfg.backfill.run_name()}" if cfg.backfill else "")
     table_env = create_table_env(cfg, app_root, name)
     if cfg.backfill is None:  # a backfill reads and writes the offline path only
         check_kafka_access(cfg.kafka)  # a wrong password or untrusted certificate fails here, in one line
         if cfg.kafka.create_topics:  # MSK Serverless: no topic API for Terraform
-            ensure_job_topics(cfg.kafka, pipeline_topics(cfg.topics, cfg.pipeline.name))
+            ensure_job_topics(cfg.kafka, pipeline_topics(cfg.topics, pipeline))
     result = build_pipeline(cfg).execute(table_env)
     if is_local() or cfg.kafka.bounded:
         result.wait()

@@ -12,7 +12,8 @@ from datetime import timedelta
 
 from flink_jobs.config import TopicsConfig
 from flink_jobs.pipelines import input_topics, prefixed_topics
-from msk_features.dev.generator.events import parse_instant
+from msk_features.bench.workload import FULL, HOPPING, TRANSACTIONS, TUMBLING
+from msk_features.dev.generator.instants import parse_instant
 from msk_features.dev.generator.plan import GenerateSpec, build_plan
 from msk_features.dev.generator.send import send
 from msk_features.dev.stack.control import Endpoints
@@ -49,10 +50,11 @@ def preload(
     partitions: int = 3,
     seed: int = 7,
 ) -> Preloaded:
-    """Create ``prefix``-ed input topics with ``partitions`` each and send the generated records."""
-    topics = prefixed_topics(f"{prefix}-", partitions=partitions)
+    """Create ``prefix``-ed input topics of the full pipeline with ``partitions`` each and send the
+    generated records."""
+    topics = prefixed_topics(f"{prefix}-", FULL, partitions=partitions)
     names = dict(topics.sources)
-    ensure_topics(endpoints.kafka_plaintext_bootstrap, input_topics(topics))
+    ensure_topics(endpoints.kafka_plaintext_bootstrap, input_topics(topics, FULL))
     spec = GenerateSpec(
         seed=seed,
         transactions=transactions,
@@ -69,17 +71,17 @@ def preload(
     txns = tuple(
         (str(r.event["user_id"]), parse_instant(str(r.event["event_time"])))
         for r in records
-        if r.stream == "transactions" and r.event is not None
+        if r.stream == TRANSACTIONS and r.event is not None
     )
     return Preloaded(topics, counts, users, summary.elapsed_s, txns)
 
 
 def expected_window_rows(pre: Preloaded) -> dict[str, int]:
-    """Rows ``txn_1m`` (tumbling 1 min) and ``txn_1h`` (1 h every 5 min) must emit for ``pre``'s
+    """Rows the subset's tumbling (1 min) and hopping (1 h every 5 min) windows must emit for ``pre``'s
     transactions: one per user and window holding at least one transaction, computed here directly."""
     minute, slide, size = 60_000, 300_000, 3_600_000
     tumbling = {(user, t // minute) for user, t in pre.transactions}
     hopping = {
         (user, k) for user, t in pre.transactions for k in range((t - size) // slide + 1, t // slide + 1)
     }
-    return {"txn_1m": len(tumbling), "txn_1h": len(hopping)}
+    return {TUMBLING: len(tumbling), HOPPING: len(hopping)}

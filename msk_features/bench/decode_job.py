@@ -39,6 +39,7 @@ from connectors.kafka_auth import client_properties
 from flink_jobs.config import AppConfig
 from flink_jobs.features.sources import Source
 from flink_jobs.sql_text import sql_string
+from msk_features.bench.workload import FULL, TRANSACTIONS
 
 if TYPE_CHECKING:
     from pyflink.table import TableEnvironment
@@ -78,10 +79,10 @@ log = logging.getLogger(__name__)
 
 
 def transactions_source() -> Source:
-    """The ``transactions`` source of the ``fraud`` pipeline spec."""
+    """The transactions source of the full pipeline's spec (:mod:`msk_features.bench.workload`)."""
     from flink_jobs.pipelines import get_pipeline
 
-    (source,) = [s for s in get_pipeline("fraud").sources if s.name == "transactions"]
+    (source,) = [s for s in get_pipeline(FULL).sources if s.name == TRANSACTIONS]
     return source
 
 
@@ -94,7 +95,7 @@ def _kafka_source_options(cfg: AppConfig) -> dict[str, str]:
     and isolation level, bounded from the earliest offset to the latest at start."""
     return {
         "connector": "kafka",
-        "topic": cfg.topics.source_topic("transactions"),
+        "topic": cfg.topics.source_topic(TRANSACTIONS),
         **{f"properties.{k}": v for k, v in client_properties(cfg.kafka).items()},
         "properties.group.id": cfg.kafka.consumer_group,
         "properties.isolation.level": "read_committed",

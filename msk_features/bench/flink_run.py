@@ -49,9 +49,12 @@ Guarantee = Literal["exactly-once", "at-least-once"]
 
 @dataclass(frozen=True)
 class RunSettings:
-    """What varies between runs: the pipeline, the sink guarantee, checkpoints, Parquet and Flink options."""
+    """What varies between runs: the pipeline, the sink guarantee, checkpoints, Parquet and Flink options.
 
-    pipeline: str = "fraud"
+    ``pipeline`` is one of :mod:`msk_features.bench.workload`'s (the subset is found while
+    :func:`~msk_features.bench.workload.bench_pipelines` is in effect)."""
+
+    pipeline: str
     guarantee: Guarantee = "exactly-once"
     checkpoint_ms: int = 10_000  # PipelineConfig's default (what `msk-features run` uses)
     offline: bool = True
@@ -98,7 +101,7 @@ def job_config(endpoints: Endpoints, inputs: TopicsConfig, settings: RunSettings
     spec = get_pipeline(settings.pipeline)
     outputs = replace(
         inputs,
-        # The preloaded inputs are the reference pipeline's; a subset pipeline reads some of them.
+        # The preloaded inputs are the full pipeline's; a subset pipeline reads some of them.
         sources={name: topic for name, topic in inputs.sources.items() if name in spec.source_names()},
         dead_letter=f"{run_id}-dead-letter",
         late_events=f"{run_id}-late-events",

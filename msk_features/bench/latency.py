@@ -31,7 +31,8 @@ from flink_jobs.config import TopicsConfig
 from flink_jobs.pipelines import input_topics, prefixed_topics
 from msk_features.bench.flink_run import FlinkJob, RunSettings, job_config, slug
 from msk_features.bench.procstats import children_of, read_sample
-from msk_features.dev.generator.events import format_instant
+from msk_features.bench.workload import CLICKS, FULL, PER_EVENT, PROFILES, TRANSACTIONS
+from msk_features.dev.generator.instants import format_instant
 from msk_features.dev.stack.control import Endpoints
 from msk_features.kafka.topic_setup import ensure_topics
 
@@ -113,7 +114,7 @@ class _SteadyProducer(threading.Thread):
         partitions = self.topics.partitions
         partition = rng.randrange(partitions)
         if roll < 5:
-            topic = self.topics.source_topic("transactions")
+            topic = self.topics.source_topic(TRANSACTIONS)
             txn_id = f"lt-{index}"
             value = {
                 "txn_id": txn_id,
@@ -126,7 +127,7 @@ class _SteadyProducer(threading.Thread):
             }
             self.sent_at[txn_id] = time.time()
         elif roll < 9:
-            topic = self.topics.source_topic("clicks")
+            topic = self.topics.source_topic(CLICKS)
             value = {
                 "click_id": f"lc-{index}",
                 "user_id": user,
@@ -135,7 +136,7 @@ class _SteadyProducer(threading.Thread):
                 "event_time": format_instant(self._time(topic, partition)),
             }
         else:
-            topic = self.topics.source_topic("profiles")
+            topic = self.topics.source_topic(PROFILES)
             value = {
                 "user_id": user,
                 "home_country": "DE",
@@ -230,8 +231,8 @@ def measure_latency(
 ) -> LatencyResult:
     """Run the full pipeline unbounded on fresh topics at ``rate`` events/s and time ``txn_features``."""
     run_id = f"lat-{slug(label)}-{uuid.uuid4().hex[:6]}"
-    inputs = prefixed_topics(f"{run_id}-", partitions=partitions)
-    ensure_topics(endpoints.kafka_plaintext_bootstrap, input_topics(inputs))
+    inputs = prefixed_topics(f"{run_id}-", FULL, partitions=partitions)
+    ensure_topics(endpoints.kafka_plaintext_bootstrap, input_topics(inputs, FULL))
     # Every partition is busy, so no idle timeout is needed; a short one misfires when the machine
     # is loaded (a partition read late is marked idle, the watermark passes its records: late).
     settings = replace(settings, watermark_delay_s=0, idle_timeout_s=30)
@@ -239,7 +240,7 @@ def measure_latency(
     cfg = replace(cfg, kafka=replace(cfg.kafka, bounded=False))
     bootstrap = endpoints.kafka_plaintext_bootstrap
     job = FlinkJob(cfg, settings, workdir / run_id, label)
-    reader = _FeatureReader(bootstrap, cfg.topics.feature_topic("txn_features"))
+    reader = _FeatureReader(bootstrap, cfg.topics.feature_topic(PER_EVENT))
     producer = _SteadyProducer(bootstrap, inputs, rate, users)
     try:
         reader.start()

@@ -21,6 +21,7 @@ from typing import Any
 from flink_jobs.config import AppConfig
 from msk_features.bench.data import Preloaded
 from msk_features.bench.procstats import TreeSampler
+from msk_features.bench.workload import HOPPING, TRANSACTIONS, TUMBLING
 from msk_features.dev.stack.control import Endpoints
 from msk_features.kafka.auth import librdkafka_config
 from msk_features.operations.outputs import feature_rows_from_topic, read_topic
@@ -75,9 +76,9 @@ def run_and_compare(
 ) -> tuple[dict[str, Any], str]:
     """Measure Quix on ``pre``'s transactions (fixed cost from ``empty``) and compare with ``ours``."""
     bootstrap = endpoints.kafka_plaintext_bootstrap
-    _, fixed_wall, fixed_cpu = run_quix(python, bootstrap, empty.topics.source_topic("transactions"), workdir)
-    summary, wall, cpu = run_quix(python, bootstrap, pre.topics.source_topic("transactions"), workdir)
-    events = pre.counts["transactions"]
+    _, fixed_wall, fixed_cpu = run_quix(python, bootstrap, empty.topics.source_topic(TRANSACTIONS), workdir)
+    summary, wall, cpu = run_quix(python, bootstrap, pre.topics.source_topic(TRANSACTIONS), workdir)
+    events = pre.counts[TRANSACTIONS]
     if summary["records"] != events or summary["late_dropped"]:
         raise AssertionError(
             f"Quix processed {summary['records']} of {events} records, dropped {summary['late_dropped']} late"
@@ -87,9 +88,9 @@ def run_and_compare(
     quix_rows = compare.read_quix_rows(client, summary["output_topics"], timeout_s=120)
     our_rows = {
         name: feature_rows_from_topic(read_topic(client, ours.topics.feature_topic(name), timeout_s=120))
-        for name in ("txn_1m", "txn_1h")
+        for name in (TUMBLING, HOPPING)
     }
-    horizons = compare.close_horizons(client, pre.topics.source_topic("transactions"), timeout_s=120)
+    horizons = compare.close_horizons(client, pre.topics.source_topic(TRANSACTIONS), timeout_s=120)
     result = compare.compare_windows(quix_rows, our_rows, horizons, GRACE_MS)
     compared = sum(part["compared"] for part in result.values())
     after = sum(part["only_ours_after_horizon"] for part in result.values())

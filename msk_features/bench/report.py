@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from msk_features.bench.workload import CLICKS, PROFILES, TRANSACTIONS
+
 __all__ = ["render_markdown", "scoring_lines", "validation_stage_lines"]
 
 VALIDATION_GOAL = 1.5
@@ -267,8 +269,8 @@ def render_markdown(results: dict[str, Any], chart: str | None) -> str:
         f"{versions['python']}, Java {versions['java']}, quixstreams {versions.get('quixstreams', '-')}."
     )
     out(
-        f"- Data: {sizes['transactions']:,} transactions, {sizes['clicks']:,} clicks, "
-        f"{sizes['profiles']:,} profiles of {sizes['users']:,} users over {sizes['span']}, "
+        f"- Data: {sizes[TRANSACTIONS]:,} transactions, {sizes[CLICKS]:,} clicks, "
+        f"{sizes[PROFILES]:,} profiles of {sizes['users']:,} users over {sizes['span']}, "
         f"{sizes['partitions']} partitions per topic, no invalid or late records."
     )
     out("")

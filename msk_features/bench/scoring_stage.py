@@ -23,6 +23,7 @@ from flink_jobs.config import ScoringConfig
 from flink_jobs.pipelines import get_pipeline
 from msk_features.bench.data import preload
 from msk_features.bench.flink_run import RunSettings, run_bounded
+from msk_features.bench.workload import FULL, TRANSACTIONS
 from msk_features.dev.model_endpoint.process import ModelEndpointProcess, endpoint_stats, stop_endpoint
 from msk_features.dev.model_endpoint.synthetic_model import train_scoring_model
 from msk_features.dev.stack.control import Endpoints
@@ -33,8 +34,6 @@ __all__ = ["DEFAULT_LATENCY_MS", "GOAL", "measure_scoring"]
 
 GOAL = 0.8
 """Scoring throughput as a fraction of parallelism x in-flight / latency (issue 16)."""
-
-ENDPOINT = "fraud-score"
 
 DEFAULT_LATENCY_MS = 100
 """The endpoint's latency by default: 2 x 16 calls in flight ÷ 100 ms = 320 calls/s, what this 2-core
@@ -52,21 +51,22 @@ def measure_scoring(
     parallelism: int = 2,
     tag: str = "",
 ) -> dict[str, Any]:
-    """One bounded run of the fraud pipeline with its scoring over ``transactions`` clean
+    """One bounded run of the full pipeline with its scoring over ``transactions`` clean
     transactions (and as many clicks), preloaded here (see the module docstring)."""
-    scoring = get_pipeline("fraud").scorings[0]
+    scoring = get_pipeline(FULL).scorings[0]
+    endpoint = scoring.name.replace("_", "-")  # a SageMaker endpoint name has no "_"
     stage = work / "scoring"
     users = max(100, transactions // 10)
     pre = preload(endpoints, f"scoring{tag}", transactions, transactions, users, users, timedelta(hours=1))
     model = train_scoring_model(scoring, stage / "model")
     process = ModelEndpointProcess(stage / "endpoint")
-    running = process.launch([f"{ENDPOINT}={model.artifact}"], ["--latency-ms", str(latency_ms)])
+    running = process.launch([f"{endpoint}={model.artifact}"], ["--latency-ms", str(latency_ms)])
     try:
         settings = RunSettings(
-            pipeline="fraud",
+            pipeline=FULL,
             flink_options={"parallelism.default": str(parallelism)},
             scoring=ScoringConfig(
-                endpoints={scoring.name: ENDPOINT},
+                endpoints={scoring.name: endpoint},
                 endpoint_override=running.url,
                 region="eu-west-1",
                 access_key="AKIDLOCAL",
@@ -83,12 +83,12 @@ def measure_scoring(
         stats = endpoint_stats(running.url)
     finally:
         stop_endpoint(process, running)
-    served = stats["endpoints"][ENDPOINT]
+    served = stats["endpoints"][endpoint]
     seconds = served["last_end_s"] - served["first_call_s"]
     rate = served["calls"] / seconds
     capacity = parallelism * in_flight * 1000 / latency_ms
     scores = read_topic(librdkafka_config(cfg.kafka), cfg.topics.scores_topic(scoring.name))
-    transactions = pre.counts.get("transactions", 0)
+    transactions = pre.counts.get(TRANSACTIONS, 0)
     check = (
         "ok"
         if len(scores) == transactions == served["calls"]

@@ -5,11 +5,12 @@ Steps, in order (sizes from :class:`Sizes`):
 1. start a local stack of its own and preload clean data (no invalid, late or out-of-order records);
 2. the consume ceiling of each input topic (Kafka's ConsumerPerformance);
 3. our pipelines in bounded catch-up mode: the job on empty topics first (its fixed cost: JVM start,
-   planning, final checkpoint), then ``fraud`` and ``fraud_windows`` with exactly-once and
-   at-least-once sinks; each run's output row counts are checked against counts computed here from
-   the generated records; then (not in smoke runs) the full exactly-once run again on
-   ``marginal_factor`` times the data, whose CPU less the first run's gives the marginal cost per
-   event, with the JIT compiler's warm-up and the start-up left out;
+   planning, final checkpoint), then the full pipeline and its window subset
+   (:mod:`msk_features.bench.workload`) with exactly-once and at-least-once sinks; each run's
+   output row counts are checked against counts computed here from the generated records; then
+   (not in smoke runs) the full exactly-once run again on ``marginal_factor`` times the data, whose
+   CPU less the first run's gives the marginal cost per event, with the JIT compiler's warm-up and
+   the start-up left out;
 4. the same window subset with Quix Streams (``benchmarks/alternatives``, its own virtualenv), its
    windows checked equal to ours;
 4b. unless ``validation_stage`` is off, the validation stage (:mod:`msk_features.bench.validation_stage`):
@@ -52,6 +53,15 @@ from msk_features.bench.latency import measure_latency
 from msk_features.bench.report import MARGINAL_LABEL, render_markdown
 from msk_features.bench.scoring_stage import DEFAULT_LATENCY_MS, measure_scoring
 from msk_features.bench.validation_stage import measure_validation_stage
+from msk_features.bench.workload import (
+    CLICKS,
+    FULL,
+    PER_EVENT,
+    PROFILES,
+    SUBSET,
+    TRANSACTIONS,
+    bench_pipelines,
+)
 from msk_features.dev.generator.plan import DEFAULT_START
 from msk_features.dev.stack.control import Endpoints, LocalStack
 from msk_features.kafka.auth import librdkafka_config
@@ -123,7 +133,7 @@ class SuiteOptions:
     command: str = "msk-features bench"
 
 
-# Tuning knobs: one at a time, each against the same fraud_windows exactly-once baseline.
+# Tuning knobs: one at a time, each against the same exactly-once baseline of the window subset.
 TUNING: dict[str, dict[str, Any]] = {
     "JIT: C1 only (the default of bounded local runs)": {"env": {ENV_JVM_ARGS: QUICK_JIT_JVM_ARGS}},
     "object reuse off (vs on)": {"flink_options": {"pipeline.object-reuse": "false"}},
@@ -310,8 +320,8 @@ def _committed_count(cfg: AppConfig, topic: str) -> int:
 def check_outputs(cfg: AppConfig, pre: Preloaded, pipeline: str) -> str:
     """Compare the run's committed output row counts with counts computed from the generated records."""
     expected = dict(expected_window_rows(pre))
-    if pipeline == "fraud":
-        expected["txn_features"] = pre.counts["transactions"]
+    if pipeline == FULL:
+        expected[PER_EVENT] = pre.counts[TRANSACTIONS]
     problems = []
     for name, count in expected.items():
         got = _committed_count(cfg, cfg.topics.feature_topic(name))
@@ -364,7 +374,8 @@ def run_suite(
         endpoints = stack.up(topics=[])
     started = time.monotonic()
     try:
-        return _run(options, endpoints, say, started)
+        with bench_pipelines():  # the window subset is not shipped: found in the bench's package
+            return _run(options, endpoints, say, started)
     finally:
         if stack is not None:
             say("stopping the local stack")
@@ -390,7 +401,7 @@ def _run(options: SuiteOptions, endpoints: Endpoints, say: Progress, started: fl
         sizes.partitions,
     )
     empty = preload(endpoints, f"empty{tag}", 0, 0, 0, 1, span, sizes.partitions)
-    results: dict[str, Any] = {"sizes": {**asdict(sizes), "clicks": sizes.clicks, "profiles": sizes.profiles}}
+    results: dict[str, Any] = {"sizes": {**asdict(sizes), CLICKS: sizes.clicks, PROFILES: sizes.profiles}}
     results["sizes"]["span"] = f"{sizes.span_minutes} min of event time"
 
     say("consume ceiling (Kafka ConsumerPerformance)")
@@ -408,8 +419,8 @@ def _run(options: SuiteOptions, endpoints: Endpoints, say: Progress, started: fl
 
     # Tiny smoke runs end within seconds: checkpoint every second so that some complete mid-run.
     checkpoint_ms = 1_000 if options.smoke else RunSettings.checkpoint_ms
-    full = RunSettings(pipeline="fraud", checkpoint_ms=checkpoint_ms)
-    windows = RunSettings(pipeline="fraud_windows", offline=False, checkpoint_ms=checkpoint_ms)
+    full = RunSettings(pipeline=FULL, checkpoint_ms=checkpoint_ms)
+    windows = RunSettings(pipeline=SUBSET, offline=False, checkpoint_ms=checkpoint_ms)
     fixed_full: FlinkRunResult | None = None
     fixed_windows: FlinkRunResult | None = None
     if not options.smoke:  # the fixed cost of a run: the same job on empty topics
@@ -420,12 +431,12 @@ def _run(options: SuiteOptions, endpoints: Endpoints, say: Progress, started: fl
     runs = [
         ("full exactly-once", full, fixed_full, pre.total),
         ("full at-least-once", replace(full, guarantee="at-least-once"), fixed_full, pre.total),
-        ("windows exactly-once", windows, fixed_windows, pre.counts["transactions"]),
+        ("windows exactly-once", windows, fixed_windows, pre.counts[TRANSACTIONS]),
         (
             "windows at-least-once",
             replace(windows, guarantee="at-least-once"),
             fixed_windows,
-            pre.counts["transactions"],
+            pre.counts[TRANSACTIONS],
         ),
     ]
     if options.smoke:
@@ -490,7 +501,7 @@ def _run(options: SuiteOptions, endpoints: Endpoints, say: Progress, started: fl
             )
             lat = measure_latency(
                 endpoints,
-                RunSettings(pipeline="fraud", guarantee=guarantee, checkpoint_ms=checkpoint_ms),
+                RunSettings(pipeline=FULL, guarantee=guarantee, checkpoint_ms=checkpoint_ms),
                 work,
                 label,
                 rate=sizes.latency_rate,
@@ -637,15 +648,15 @@ def _tune(
     rows: list[dict[str, Any]],
     say: Progress,
 ) -> list[dict[str, Any]]:
-    base = RunSettings(pipeline="fraud_windows", offline=False)
-    events = pre.counts["transactions"]
+    base = RunSettings(pipeline=SUBSET, offline=False)
+    events = pre.counts[TRANSACTIONS]
     baseline, _ = bounded("tuning baseline", base, pre)
     base_row = _row(baseline, events, fixed, "")
     tuned = [{"knob": "none (baseline)", **base_row, "vs_baseline": 1.0}]
     for knob, change in TUNING.items():
         settings = replace(base, **change)
         result, cfg = bounded(f"tune: {knob}", settings, pre)
-        row = _row(result, events, fixed, check_outputs(cfg, pre, "fraud_windows"))
+        row = _row(result, events, fixed, check_outputs(cfg, pre, SUBSET))
         row["vs_baseline"] = row["events_per_s"] / base_row["events_per_s"]
         tuned.append({"knob": knob, **row})
         say(f"  {knob}: {row['vs_baseline']:.2f}x")

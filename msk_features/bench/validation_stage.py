@@ -59,6 +59,7 @@ from flink_jobs.config import AppConfig
 from msk_features.bench.data import Preloaded
 from msk_features.bench.decode_job import JOB_CPU_PREFIX, VARIANTS
 from msk_features.bench.flink_run import FlinkJob, FlinkRunResult, RunSettings, job_config, slug
+from msk_features.bench.workload import FULL, TRANSACTIONS
 from msk_features.dev.stack.control import Endpoints
 
 __all__ = [
@@ -79,7 +80,7 @@ VARIANT_TITLES = {
 }
 
 SETTINGS = RunSettings(
-    pipeline="fraud",
+    pipeline=FULL,
     offline=False,  # no Parquet, so no S3 file system set up in the job
     flink_options={
         "parallelism.default": "1",
@@ -224,7 +225,7 @@ def measure_validation_stage(
     """Run the three variants over ``data``'s transactions topic, alternating, ``rounds`` times; the
     fixed cost of each from one run over ``empty``'s (skipped when ``empty`` is None: numbers then
     include start-up). Returns the ``validation_stage`` section of ``results.json``."""
-    events = data.counts["transactions"]
+    events = data.counts[TRANSACTIONS]
     tag = uuid.uuid4().hex[:6]
     fixed: dict[str, VariantRun] | None = None
     if empty is not None:

@@ -118,11 +118,12 @@ def backfill(
       msk-features backfill fraud --from 2026-11-24T10:00Z --to 2026-11-25T00:00Z --feature-set txn_1h
       msk-features backfill iot --from 2026-11-24T10:00Z --to 2026-11-24T11:00Z --output json
     """
+    from msk_features.cli.pipeline import chosen_pipeline
     from msk_features.offline.backfill import progress_line, run_backfill
 
     with user_errors():
         cfg = load_config(properties)
-        name = pipeline or cfg.pipeline.name
+        name = chosen_pipeline(pipeline, cfg)
         job = BackfillConfig(start, end, tuple(feature_sets), run_name, lookback_s)
         with progress_line(Console(stderr=True), f"Backfilling {name} on a local Flink mini-cluster…") as say:
             run = run_backfill(cfg, name, job, properties.parent, timeout_s, status=say)

@@ -11,14 +11,12 @@ from rich.table import Table
 from msk_features.cli.options import output_option
 from msk_features.cli.reports import cost_report, dumps
 from msk_features.operations.cost import (
+    CostError,
+    CostEstimate,
     CostInputs,
     LineItem,
-    breakeven_messages_per_s,
-    flink_cost,
-    load_prices,
-    provisioned_cost,
-    s3_cost,
-    serverless_cost,
+    UnknownBrokerTypeError,
+    estimate_cost,
     total,
 )
 
@@ -155,10 +153,6 @@ def cost(
         raise click.UsageError("give --messages-per-s or --gb-per-day, not both")
     if gb_per_day is not None:
         messages_per_s = gb_per_day * 1e9 / 86400 / message_bytes
-    try:
-        prices = load_prices(prices_file)
-    except (ValueError, KeyError) as exc:
-        raise click.ClickException(f"cannot use the prices: {exc}") from None
     inputs = CostInputs(
         message_bytes=message_bytes,
         messages_per_s=1000 if messages_per_s is None else messages_per_s,
@@ -173,41 +167,38 @@ def cost(
         lake_months=lake_months,
         brokers=brokers,
     )
-    types = list(broker_types) or prices.broker_types()
-    unknown = [t for t in types if t not in prices.broker_types()]
-    if unknown:
-        raise click.BadParameter(
-            f"no price for {', '.join(unknown)} "
-            f"(priced: {', '.join(prices.broker_types())}; add it with --prices)",
-            param_hint="--broker-type",
-        )
-    serverless = serverless_cost(inputs, prices)
-    flink = flink_cost(inputs, prices)
-    lake = s3_cost(inputs, prices)
-    provisioned = {t: provisioned_cost(inputs, prices, t) for t in types}
-    breakeven = {t: breakeven_messages_per_s(inputs, prices, t) for t in types}
+    try:
+        estimate = estimate_cost(inputs, prices_file, broker_types)
+    except UnknownBrokerTypeError as exc:
+        raise click.BadParameter(str(exc), param_hint="--broker-type") from None
+    except CostError as exc:
+        raise click.ClickException(str(exc)) from None
     if output == "json":
-        report = cost_report(inputs, prices, serverless, provisioned, breakeven, flink, lake)
-        click.echo(dumps(report), nl=False)
-        return
+        click.echo(dumps(cost_report(estimate)), nl=False)
+    else:
+        _print_tables(estimate)
+
+
+def _print_tables(estimate: CostEstimate) -> None:
+    inputs, prices = estimate.inputs, estimate.prices
     mb_s = inputs.bytes_in_per_s() / 1e6
     _console.print(
         f"[bold]{inputs.messages_per_s:,.0f} messages/s x {inputs.message_bytes:g} B = {mb_s:,.2f} MB/s in "
         f"({mb_s * 86400 / 1000:,.1f} GB/day)[/], {prices.region}, {prices.hours_per_month:g} h/month"
     )
-    _console.print(_table("MSK Serverless", serverless))
-    for broker_type, items in provisioned.items():
-        _console.print(_table(f"MSK Provisioned, {brokers} x {broker_type}", items))
-    _console.print(_table("Managed Service for Apache Flink", flink))
-    _console.print(_table("S3 (Parquet)", lake))
+    _console.print(_table("MSK Serverless", estimate.serverless))
+    for broker_type, items in estimate.provisioned.items():
+        _console.print(_table(f"MSK Provisioned, {inputs.brokers} x {broker_type}", items))
+    _console.print(_table("Managed Service for Apache Flink", estimate.flink))
+    _console.print(_table("S3 (Parquet)", estimate.lake))
 
     summary = Table(title="Monthly total and break-even", header_style="bold")
     for column in ("MSK option", "MSK", "+ Flink + S3", "provisioned cheaper above"):
         summary.add_column(column, justify="left" if column == "MSK option" else "right")
-    rest = total(flink) + total(lake)
-    summary.add_row("serverless", f"{total(serverless):,.2f}", f"{total(serverless) + rest:,.2f}", "")
-    for broker_type, items in provisioned.items():
-        point = breakeven[broker_type]
+    rest, serverless = estimate.rest(), total(estimate.serverless)
+    summary.add_row("serverless", f"{serverless:,.2f}", f"{serverless + rest:,.2f}", "")
+    for broker_type, items in estimate.provisioned.items():
+        point = estimate.breakeven[broker_type]
         if point is None:
             where = "never"
         elif point == 0:
@@ -215,7 +206,7 @@ def cost(
         else:
             where = f"{point:,.0f} msg/s ({point * inputs.message_bytes / 1e6:,.2f} MB/s)"
         summary.add_row(
-            f"provisioned {brokers} x {broker_type}",
+            f"provisioned {inputs.brokers} x {broker_type}",
             f"{total(items):,.2f}",
             f"{total(items) + rest:,.2f}",
             where,

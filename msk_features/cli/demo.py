@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-import json
 import sys
-import time
+from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
 from rich.markup import escape
+from rich.status import Status
 from rich.table import Table
 
 from msk_features.cli.errors import user_errors
-from msk_features.cli.pipeline import print_summary, run_with_progress
+from msk_features.cli.generate import DurationType
+from msk_features.cli.pipeline import print_summary
+
+if TYPE_CHECKING:
+    from msk_features.dev.demo import DemoEvent, ModelTrained, ScoringOutcome
 
 __all__ = ["demo"]
 
@@ -30,7 +34,13 @@ _err = Console(stderr=True)
     show_default=True,
     help="Records to generate (50% transactions, 40% clicks, 10% profiles).",
 )
-@click.option("--span", default="2h", show_default=True, help="Event-time span of the generated data.")
+@click.option(
+    "--span",
+    type=DurationType(),
+    default="2h",
+    show_default=True,
+    help="Event-time span of the generated data.",
+)
 @click.option("--users", type=click.IntRange(min=1), default=2000, show_default=True, help="Distinct users.")
 @click.option(
     "--invalid-fraction", type=click.FloatRange(0, 1), default=0.02, show_default=True, help="Per topic."
@@ -60,7 +70,7 @@ _err = Console(stderr=True)
 )
 def demo(
     count: int,
-    span: str,
+    span: timedelta,
     users: int,
     invalid_fraction: float,
     late_fraction: float,
@@ -80,86 +90,86 @@ def demo(
     pipeline with its scoring over a second, later batch: every transaction's score, and the scores
     served against the model's own offline predictions. Stops the stack it started.
     """
-    from flink_jobs.config import TopicsConfig
-    from flink_jobs.pipelines import pipeline_topics
-    from msk_features.dev.demo import expected_counts, generate_and_send, reset_pipeline_data
-    from msk_features.dev.generator.plan import GenerateSpec, parse_duration
-    from msk_features.dev.generator.send import SendSummary
-    from msk_features.dev.stack.control import LocalStack, default_state_dir
-    from msk_features.dev.stack.properties import local_app_config, write_local_properties
-    from msk_features.operations.outputs import summarise_outputs
-    from msk_features.runner import REPO_ROOT
+    from msk_features.dev.demo import DemoSettings, run_demo
+    from msk_features.offline.train import TrainError
 
-    directory = state_dir.resolve() if state_dir else default_state_dir()
-    started = time.monotonic()
-    stack = LocalStack(directory, progress=lambda m: _console.print(f"[dim]• {escape(m)}[/]"))
-    was_running = stack.status()["kafka"]["alive"]
-    ok = False
-    try:
-        with user_errors():
-            _console.rule("1. local stack")
-            topics = TopicsConfig(partitions=1)
-            endpoints = stack.up()
-            cfg = local_app_config(endpoints, topics=topics)
-            reset_pipeline_data(cfg, endpoints.s3_client())
-            endpoints = stack.up(topics=pipeline_topics(topics))
-            properties = write_local_properties(endpoints, directory, topics=topics)
-            _console.print(f"Kafka {endpoints.kafka_plaintext_bootstrap}, S3 {endpoints.s3_endpoint_url}")
-            _console.print(f"Properties: {properties}")
-
-            _console.rule("2. generate")
-            spec = GenerateSpec.from_total(
-                count,
-                seed=seed,
-                users=users,
-                span=parse_duration(span),
-                invalid_fraction=invalid_fraction,
-                out_of_order_fraction=0.02,
-                late_fraction=late_fraction,
-                topics=cfg.topics,
-                labels=True,
-            )
-            records = generate_and_send(cfg, spec)
-            _console.print(SendSummary.from_records(records).render_table("Sent"))
-
-            _console.rule("3. run the fraud pipeline (bounded)")
-            result = run_with_progress(properties, REPO_ROOT)
-            _console.print(
-                f"Job finished in {result.seconds:.1f} s ({len(records) / result.seconds:,.0f} records/s)."
-            )
-
-            _console.rule("4. outputs")
-            summary = summarise_outputs(cfg)
-        ok = print_summary(summary, expected_counts(records))
-        if scoring_step:
-            with user_errors():
-                ok = _demo_scoring(stack, directory, cfg, spec, endpoints) and ok
-        _console.print(f"Demo took {time.monotonic() - started:.0f} s.")
-    finally:
-        if was_running or keep_stack:
-            _console.print("The local stack keeps running: stop it with `msk-features local down`.")
-        else:
-            stack.down()
-            _console.print("[dim]• Stopped the local stack.[/]")
-    if not ok:
+    with user_errors(TrainError), _Renderer() as render:
+        settings = DemoSettings(
+            count=count,
+            span=span,
+            users=users,
+            invalid_fraction=invalid_fraction,
+            late_fraction=late_fraction,
+            seed=seed,
+            state_dir=state_dir,
+            keep_stack=keep_stack,
+            scoring=scoring_step,
+        )
+        report = run_demo(settings, progress=render)
+    if not report.ok:
         _err.print("[bold red]Some outputs differ from what was sent.[/]")
         sys.exit(1)
 
 
-def _demo_scoring(stack: Any, directory: Path, cfg: Any, spec: Any, endpoints: Any) -> bool:
-    """Steps 5 to 7 of the demo: train, serve, score a later batch; True when the parity holds."""
-    from dataclasses import replace
+class _Renderer:
+    """Prints each step of the demo as :func:`msk_features.dev.demo.run_demo` reports it, with a
+    status line (the elapsed time) while a job runs."""
 
-    from flink_jobs.config import ScoringConfig, to_property_groups
-    from flink_jobs.pipelines import get_pipeline, pipeline_topics, prefixed_topics
-    from msk_features.dev.demo import generate_and_send, reset_pipeline_data, scoring_outcome, train_model
-    from msk_features.dev.generator.send import SendSummary
-    from msk_features.dev.stack.properties import local_app_config
-    from msk_features.runner import REPO_ROOT
+    def __init__(self) -> None:
+        self._status: Status | None = None
 
-    scoring = get_pipeline(cfg.pipeline.name).scorings[0]
-    _console.rule(f"5. train the {scoring.name} model on that offline data")
-    model = train_model(cfg, directory / "models" / scoring.name, scoring)
+    def __enter__(self) -> _Renderer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop_status()
+
+    def _stop_status(self) -> None:
+        if self._status is not None:
+            self._status.stop()
+            self._status = None
+
+    def __call__(self, event: DemoEvent) -> None:
+        from msk_features.dev import demo as d
+
+        if isinstance(event, d.JobRunning):
+            text = f"Running the job on a local Flink mini-cluster… {event.elapsed_s:.0f} s"
+            if self._status is None:
+                self._status = _console.status(text)
+                self._status.start()
+            self._status.update(text)
+            return
+        self._stop_status()
+        if isinstance(event, d.Step):
+            _console.rule(f"{event.number}. {event.title}")
+        elif isinstance(event, d.Note):
+            _console.print(f"[dim]• {escape(event.text)}[/]")
+        elif isinstance(event, d.StackReady):
+            _console.print(f"Kafka {event.kafka_bootstrap}, S3 {event.s3_endpoint}")
+            _console.print(f"Properties: {event.properties}")
+        elif isinstance(event, d.BatchSent):
+            _console.print(event.summary.render_table(event.title))
+        elif isinstance(event, d.JobFinished):
+            _console.print(
+                f"Job finished in {event.seconds:.1f} s ({event.records / event.seconds:,.0f} records/s)."
+            )
+        elif isinstance(event, d.OutputsChecked):
+            print_summary(event.summary, event.expected)
+        elif isinstance(event, d.ModelTrained):
+            _print_model(event)
+        elif isinstance(event, d.ModelServed):
+            _console.print(f"POST {event.url}")
+        elif isinstance(event, d.ScoringOutcome):
+            _print_scores(event)
+        elif isinstance(event, d.DemoReport):
+            _console.print(f"Demo took {event.seconds:.0f} s.")
+        elif isinstance(event, d.StackLeft) and event.kept:
+            _console.print("The local stack keeps running: stop it with `msk-features local down`.")
+        elif isinstance(event, d.StackLeft):
+            _console.print("[dim]• Stopped the local stack.[/]")
+
+
+def _print_model(model: ModelTrained) -> None:
     holdout = model.description["holdout"]
     _console.print(
         f"XGBoost on {model.description['training']['rows']:,} labelled transactions; held out "
@@ -168,51 +178,22 @@ def _demo_scoring(stack: Any, directory: Path, cfg: Any, spec: Any, endpoints: A
     )
     _console.print(f"Artifact: {model.artifact}")
 
-    _console.rule("6. serve it on the local endpoint (SageMaker runtime protocol)")
-    endpoint_name = scoring.name.replace("_", "-")
-    endpoints = stack.serve_models({endpoint_name: model.artifact})
-    _console.print(f"POST {endpoints.model_endpoint_url}/endpoints/{endpoint_name}/invocations")
 
-    _console.rule("7. score a later batch: the pipeline with its scoring (bounded)")
-    live_topics = prefixed_topics("live-", cfg.pipeline.name, partitions=1)
-    live = local_app_config(endpoints, topics=live_topics, prefix="offline-live")
-    live = replace(
-        live,
-        scoring=ScoringConfig(
-            endpoints={scoring.name: endpoint_name},
-            endpoint_override=endpoints.model_endpoint_url,
-            region="us-east-1",
-            access_key="local",
-            secret_key="local",
-        ),
-    )
-    reset_pipeline_data(live, endpoints.s3_client())
-    stack.up(topics=pipeline_topics(live_topics, cfg.pipeline.name))
-    later = replace(spec, seed=spec.seed + 1, start=spec.start + spec.span, topics=live.topics)
-    records = generate_and_send(live, later)
-    _console.print(SendSummary.from_records(records).render_table("Sent (later batch)"))
-    properties = directory / "application_properties.scoring.json"
-    properties.write_text(json.dumps(to_property_groups(live), indent=2), encoding="utf-8")
-    result = run_with_progress(properties, REPO_ROOT)
-    _console.print(
-        f"Job finished in {result.seconds:.1f} s ({len(records) / result.seconds:,.0f} records/s)."
-    )
-    outcome = scoring_outcome(live, scoring, model.artifact)
-    parity = outcome["parity"]
-    table = Table(title=f"{scoring.name}: served online vs the model offline", header_style="bold")
+def _print_scores(outcome: ScoringOutcome) -> None:
+    parity = outcome.parity
+    table = Table(title=f"{outcome.scoring}: served online vs the model offline", header_style="bold")
     table.add_column("")
     table.add_column("value", justify="right")
-    table.add_row(f"scores in {outcome['topic']} (read_committed)", f"{outcome['topic_records']:,}")
-    table.add_row("txn_features rows (Parquet)", f"{parity.feature_rows:,}")
+    table.add_row(f"scores in {outcome.topic} (read_committed)", f"{outcome.topic_records:,}")
+    table.add_row(f"{outcome.feature_set} rows (Parquet)", f"{parity.feature_rows:,}")
     table.add_row("scores in Parquet equal to the model's, bit for bit", f"{parity.equal:,}")
     table.add_row("different", f"{parity.different:,}")
     table.add_row(
         "feature rows without a score / dead letters",
-        f"{parity.without_score:,} / {outcome['dead_letters']:,}",
+        f"{parity.without_score:,} / {outcome.dead_letters:,}",
     )
     if parity.auc is not None:
         table.add_row(
             f"AUC of the served scores against {parity.labelled:,} later labels", f"{parity.auc:.4f}"
         )
     _console.print(table)
-    return parity.ok and outcome["topic_records"] == parity.scores

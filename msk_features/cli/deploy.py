@@ -7,9 +7,8 @@ application once per new build); this command never uploads or updates code (see
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Literal
 
 import click
 from rich.console import Console
@@ -21,20 +20,12 @@ from msk_features.cli.options import output_option
 from msk_features.cli.reports import deploy_report, dumps
 
 if TYPE_CHECKING:
-    from msk_features.operations.deploy import ActionResult, ApplicationState
+    from msk_features.operations.deploy import DeployReport
 
 __all__ = ["deploy"]
 
-T = TypeVar("T")
-
 _console = Console()
 _err = Console(stderr=True)
-_REPO = Path(__file__).resolve().parents[2]
-
-
-def _default_zip() -> Path:
-    candidates = sorted((_REPO / "target").glob("msk-flink-features-*.zip"))
-    return candidates[-1] if candidates else _REPO / "target" / "msk-flink-features-<version>.zip"
 
 
 @click.command("deploy")
@@ -109,69 +100,30 @@ def deploy(
       msk-features deploy --application msk-flink-features-dev --stop
       msk-features deploy --application msk-flink-features-dev --output json | jq .code_current
     """
-    from msk_features.operations import deploy as steps
+    from msk_features.operations.deploy import flink_client, run_deploy
 
     if allow_stale and action != "start":
         raise click.UsageError("--allow-stale goes with --start")
     if dry_run and action is None:
         raise click.UsageError("--dry-run goes with --start or --stop (the check alone changes nothing)")
-    path = zip_path or _default_zip()
-    if action == "stop" and zip_path is None and not path.is_file():
-        local: Path | None = None  # stopping needs no local build
-    else:
-        local = path
-
-    result: ActionResult | None = None
-    refused: str | None = None
     with user_errors():
-        flink = _client(region)
-        state = _aws(lambda: steps.describe(flink, application, local, prefix))
-        try:
-            if action == "start":
-                result = _aws(lambda: steps.start(flink, state, allow_stale=allow_stale, dry_run=dry_run))
-            elif action == "stop":
-                result = _aws(lambda: steps.stop(flink, state, dry_run=dry_run))
-        except steps.StaleCodeError as exc:
-            refused = str(exc)
-            result = steps.ActionResult("start", "refused", refused)
-
+        report = run_deploy(flink_client(region), application, zip_path, prefix, action, allow_stale, dry_run)
     if output == "json":
-        click.echo(dumps(deploy_report(state, result, dry_run)), nl=False)
+        click.echo(dumps(deploy_report(report)), nl=False)
     else:
-        _print_table(state, result, dry_run)
-    if refused is not None:
-        _err.print(f"[bold red]Error:[/] {escape(refused)}", soft_wrap=True)
-        raise click.exceptions.Exit(1)
-    if action == "stop":
-        return
-    if not state.code_current:
-        _err.print(f"[bold red]Not current:[/] {escape(state.verdict())}", soft_wrap=True)
+        _print_table(report)
+    if report.refused is not None:
+        _err.print(f"[bold red]Error:[/] {escape(report.refused)}", soft_wrap=True)
+    elif not report.ok:
+        _err.print(f"[bold red]Not current:[/] {escape(report.state.verdict())}", soft_wrap=True)
+    if not report.ok:
         raise click.exceptions.Exit(1)
 
 
-def _client(region: str | None) -> Any:
-    import boto3
-
-    return _aws(lambda: boto3.client("kinesisanalyticsv2", region_name=region))
-
-
-def _aws(call: Callable[[], T]) -> T:
-    """Run ``call``; botocore's own errors (credentials, region, endpoint) become one clear message."""
-    from botocore.exceptions import BotoCoreError, NoCredentialsError, NoRegionError
-
-    from msk_features.operations.deploy import DeployError
-
-    try:
-        return call()
-    except (NoCredentialsError, NoRegionError) as exc:
-        raise DeployError(f"{exc} (configure AWS credentials and a region, or pass --region)") from None
-    except BotoCoreError as exc:
-        raise DeployError(str(exc)) from None
-
-
-def _print_table(state: ApplicationState, result: ActionResult | None, dry_run: bool) -> None:
+def _print_table(report: DeployReport) -> None:
+    state, result = report.state, report.action
     table = Table(
-        title=f"{'Dry run: ' if dry_run else ''}application {state.application}",
+        title=f"{'Dry run: ' if report.dry_run else ''}application {state.application}",
         show_header=False,
     )
     table.add_column(style="bold")

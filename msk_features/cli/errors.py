@@ -15,8 +15,11 @@ _err = Console(stderr=True)
 
 
 @contextmanager
-def user_errors() -> Iterator[None]:
-    """Turn user-fixable errors into ``Error: ...`` on stderr and exit status 1 (130 on Ctrl-C)."""
+def user_errors(*extra: type[Exception]) -> Iterator[None]:
+    """Turn user-fixable errors into ``Error: ...`` on stderr and exit status 1 (130 on Ctrl-C).
+
+    ``extra``: a command's own error types (e.g. ``TrainError``), passed by the command so that
+    every other command does not pay for importing the module that defines them."""
     # Imported here so that `--help` does not pay for PyFlink's import.
     from flink_jobs.config import ConfigError
     from flink_jobs.features.compiler import FeatureSpecError
@@ -28,9 +31,7 @@ def user_errors() -> Iterator[None]:
     from msk_features.operations.outputs import TopicReadTimeout
     from msk_features.runner import JobFailed
 
-    try:
-        yield
-    except (
+    handled: tuple[type[Exception], ...] = (
         ConfigError,
         DeployError,
         FeatureSpecError,
@@ -41,7 +42,11 @@ def user_errors() -> Iterator[None]:
         TopicError,
         TopicReadTimeout,
         FileNotFoundError,
-    ) as exc:
+        *extra,
+    )
+    try:
+        yield
+    except handled as exc:
         _err.print(f"[bold red]Error:[/] {escape(str(exc))}")
         raise click.exceptions.Exit(1) from None
     except KeyboardInterrupt:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 from datetime import UTC, datetime, timedelta
@@ -14,17 +15,12 @@ from confluent_kafka import KafkaException
 from rich.console import Console
 
 from flink_jobs.config import ENV_PROPERTIES, AppConfig, ConfigError, KafkaConfig, TopicsConfig, load_config
-from msk_features.dev.generator.events import STREAMS, format_instant, to_epoch_ms
-from msk_features.dev.generator.plan import (
-    DEFAULT_START,
-    GenerateSpec,
-    PlannedRecord,
-    SpecError,
-    build_plan,
-    format_duration,
-    parse_duration,
-    split_count,
-)
+from flink_jobs.features import PipelineSpec
+from msk_features.dev.generator.durations import parse_duration
+from msk_features.dev.generator.instants import DEFAULT_START, format_instant, to_epoch_ms
+from msk_features.dev.generator.planner import DEFAULT_COUNT, GenerateRequest, Planner
+from msk_features.dev.generator.profiles import planner_for, profile_options
+from msk_features.dev.generator.records import PlannedRecord, SpecError
 from msk_features.dev.generator.send import DeliveryError, SendSummary, send
 from msk_features.kafka.auth import librdkafka_config
 
@@ -33,7 +29,6 @@ __all__ = ["DEFAULT_PROPERTIES", "generate"]
 log = logging.getLogger(__name__)
 
 DEFAULT_PROPERTIES = Path(".local-stack/application_properties.json")
-DEFAULT_COUNT = 1000
 _BOOTSTRAP = re.compile(r"[A-Za-z0-9.\-\[\]:]+:\d{1,5}")
 
 
@@ -69,67 +64,101 @@ class InstantType(click.ParamType):
 
 
 _FRACTION = click.FloatRange(0.0, 1.0)
+_SOURCE_COUNT = re.compile(r"([A-Za-z0-9_.\-]+)=(\d+)")
+
+
+class SourceCountType(click.ParamType):
+    """``SOURCE=N``: exactly N records on that source's topic."""
+
+    name = "source=n"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> tuple[str, int]:
+        if isinstance(value, tuple):
+            return value
+        match = _SOURCE_COUNT.fullmatch(str(value).strip())
+        if match is None:
+            self.fail(f"{value!r} is not SOURCE=N (e.g. readings=500)", param, ctx)
+        return match.group(1), int(match.group(2))
+
 
 EPILOG = """\b
 Examples:
-  # 1000 events (500 transactions, 400 clicks, 100 profiles) and a label per
-  # transaction to the local stack
-  msk-features generate --count 1000
-  # what would be sent, with 5% invalid, 5% out-of-order and 2% late records
-  msk-features generate --count 10000 --invalid-fraction 0.05 \\
+  # the fraud pipeline: 1000 events (500 transactions, 400 clicks, 100 profiles)
+  # and a label per transaction, to the local stack
+  msk-features generate fraud --count 1000
+  # the IoT pipeline from its contracts: what would be sent, with 5% invalid,
+  # 5% out-of-order and 2% late records
+  msk-features generate iot --count 10000 --invalid-fraction 0.05 \\
       --out-of-order-fraction 0.05 --late-fraction 0.02 --dry-run
+  # the pipeline named by the properties' pipeline.name
+  msk-features generate --count 1000 --properties app.json
   # a slow trickle of transactions only (no labels), to a broker on localhost
-  msk-features generate --transactions 600 --no-labels --rate 10 --bootstrap-servers localhost:9092
+  msk-features generate fraud --transactions 600 --no-labels --rate 10 \\
+      --bootstrap-servers localhost:9092
 """
 
 
 @click.command(name="generate", epilog=EPILOG)
+@click.argument("pipeline", required=False)
 @click.option(
     "--count",
     type=click.IntRange(min=0),
     default=None,
-    help=f"Total events, split 50% transactions / 40% clicks / 10% profiles (labels come on top, see "
-    f"--labels). [default: {DEFAULT_COUNT} when no count option is given]",
+    help="Total records, split over the sources: fraud 50% transactions / 40% clicks / 10% "
+    "profiles (labels come on top, see --labels); another pipeline 4 shares per event source, 1 per "
+    f"versioned source. [default: {DEFAULT_COUNT} when no count option is given]",
+)
+@click.option(
+    "--source-count",
+    "source_counts",
+    type=SourceCountType(),
+    multiple=True,
+    help="Exactly N records on SOURCE's topic (overrides its share of --count; repeatable).",
 )
 @click.option(
     "--transactions",
     type=click.IntRange(min=0),
     default=None,
-    help="Records on the transactions topic (overrides its share of --count).",
+    help="fraud: records on the transactions topic (overrides its share of --count).",
 )
 @click.option(
     "--clicks",
     type=click.IntRange(min=0),
     default=None,
-    help="Records on the clicks topic (overrides its share of --count).",
+    help="fraud: records on the clicks topic (overrides its share of --count).",
 )
 @click.option(
     "--profiles",
     type=click.IntRange(min=0),
     default=None,
-    help="Records on the profiles topic (overrides its share of --count).",
+    help="fraud: records on the profiles topic (overrides its share of --count).",
 )
 @click.option(
     "--labels/--no-labels",
     default=True,
     show_default=True,
-    help="Also one label (fraud or legit, by the generator's hidden rule) per transaction the job "
-    "scores (valid, on time), to the labels topic, minutes to hours after the transaction; not part "
-    "of --count, and the --*-fraction options apply to them as to every topic.",
+    help="fraud: also one label (fraud or legit, by the generator's hidden rule) per transaction the "
+    "job scores (valid, on time), to the labels topic, minutes to hours after the transaction; not "
+    "part of --count, and the --*-fraction options apply to them as to every topic.",
 )
 @click.option(
+    "--keys",
     "--users",
+    "keys",
     type=click.IntRange(min=1),
     default=100,
     show_default=True,
-    help="Number of simulated users (u0001, u0002, ...).",
+    help="Distinct values of each key field, shared by the sources keyed alike (fraud: simulated "
+    "users u0001, u0002, ...).",
 )
 @click.option(
     "--merchants",
     type=click.IntRange(min=1),
     default=50,
     show_default=True,
-    help="Number of simulated merchants (m0001, ...).",
+    help="fraud: number of simulated merchants (m0001, ...).",
 )
 @click.option(
     "--seed",
@@ -183,8 +212,8 @@ Examples:
     "--watermark-delay",
     type=DurationType(),
     default=None,
-    help="The job's bounded out-of-orderness. [default: pipeline watermark.delay.seconds "
-    "from the properties file, else 30s]",
+    help="The job's bounded out-of-orderness (a source's own delay in its spec wins). [default: "
+    "pipeline watermark.delay.seconds from the properties file, else 30s]",
 )
 @click.option(
     "--properties",
@@ -194,7 +223,7 @@ Examples:
     default=DEFAULT_PROPERTIES,
     show_default=True,
     show_envvar=True,
-    help="Runtime properties file (topic names, Kafka connection).",
+    help="Runtime properties file (the pipeline when PIPELINE is not given, topic names, Kafka connection).",
 )
 @click.option(
     "--bootstrap-servers",
@@ -213,12 +242,14 @@ Examples:
 @click.pass_context
 def generate(
     ctx: click.Context,
+    pipeline: str | None,
     count: int | None,
+    source_counts: tuple[tuple[str, int], ...],
     transactions: int | None,
     clicks: int | None,
     profiles: int | None,
     labels: bool,
-    users: int,
+    keys: int,
     merchants: int,
     seed: int,
     start: datetime,
@@ -234,17 +265,24 @@ def generate(
     output_jsonl: Path | None,
     progress: bool,
 ) -> None:
-    """Produce seeded, labelled test events to the transactions, clicks, profiles and labels topics.
+    """Produce seeded, labelled test records to the input topics of PIPELINE.
 
-    Valid events are spread over --span of event time from --start; clicks lead up to purchases and
-    every user gets a profile early on. Each transaction the job scores gets a label on the labels
-    topic (--no-labels: none): fraud when at least three of a large amount (>= 500), a country other
-    than the user's home country, a high risk tier and no click in the 10 minutes before hold, with
-    2% of the verdicts flipped; labeled_at is 1 min to 4 h after the transaction. The --*-fraction
-    options mix in invalid records (each breaks exactly one validation rule: bad_json,
-    missing_field, wrong_type or out_of_domain), out-of-order records (within the watermark delay)
-    and late records (beyond it). The same --seed
-    and options always give the same bytes. A table per topic summarizes what was sent.
+    PIPELINE defaults to pipeline.name of the properties file. A pipeline with a profile gets its
+    realistic data; any other gets data from its input contracts: every field valid for its kind
+    and domain, keys drawn from one pool per key field (sources keyed alike join), a versioned
+    source's first version of each key just before --start and new versions during the span.
+
+    The fraud profile: valid events are spread over --span of event time from --start; clicks lead
+    up to purchases and every user gets a profile early on. Each transaction the job scores gets a
+    label on the labels topic (--no-labels: none): fraud when at least three of a large amount (>=
+    500), a country other than the user's home country, a high risk tier and no click in the 10
+    minutes before hold, with 2% of the verdicts flipped; labeled_at is 1 min to 4 h after the
+    transaction.
+
+    The --*-fraction options mix in invalid records (each breaks exactly one validation rule:
+    bad_json, missing_field, wrong_type or out_of_domain), out-of-order records (within the
+    watermark delay) and late records (beyond it). The same --seed and options always give the
+    same bytes. A table per topic summarizes what was sent.
     """
     console = Console()
     fractions = invalid_fraction + out_of_order_fraction + late_fraction
@@ -255,40 +293,57 @@ def generate(
         )
     if bootstrap_servers is not None:
         bootstrap_servers = _check_bootstrap(bootstrap_servers)
-    counts = _counts(count, transactions, clicks, profiles)
-    options: dict[str, Any] = {
-        "seed": seed,
-        "transactions": counts[0],
-        "clicks": counts[1],
-        "profiles": counts[2],
-        "labels": labels,
-        "users": users,
-        "merchants": merchants,
-        "start": start,
-        "span": span,
-        "invalid_fraction": invalid_fraction,
-        "out_of_order_fraction": out_of_order_fraction,
-        "late_fraction": late_fraction,
-    }
-    # Check the options before the properties file, so option errors come first.
-    _spec(options, watermark_delay or timedelta(seconds=30), TopicsConfig())
-    cfg = _load_properties(ctx, properties, need_kafka=not dry_run and bootstrap_servers is None)
+    counts: dict[str, int] = {}
+    for name, n in source_counts:
+        if name in counts:
+            raise click.BadParameter(f"{name} is given twice", param_hint="'--source-count'")
+        counts[name] = n
+    try:
+        request = GenerateRequest(
+            seed=seed,
+            count=count,
+            source_counts=counts,
+            keys=keys,
+            start=start,
+            span=span,
+            invalid_fraction=invalid_fraction,
+            out_of_order_fraction=out_of_order_fraction,
+            late_fraction=late_fraction,
+            watermark_delay=watermark_delay or timedelta(seconds=30),
+        )
+    except SpecError as exc:
+        raise click.UsageError(str(exc)) from None
+    need_kafka = not dry_run and bootstrap_servers is None
+    cfg: AppConfig | None = None
+    loaded = False
+    if pipeline is None:
+        # The pipeline comes from the properties: read them first.
+        cfg, loaded = _load_properties(ctx, properties, need_kafka=need_kafka), True
+        pipeline = _pipeline_name(cfg, properties)
+    spec = _pipeline(pipeline)
+    planner = planner_for(spec.name)
+    request = dataclasses.replace(request, extra=_profile_extra(ctx, spec.name, planner))
+    # Check the options before the properties file (when PIPELINE is given), so option errors come first.
+    _check(planner, spec, request)
+    if not loaded:
+        cfg = _load_properties(ctx, properties, need_kafka=need_kafka)
     if watermark_delay is None:
         watermark_delay = timedelta(seconds=cfg.pipeline.watermark_delay_s if cfg is not None else 30)
-    spec = _spec(options, watermark_delay, cfg.topics if cfg is not None else TopicsConfig())
-    records = build_plan(spec)
-    if 0 < spec.profiles < spec.users:
-        click.echo(
-            f"warning: only {spec.profiles} of {spec.users} users get a profile (--profiles < --users)",
-            err=True,
-        )
+    request = dataclasses.replace(
+        request, watermark_delay=watermark_delay, topics=cfg.topics if cfg is not None else TopicsConfig()
+    )
+    _check(planner, spec, request)
+    report = planner.plan(spec, request)
+    records = report.records
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}", err=True)
 
-    console.print(_describe(spec))
+    console.print(report.description)
     if dry_run:
         summary = SendSummary.from_records(records)
         _write_jsonl(output_jsonl, records)
         console.print(summary.render_table(title="Dry run: nothing was sent"))
-        _print_label_note(console, records)
+        _print_notes(console, report.notes)
         return
 
     producer_conf = _producer_conf(cfg, bootstrap_servers)
@@ -306,12 +361,54 @@ def generate(
             title=f"Sent to {producer_conf['bootstrap.servers']} in {summary.elapsed_s:.1f}s"
         )
     )
-    _print_label_note(console, records)
+    _print_notes(console, report.notes)
 
 
-def _spec(options: dict[str, Any], watermark_delay: timedelta, topics: TopicsConfig) -> GenerateSpec:
+def _pipeline_name(cfg: AppConfig | None, properties: Path) -> str:
+    """pipeline.name of the properties, or a usage error saying how to name the pipeline."""
+    from flink_jobs.pipelines import pipeline_names
+
+    name = getattr(cfg.pipeline, "name", None) if cfg is not None else None
+    if name:
+        return str(name)
+    where = f"{properties} names none" if cfg is not None else f"no properties file at {properties}"
+    raise click.UsageError(
+        f"which pipeline? Name it (msk-features generate PIPELINE, one of {', '.join(pipeline_names())}) "
+        f"or give --properties whose pipeline.name names it ({where})"
+    )
+
+
+def _pipeline(name: str) -> PipelineSpec:
+    from flink_jobs.pipelines import get_pipeline, pipeline_names
+
+    if name not in pipeline_names():
+        raise click.BadParameter(
+            f"unknown pipeline '{name}' (one of {', '.join(pipeline_names())})", param_hint="'PIPELINE'"
+        )
     try:
-        return GenerateSpec(**options, watermark_delay=watermark_delay, topics=topics)
+        return get_pipeline(name)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _profile_extra(ctx: click.Context, pipeline: str, planner: Planner) -> dict[str, Any]:
+    """The profile's own options; another profile's option given on the command line is an error."""
+    for name, owners in profile_options().items():
+        if name in planner.options or ctx.get_parameter_source(name) != ParameterSource.COMMANDLINE:
+            continue
+        option = next(p for p in ctx.command.params if p.name == name)
+        flags = "/".join(option.opts + option.secondary_opts)
+        raise click.UsageError(
+            f"{flags} is an option of the {' and '.join(owners)} pipeline's generator profile; pipeline "
+            f"'{pipeline}' has {'another' if planner.options else 'none'} (its data comes from its input "
+            "contracts): leave it out, and use --count / --source-count SOURCE=N for record counts"
+        )
+    return {name: ctx.params[name] for name in planner.options}
+
+
+def _check(planner: Planner, spec: PipelineSpec, request: GenerateRequest) -> None:
+    try:
+        planner.check(spec, request)
     except SpecError as exc:
         raise click.UsageError(str(exc)) from None
 
@@ -322,18 +419,6 @@ def _check_bootstrap(value: str) -> str:
     if bad:
         raise click.BadParameter(f"'{bad[0]}' is not host:port", param_hint="'--bootstrap-servers'")
     return ",".join(servers)
-
-
-def _counts(
-    count: int | None, transactions: int | None, clicks: int | None, profiles: int | None
-) -> tuple[int, int, int]:
-    """Per-topic counts: explicit options win, the rest is their share of --count (or 0)."""
-    explicit = (transactions, clicks, profiles)
-    if count is None and all(n is None for n in explicit):
-        count = DEFAULT_COUNT
-    shares = split_count(count) if count is not None else (0, 0, 0)
-    t, c, p = (share if n is None else n for n, share in zip(explicit, shares, strict=True))
-    return t, c, p
 
 
 def _load_properties(ctx: click.Context, path: Path, need_kafka: bool) -> AppConfig | None:
@@ -370,23 +455,9 @@ def _producer_conf(cfg: AppConfig | None, bootstrap_servers: str | None) -> dict
         raise click.ClickException(f"{exc}; or pass --bootstrap-servers for a plaintext listener") from None
 
 
-def _describe(spec: GenerateSpec) -> str:
-    per_topic = ", ".join(f"{spec.count(s)} {s} → {spec.topic(s)}" for s in STREAMS if s != "labels")
-    labels = f" and {spec.count('labels')} labels → {spec.topic('labels')}" if spec.labels else ""
-    return (
-        f"seed {spec.seed}: {spec.events} events ({per_topic}){labels}; "
-        f"{spec.users} users, {spec.merchants} merchants; "
-        f"event time {format_instant(spec.start_ms)} + {format_duration(spec.span)}; "
-        f"watermark delay {format_duration(spec.watermark_delay)}"
-    )
-
-
-def _print_label_note(console: Console, records: list[PlannedRecord]) -> None:
-    """How many of the labels the job will archive (valid and out of order) say fraud."""
-    kept = [r.event for r in records if r.stream == "labels" and r.kind in ("valid", "out_of_order")]
-    if kept:
-        fraud = sum(1 for event in kept if event is not None and event["label"] == "fraud")
-        console.print(f"labels: {fraud} fraud of {len(kept)} on time ({fraud / len(kept):.1%})")
+def _print_notes(console: Console, notes: tuple[str, ...]) -> None:
+    for note in notes:
+        console.print(note)
 
 
 def _write_jsonl(path: Path | None, records: list[PlannedRecord]) -> None:

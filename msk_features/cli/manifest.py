@@ -28,7 +28,7 @@ __all__ = ["manifest"]
     help="Write the JSON here instead of standard output.",
 )
 def manifest(pipeline: str | None, properties: Path | None, output_file: Path | None) -> None:
-    """Print the manifest of PIPELINE (default: pipeline.name of --properties, else fraud) as JSON.
+    """Print the manifest of PIPELINE (default: pipeline.name of --properties, else the only one) as JSON.
 
     It is what the spec implies outside the job: every topic (inputs, dead letters, late events,
     one per feature set; partitions, compaction, retention), the Parquet datasets, the sources'
@@ -43,10 +43,11 @@ def manifest(pipeline: str | None, properties: Path | None, output_file: Path | 
     """
     from flink_jobs.features.manifest import manifest as build
     from flink_jobs.pipelines import get_pipeline
+    from msk_features.cli.pipeline import chosen_pipeline
 
     with user_errors():
         cfg = load_config(properties) if properties is not None else None
-        name = pipeline or (cfg.pipeline.name if cfg is not None else "fraud")
+        name = chosen_pipeline(pipeline, cfg)
         topics = cfg.topics if cfg is not None else TopicsConfig()
         offline = cfg.offline.path if cfg is not None and cfg.offline is not None else None
         document = build(get_pipeline(name), topics, offline)

@@ -1,11 +1,12 @@
-"""``msk-features parity``: the features the live job served against a backfill of the same range."""
+"""``msk-features parity``: the features the live job served against a backfill of the same range
+(:func:`msk_features.offline.feature_parity.run_parity`)."""
 
 from __future__ import annotations
 
 import json
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
@@ -16,6 +17,11 @@ from flink_jobs.config import BackfillConfig, load_config
 from msk_features.cli.backfill import range_options
 from msk_features.cli.errors import user_errors
 from msk_features.cli.options import properties_option
+from msk_features.cli.pipeline import chosen_pipeline
+from msk_features.cli.reports import dumps, parity_report
+
+if TYPE_CHECKING:
+    from msk_features.offline.feature_parity import ParityReport
 
 __all__ = ["parity"]
 
@@ -67,84 +73,29 @@ def parity(
       msk-features parity fraud --from 2026-11-24T10:00Z --to 2026-11-24T12:00Z
       msk-features parity iot --from 2026-11-24T10:00Z --to 2026-11-24T11:00Z --output json
     """
-    from flink_jobs.features.compiler.backfill import selected_feature_sets
-    from flink_jobs.features.compiler.history import complete_from
-    from flink_jobs.pipelines import get_pipeline
-    from msk_features.kafka.auth import librdkafka_config
-    from msk_features.offline.backfill import progress_line, run_backfill
-    from msk_features.offline.feature_parity import compare_rows, in_range
-    from msk_features.operations.outputs import (
-        feature_rows_from_table,
-        feature_rows_from_topic,
-        read_offline,
-        read_topic,
-    )
+    from msk_features.offline.backfill import progress_line
+    from msk_features.offline.feature_parity import run_parity
 
     with user_errors():
         cfg = load_config(properties)
-        name = pipeline or cfg.pipeline.name
-        spec = get_pipeline(name)
-        default_run = "parity-" + BackfillConfig(start, end).run_name()
-        job = BackfillConfig(start, end, tuple(feature_sets), run_name or default_run, lookback_s)
+        name = chosen_pipeline(pipeline, cfg)
+        job = BackfillConfig(start, end, tuple(feature_sets), run_name, lookback_s)
         with progress_line(Console(stderr=True), f"Backfilling {name} for the comparison…") as say:
-            run = run_backfill(cfg, name, job, properties.parent, timeout_s, status=say)
-        offline = cfg.offline
-        assert offline is not None  # run_backfill checked it
-        served_from = complete_from(spec, cfg.pipeline)
-        comparisons = []
-        for fs in selected_feature_sets(spec, job):
-            recomputed = feature_rows_from_table(
-                read_offline(offline, f"{run.dataset_prefix}/features/{fs.name}")
-            )
-            live_parquet = in_range(
-                feature_rows_from_table(read_offline(offline, f"features/{fs.name}")), fs, start, end
-            )
-            since = served_from.get(fs.name)
-            comparisons.append(compare_rows(fs, "parquet", live_parquet, recomputed, since))
-            if not no_kafka:
-                records = read_topic(librdkafka_config(cfg.kafka), cfg.topics.feature_topic(fs.name))
-                live_kafka = in_range(feature_rows_from_topic(records), fs, start, end)
-                comparisons.append(compare_rows(fs, "kafka", live_kafka, recomputed, since))
-        inputs = {cfg.topics.source_topic(s.name, s.topic) for s in spec.sources}
-        late = 0 if no_kafka else _late_in_range(cfg, inputs, start, end)
-    ok = all(c.ok for c in comparisons)
-    report: dict[str, Any] = {
-        "pipeline": name,
-        "from": run.report()["from"],
-        "to": run.report()["to"],
-        "backfill": run.report(),
-        "late_records_in_range": None if no_kafka else late,
-        "ok": ok,
-        "feature_sets": [c.report(examples) for c in comparisons],
-    }
+            report = run_parity(cfg, name, job, properties.parent, timeout_s, not no_kafka, progress=say)
     if output == "json":
-        click.echo(json.dumps(report, indent=2, default=str))
+        click.echo(dumps(parity_report(report, examples)), nl=False)
     else:
-        _print(report, comparisons, examples)
-    if not ok:
+        _print(report, examples)
+    if not report.ok:
         raise click.exceptions.Exit(1)
 
 
-def _late_in_range(cfg: Any, inputs: set[str], start: datetime, end: datetime) -> int:
-    """Late records of the pipeline's inputs (``inputs``: their topics) in the range, from the
-    late-events topic (which pipelines may share): in neither side, by design."""
-    from msk_features.kafka.auth import librdkafka_config
-    from msk_features.operations.outputs import read_topic, utc_text
-
-    low, high = utc_text(start), utc_text(end)
-    count = 0
-    for record in read_topic(librdkafka_config(cfg.kafka), cfg.topics.late_events):
-        when = record.headers.get("late.event_time", b"").decode()
-        count += record.headers.get("late.topic", b"").decode() in inputs and low <= when < high
-    return count
-
-
-def _print(report: dict[str, Any], comparisons: list[Any], examples: int) -> None:
+def _print(report: ParityReport, examples: int) -> None:
     from msk_features.operations.outputs import utc_text
 
-    table = Table(
-        title=f"Parity of {report['pipeline']} {report['from']} → {report['to']}", header_style="bold"
-    )
+    run = report.backfill.report()
+    comparisons = report.comparisons
+    table = Table(title=f"Parity of {report.pipeline} {run['from']} → {run['to']}", header_style="bold")
     counts = ("matched", "missing", "extra", "different", "not served")
     for column in ("feature set", "live", *counts, "columns"):
         table.add_column(column, justify="right" if column in counts else "left")
@@ -161,7 +112,7 @@ def _print(report: dict[str, Any], comparisons: list[Any], examples: int) -> Non
             ", ".join(f"{k} {v}" for k, v in c.columns.items()),
         )
     _console.print(table)
-    late = report["late_records_in_range"]
+    late = report.late_records_in_range
     if late is not None:
         _console.print(
             f"Late records in the range (routed away live, not in the archive, in neither side): {late}"
@@ -178,5 +129,5 @@ def _print(report: dict[str, Any], comparisons: list[Any], examples: int) -> Non
                 _console.print(
                     f"[red]{c.feature_set} {c.live} {kind}[/]: {escape(json.dumps(row, default=str))}"
                 )
-    verdict = "[green]no differences[/]" if report["ok"] else "[bold red]differences found[/] (exit status 1)"
-    _console.print(f"Backfill run {report['backfill']['run']}: {verdict}.")
+    verdict = "[green]no differences[/]" if report.ok else "[bold red]differences found[/] (exit status 1)"
+    _console.print(f"Backfill run {run['run']}: {verdict}.")

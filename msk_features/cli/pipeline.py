@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -16,13 +14,12 @@ from rich.table import Table
 
 if TYPE_CHECKING:
     from msk_features.operations.outputs import OutputSummary
-    from msk_features.runner import JobRun
 
 from flink_jobs.config import AppConfig, load_config
 from msk_features.cli.errors import user_errors
 from msk_features.cli.options import DEFAULT_PROPERTIES, output_option, properties_option
 
-__all__ = ["outputs", "print_summary", "run", "run_with_progress", "sql"]
+__all__ = ["chosen_pipeline", "outputs", "print_summary", "run", "sql"]
 
 _console = Console()
 
@@ -31,13 +28,34 @@ def _pipeline_argument(func: Callable[..., Any]) -> Callable[..., Any]:
     return click.argument("pipeline", required=False, default=None, metavar="[PIPELINE]")(func)
 
 
-def _with_pipeline(cfg: AppConfig, pipeline: str | None, bounded: bool | None = None) -> AppConfig:
-    """``cfg`` with ``pipeline.name`` (and ``kafka.bounded``) overridden when given."""
-    from flink_jobs.pipelines import get_pipeline
+def chosen_pipeline(
+    pipeline: str | None, cfg: AppConfig | None, given_as: str = "the PIPELINE argument"
+) -> str:
+    """The pipeline a command works on: ``pipeline`` (the command's ``given_as``), else
+    ``pipeline.name`` of the properties, else the only pipeline there is; a usage error listing them
+    when there are several, a :class:`~flink_jobs.config.ConfigError` for an unknown name."""
+    from flink_jobs.pipelines import get_pipeline, pipeline_names
 
-    if pipeline is not None:
-        get_pipeline(pipeline)  # a clear error for an unknown name
-        cfg = dataclasses.replace(cfg, pipeline=dataclasses.replace(cfg.pipeline, name=pipeline))
+    name = pipeline or (cfg.pipeline.name if cfg is not None else None)
+    if name is None:
+        names = pipeline_names()
+        if len(names) != 1:
+            raise click.UsageError(
+                f"which pipeline? Name it as {given_as} (one of "
+                + ", ".join(names)
+                + ") or as pipeline.name in the properties"
+            )
+        name = names[0]
+    get_pipeline(name)  # a clear error for an unknown name
+    return name
+
+
+def _with_pipeline(cfg: AppConfig, pipeline: str | None, bounded: bool | None = None) -> AppConfig:
+    """``cfg`` with ``pipeline.name`` set to :func:`chosen_pipeline` (and ``kafka.bounded`` overridden
+    when given)."""
+    name = chosen_pipeline(pipeline, cfg)
+    if name != cfg.pipeline.name:
+        cfg = dataclasses.replace(cfg, pipeline=dataclasses.replace(cfg.pipeline, name=name))
     if bounded is not None:
         cfg = dataclasses.replace(cfg, kafka=dataclasses.replace(cfg.kafka, bounded=bounded))
     return cfg
@@ -54,7 +72,7 @@ def _with_pipeline(cfg: AppConfig, pipeline: str | None, bounded: bool | None = 
     "if it exists, else an example configuration].",
 )
 def sql(pipeline: str | None, properties: Path | None) -> None:
-    """Print the Flink SQL of PIPELINE (default: pipeline.name of the properties, else fraud).
+    """Print the Flink SQL of PIPELINE (default: pipeline.name of the properties, else the only pipeline).
 
     The script is what the job runs, in order: source tables, validation and routing views, sink
     tables, feature views, then the INSERTs of the one statement set.
@@ -120,13 +138,13 @@ def run(
     timeout_s: float | None,
     flink_options: tuple[str, ...],
 ) -> None:
-    """Run PIPELINE (default: pipeline.name of the properties) on a local Flink mini-cluster.
+    """Run PIPELINE (default: pipeline.name of the properties, else the only one) on a local mini-cluster.
 
     \b
     Examples:
       msk-features run fraud --bounded
       msk-features run fraud --properties my_properties.json --unbounded
-      msk-features run fraud_windows --bounded --flink-option pipeline.object-reuse=true
+      msk-features run fraud --bounded --flink-option pipeline.object-reuse=true
     """
     from flink_jobs.config import to_property_groups
     from flink_jobs.runtime.environment import ENV_FLINK_OPTIONS
@@ -158,22 +176,24 @@ def run(
 
 
 @click.command("outputs")
+@_pipeline_argument
 @properties_option()
 @click.option("--timeout", "timeout_s", type=float, default=60.0, show_default=True, help="Seconds.")
 @output_option()
-def outputs(properties: Path, timeout_s: float, output: str) -> None:
-    """Summarise what the pipeline wrote: output topics (read_committed) and Parquet datasets on S3.
+def outputs(pipeline: str | None, properties: Path, timeout_s: float, output: str) -> None:
+    """Summarise what PIPELINE wrote (default: pipeline.name of the properties, else the only one):
+    output topics (read_committed) and Parquet datasets on S3.
 
     \b
     Examples:
-      msk-features outputs
-      msk-features outputs --output json | jq '.datasets[] | {name, rows}'
+      msk-features outputs fraud
+      msk-features outputs fraud --output json | jq '.datasets[] | {name, rows}'
     """
     from msk_features.cli.reports import dumps, outputs_report
     from msk_features.operations.outputs import summarise_outputs
 
     with user_errors():
-        cfg = load_config(properties)
+        cfg = _with_pipeline(load_config(properties), pipeline)
         summary = summarise_outputs(cfg, timeout_s=timeout_s)
     if output == "json":
         click.echo(dumps(outputs_report(summary)), nl=False)
@@ -236,29 +256,3 @@ def print_summary(summary: OutputSummary, expected: dict[str, int] | None) -> bo
             )
         _console.print(sample)
     return ok
-
-
-def run_with_progress(properties: Path, app_root: Path) -> JobRun:
-    """Run the job, showing the elapsed time until it ends."""
-    from msk_features.runner import run_job
-
-    outcome: dict[str, Any] = {}
-
-    def target() -> None:
-        try:
-            outcome["result"] = run_job(properties, app_root)
-        except BaseException as exc:  # re-raised in the caller's thread
-            outcome["error"] = exc
-
-    thread = threading.Thread(target=target, daemon=True)
-    started = time.monotonic()
-    thread.start()
-    with _console.status("Running the job on a local Flink mini-cluster…") as status:
-        while thread.is_alive():
-            thread.join(timeout=1.0)
-            status.update(
-                f"Running the job on a local Flink mini-cluster… {time.monotonic() - started:.0f} s"
-            )
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome["result"]

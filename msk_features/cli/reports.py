@@ -1,4 +1,5 @@
-"""The JSON documents of ``--output json`` (``lag``, ``cost``, ``topics apply``, ``outputs``, ``deploy``).
+"""The JSON documents of ``--output json`` (``lag``, ``cost``, ``topics apply``, ``outputs``, ``deploy``,
+``train``, ``training-set``, ``parity``).
 
 Each function turns what a command computed into plain JSON values (numbers stay numbers, a missing
 value is ``null``), so scripts can read exactly what the table shows. The keys are stable: tests hold
@@ -12,15 +13,28 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from msk_features.operations.cost import CostInputs, LineItem, Prices, total
+from msk_features.operations.cost import CostEstimate, LineItem, total
 
-if TYPE_CHECKING:  # the Kafka and S3 clients load only for the commands that use them
+if TYPE_CHECKING:  # the Kafka and S3 clients, pandas and XGBoost load only for the commands that use them
     from msk_features.kafka.topic_setup import TopicResult
-    from msk_features.operations.deploy import ActionResult, ApplicationState
+    from msk_features.offline.feature_parity import ParityReport
+    from msk_features.offline.train import TrainReport
+    from msk_features.offline.training_set import TrainingSetReport
+    from msk_features.operations.deploy import DeployReport
     from msk_features.operations.lag import PartitionLag
     from msk_features.operations.outputs import OutputSummary
 
-__all__ = ["cost_report", "deploy_report", "dumps", "lag_report", "outputs_report", "topics_report"]
+__all__ = [
+    "cost_report",
+    "deploy_report",
+    "dumps",
+    "lag_report",
+    "outputs_report",
+    "parity_report",
+    "topics_report",
+    "train_report",
+    "training_set_report",
+]
 
 
 def dumps(document: Mapping[str, Any]) -> str:
@@ -46,39 +60,32 @@ def _bill(items: Sequence[LineItem]) -> dict[str, Any]:
     return {"items": [dataclasses.asdict(item) for item in items], "total_usd": total(list(items))}
 
 
-def cost_report(
-    inputs: CostInputs,
-    prices: Prices,
-    serverless: Sequence[LineItem],
-    provisioned: Mapping[str, Sequence[LineItem]],
-    breakeven: Mapping[str, float | None],
-    flink: Sequence[LineItem],
-    lake: Sequence[LineItem],
-) -> dict[str, Any]:
+def cost_report(estimate: CostEstimate) -> dict[str, Any]:
     """``msk-features cost``: the inputs, each bill and the totals with and without Flink and S3.
 
     ``provisioned_cheaper_above_messages_per_s``: ``null`` when never, ``0`` when cheaper even idle.
     """
-    rest = total(list(flink)) + total(list(lake))
+    inputs, rest = estimate.inputs, estimate.rest()
+    provisioned = estimate.provisioned
     return {
         "inputs": dataclasses.asdict(inputs),
         "bytes_in_per_s": inputs.bytes_in_per_s(),
-        "region": prices.region,
-        "hours_per_month": prices.hours_per_month,
-        "msk_serverless": _bill(serverless),
+        "region": estimate.prices.region,
+        "hours_per_month": estimate.prices.hours_per_month,
+        "msk_serverless": _bill(estimate.serverless),
         "msk_provisioned": {
             broker_type: {
                 "brokers": inputs.brokers,
                 **_bill(items),
-                "provisioned_cheaper_above_messages_per_s": breakeven[broker_type],
+                "provisioned_cheaper_above_messages_per_s": estimate.breakeven[broker_type],
             }
             for broker_type, items in provisioned.items()
         },
-        "managed_flink": _bill(flink),
-        "s3": _bill(lake),
+        "managed_flink": _bill(estimate.flink),
+        "s3": _bill(estimate.lake),
         "monthly_total_usd": {
-            "serverless": total(list(serverless)) + rest,
-            **{f"provisioned {t}": total(list(items)) + rest for t, items in provisioned.items()},
+            "serverless": total(estimate.serverless) + rest,
+            **{f"provisioned {t}": total(items) + rest for t, items in provisioned.items()},
         },
     }
 
@@ -120,11 +127,12 @@ def outputs_report(summary: OutputSummary) -> dict[str, Any]:
     }
 
 
-def deploy_report(state: ApplicationState, result: ActionResult | None, dry_run: bool) -> dict[str, Any]:
+def deploy_report(report: DeployReport) -> dict[str, Any]:
     """``msk-features deploy``: the application as read before any action, the code it runs, the
     local build's key, whether they are the same build (``code_current``: ``null`` without a local
     build), and what ``--start`` / ``--stop`` did (``action``: ``null`` for the check alone;
     ``outcome`` one of requested, already, dry-run, refused)."""
+    state, result = report.state, report.action
     return {
         "application": state.application,
         "status": state.status,
@@ -138,5 +146,35 @@ def deploy_report(state: ApplicationState, result: ActionResult | None, dry_run:
         "action": None
         if result is None
         else {"name": result.action, "outcome": result.outcome, "detail": result.detail},
-        "dry_run": dry_run,
+        "dry_run": report.dry_run,
     }
+
+
+def train_report(report: TrainReport) -> dict[str, Any]:
+    """``msk-features train``: where the model went (``out``, the ``files`` written) and everything
+    ``model.json`` records (scoring, inputs, XGBoost version, ranges, holdout metrics, labels)."""
+    return {"out": report.out, "files": list(report.files), **report.description}
+
+
+def training_set_report(report: TrainingSetReport) -> dict[str, Any]:
+    """``msk-features training-set``: the file written, its labels, per feature set how many labels
+    found a row, and the columns."""
+    return {**dataclasses.asdict(report), "out": str(report.out)}  # the fields' order, "out" first
+
+
+def parity_report(report: ParityReport, examples: int) -> dict[str, Any]:
+    """``msk-features parity``: the backfill it compared with, the late records of the range
+    (``null`` with ``--no-kafka``), ``ok`` (no difference) and per feature set and live output the
+    counts and up to ``examples`` rows of each kind of difference (values as JSON, else as text)."""
+    run = report.backfill.report()
+    document = {
+        "pipeline": report.pipeline,
+        "from": run["from"],
+        "to": run["to"],
+        "backfill": run,
+        "late_records_in_range": report.late_records_in_range,
+        "ok": report.ok,
+        "feature_sets": [c.report(examples) for c in report.comparisons],
+    }
+    result: dict[str, Any] = json.loads(json.dumps(document, default=str))
+    return result

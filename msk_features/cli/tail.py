@@ -1,8 +1,8 @@
-"""``msk-features tail TOPIC``: print a topic's records as a table, as a ``read_committed`` consumer.
+"""``msk-features tail TOPIC``: print a topic's records as a table, as a ``read_committed`` consumer
+(:mod:`msk_features.operations.tail`).
 
-Records of open or aborted transactions are never shown (the isolation level every consumer of an
-exactly-once topic needs). Values that are JSON objects are shown compactly; other values as text,
-or as hex when they are not UTF-8 (dead letters keep the original bytes).
+Values that are JSON objects are shown compactly; other values as text, or as hex when they are
+not UTF-8 (dead letters keep the original bytes).
 """
 
 from __future__ import annotations
@@ -10,9 +10,8 @@ from __future__ import annotations
 import contextlib
 import json
 import time
-import uuid
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
@@ -22,6 +21,9 @@ from rich.table import Table
 from flink_jobs.config import load_config
 from msk_features.cli.errors import user_errors
 from msk_features.cli.options import properties_option
+
+if TYPE_CHECKING:
+    from msk_features.operations.tail import TailReport
 
 __all__ = ["tail"]
 
@@ -66,46 +68,17 @@ def tail(
       msk-features tail features-txn-features --from-beginning --limit 5
       msk-features tail dead-letter --from-beginning --headers
     """
-    from confluent_kafka import OFFSET_BEGINNING, OFFSET_END, Consumer, KafkaError, TopicPartition
+    from msk_features.operations.tail import TailError, tail_topic
 
-    from msk_features.kafka.auth import librdkafka_config, record_headers
-    from msk_features.kafka.preflight import check_connection
-
-    rows: list[Any] = []
-    with user_errors():
+    with user_errors(TailError):
         cfg = load_config(properties)
-        check_connection(cfg.kafka)
-        consumer = Consumer(
-            librdkafka_config(
-                cfg.kafka,
-                **{
-                    "group.id": f"msk-features-tail-{uuid.uuid4()}",
-                    "enable.auto.commit": False,
-                    "isolation.level": "read_committed",
-                    "log_level": 3,
-                },
-            )
-        )
-        try:
-            metadata = consumer.list_topics(topic, timeout=10).topics.get(topic)
-            if metadata is None or metadata.error is not None:
-                raise click.ClickException(f"topic '{topic}' does not exist on {cfg.kafka.bootstrap_servers}")
-            start = OFFSET_BEGINNING if from_beginning else OFFSET_END
-            consumer.assign([TopicPartition(topic, p, start) for p in sorted(metadata.partitions)])
-            last = time.monotonic()
-            while len(rows) < limit and time.monotonic() - last < idle_timeout:
-                for message in consumer.consume(min(500, limit - len(rows)), timeout=0.5):
-                    error = message.error()
-                    if error is not None:
-                        if error.code() == KafkaError._PARTITION_EOF:
-                            continue
-                        raise click.ClickException(f"reading '{topic}': {error}")
-                    rows.append(message)
-                    last = time.monotonic()
-        finally:
-            consumer.close()
-    rows.sort(key=lambda m: (m.timestamp()[1], m.partition(), m.offset()))
-    table = Table(title=f"{topic}: {len(rows)} record(s), read_committed", header_style="bold")
+        report = tail_topic(cfg.kafka, topic, from_beginning, limit, idle_timeout)
+    _print_table(report, headers)
+
+
+def _print_table(report: TailReport, headers: bool) -> None:
+    title = f"{report.topic}: {len(report.records)} record(s), read_committed"
+    table = Table(title=title, header_style="bold")
     for column in (
         "partition",
         "offset",
@@ -115,17 +88,16 @@ def tail(
         *(["headers"] if headers else []),
     ):
         table.add_column(column, overflow="fold")
-    for message in rows[:limit]:
-        stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(message.timestamp()[1] / 1000))
+    for record in report.records:
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.timestamp_ms / 1000))
         cells = [
-            str(message.partition()),
-            str(message.offset()),
-            f"{stamp}.{message.timestamp()[1] % 1000:03d}Z",
-            escape(_text(message.key())),
-            escape(_text(message.value())),
+            str(record.partition),
+            str(record.offset),
+            f"{stamp}.{record.timestamp_ms % 1000:03d}Z",
+            escape(_text(record.key)),
+            escape(_text(record.value)),
         ]
         if headers:
-            shown = record_headers(message).items()
-            cells.append(escape(", ".join(f"{k}={_text(v, 80)}" for k, v in shown)))
+            cells.append(escape(", ".join(f"{k}={_text(v, 80)}" for k, v in record.headers.items())))
         table.add_row(*cells)
     _console.print(table)

@@ -69,13 +69,14 @@ def apply(
       msk-features topics apply --dry-run --output json | jq '.topics[] | select(.outcome != "exists")'
     """
     from flink_jobs.pipelines import pipeline_topics
+    from msk_features.cli.pipeline import chosen_pipeline
     from msk_features.kafka.auth import librdkafka_config
     from msk_features.kafka.preflight import check_connection
     from msk_features.kafka.topic_setup import ensure_topics
 
     with user_errors():
         cfg = load_config(properties)
-        name = pipeline or cfg.pipeline.name
+        name = chosen_pipeline(pipeline, cfg, given_as="--pipeline NAME")
         specs = pipeline_topics(cfg.topics, name)
         check_connection(cfg.kafka, timeout_s=timeout_s)
         results = ensure_topics(

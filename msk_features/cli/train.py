@@ -1,30 +1,28 @@
-"""``msk-features train``: a scoring's model from the offline labels and features, as a SageMaker artifact."""
+"""``msk-features train``: a scoring's model from the offline labels and features, as a SageMaker artifact
+(:func:`msk_features.offline.train.train_from_offline`)."""
 
 from __future__ import annotations
 
-import json
-import tempfile
+import contextlib
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 from rich.console import Console
 from rich.table import Table
 
-from flink_jobs.config import ConfigError, OfflineConfig, load_config
+from flink_jobs.config import load_config
 from msk_features.cli.errors import user_errors
 from msk_features.cli.options import output_option, properties_option
-
-if TYPE_CHECKING:  # pragma: no cover
-    import pyarrow as pa
+from msk_features.cli.pipeline import chosen_pipeline
+from msk_features.cli.reports import dumps, train_report
 
 __all__ = ["train"]
 
 _console = Console()
 _err = Console(stderr=True)
-LIVE = "live"
-LABELS_DATASET = "events/labels"
 
 
 class _Instant(click.ParamType):
@@ -43,41 +41,14 @@ class _Instant(click.ParamType):
         return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
 
 
-def _dataset(offline: OfflineConfig, prefixes: list[str], name: str) -> pa.Table:
-    """``<prefix><name>`` under every prefix, as one table (no columns when none has a file)."""
-    import pyarrow as pa
+def _out(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """``--out``: a local folder or s3://bucket/prefix."""
+    from msk_features.offline.train import TrainError, check_out
 
-    from msk_features.operations.outputs import read_offline
-
-    tables = [t for t in (read_offline(offline, f"{p}{name}") for p in prefixes) if t.num_columns]
-    if not tables:
-        return pa.table({})
-    return pa.concat_tables(tables, promote_options="permissive")
-
-
-def _default_out(offline: OfflineConfig, scoring: str) -> str:
-    """``<offline dir>/models/<scoring>`` for a local offline path, else ``./models/<scoring>``."""
-    if offline.path.startswith("file://"):
-        return str(Path(offline.path.removeprefix("file://")) / "models" / scoring)
-    return str(Path("models") / scoring)
-
-
-def _upload(offline: OfflineConfig, local_dir: Path, target: str) -> list[str]:
-    """Copy the files of ``local_dir`` to ``s3://bucket/prefix`` with the offline path's S3 settings
-    (endpoint, path style, credentials: those of the local stack there, AWS's default chain on AWS)."""
-    import dataclasses
-
-    from msk_features.operations.outputs import offline_filesystem
-
-    bucket_path = target.split("://", 1)[1].strip("/")
-    fs, root = offline_filesystem(dataclasses.replace(offline, path=f"s3a://{bucket_path}"))
-    written = []
-    for path in sorted(local_dir.iterdir()):
-        key = f"{root}/{path.name}"
-        with fs.open_output_stream(key, compression=None) as stream:  # not "detect": .gz stays as is
-            stream.write(path.read_bytes())
-        written.append(f"s3://{key}")
-    return written
+    try:
+        return None if value is None else check_out(value)
+    except TrainError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 def _fmt(value: float | None, digits: int = 4) -> str:
@@ -100,15 +71,16 @@ def _fmt(value: float | None, digits: int = 4) -> str:
     "--out",
     "out",
     default=None,
+    callback=_out,
     help="Folder for model.tar.gz and model.json: a local path or s3://bucket/prefix [default: "
     "<offline dir>/models/<scoring> for a file:// offline path, else ./models/<scoring>].",
 )
 @click.option(
     "--labels",
     "labels_dataset",
-    default=LABELS_DATASET,
-    show_default=True,
-    help="The labels dataset under the offline path (the job's archive of the labels topic).",
+    default=None,
+    help="The labels dataset under the offline path [default: the job's archive of the labels source, "
+    "events/<source>, e.g. events/labels].",
 )
 @click.option(
     "--source",
@@ -139,7 +111,7 @@ def train(
     scoring_name: str | None,
     holdout_from: datetime | None,
     out: str | None,
-    labels_dataset: str,
+    labels_dataset: str | None,
     sources: tuple[str, ...],
     positive: str | None,
     rounds: int,
@@ -166,83 +138,40 @@ def train(
       msk-features train fraud --holdout-from 2026-11-24T11:36Z --out models/fraud_score
       msk-features train fraud --out s3://my-bucket/models/fraud_score/2026-12-03 --output json
     """
-    from flink_jobs.pipelines import get_pipeline
-    from msk_features.offline.train import (
-        TrainError,
-        TrainParams,
-        default_positive,
-        labels_source,
-        scoring_of,
-        training_rows,
-        write_artifact,
-    )
-    from msk_features.offline.train import train as fit
+    from msk_features.offline.train import TrainError, TrainParams, train_from_offline
 
-    with user_errors():
+    params = TrainParams(rounds=rounds, max_depth=max_depth, eta=eta, seed=seed)
+    with user_errors(TrainError), _progress(output == "table") as progress:
         cfg = load_config(properties)
-        spec = get_pipeline(pipeline or cfg.pipeline.name)
-        if cfg.offline is None:
-            raise ConfigError(
-                "offline", "path", "the labels and features are read from the offline path", "the group"
-            )
-        try:
-            scoring = scoring_of(spec, scoring_name)
-            source, _ = labels_source(spec)
-            positive = positive or default_positive(source)
-        except TrainError as exc:
-            raise click.ClickException(str(exc)) from None
-        target = out or _default_out(cfg.offline, scoring.name)
-        remote = target.startswith(("s3://", "s3a://"))
-        if "://" in target and not remote:
-            raise click.BadParameter(
-                f"'{target}' is neither a local folder nor s3://bucket/prefix", param_hint="'--out'"
-            )
-        prefixes = ["" if s in ("", LIVE) else f"{s.strip('/')}/" for s in sources or (LIVE,)]
-        status = _err.status("Reading the labels and features…") if output == "table" else None
-        if status is not None:
-            status.start()
-        try:
-            labels = _dataset(cfg.offline, [""], labels_dataset.strip("/"))
-            if labels.num_columns == 0:
-                raise click.ClickException(
-                    f"no labels at {cfg.offline.path}/{labels_dataset.strip('/')}: the job archives the "
-                    f"'{source.name}' topic there (send labels, e.g. `msk-features generate`, and run "
-                    "the job), or name another dataset with --labels"
-                )
-            dataset = f"features/{scoring.features.name}"
-            features = _dataset(cfg.offline, prefixes, dataset)
-            if features.num_columns == 0:
-                where = ", ".join(f"{cfg.offline.path}/{p}{dataset}" for p in prefixes)
-                raise click.ClickException(
-                    f"no rows of feature set '{scoring.features.name}' at {where}: run the job or a backfill "
-                    "first, or name another --source"
-                )
-            if status is not None:
-                status.update(f"Training {scoring.name} on {labels.num_rows:,} labels…")
-            params = TrainParams(rounds=rounds, max_depth=max_depth, eta=eta, seed=seed)
-            try:
-                rows = training_rows(spec, scoring, labels, features, positive)
-                result = fit(rows, scoring, spec.name, holdout_from, params, positive)
-            except TrainError as exc:
-                raise click.ClickException(str(exc)) from None
-            if remote:
-                with tempfile.TemporaryDirectory() as tmp:
-                    description = write_artifact(result, Path(tmp))
-                    written = _upload(cfg.offline, Path(tmp), target)
-            else:
-                description = write_artifact(result, Path(target))
-                written = [str(Path(target) / name) for name in ("model.tar.gz", "model.json")]
-        finally:
-            if status is not None:
-                status.stop()
-    report = {"out": target, "files": written, **description}
+        report = train_from_offline(
+            cfg,
+            chosen_pipeline(pipeline, cfg),
+            scoring_name,
+            holdout_from=holdout_from,
+            out=out,
+            labels=labels_dataset,
+            sources=sources,
+            positive=positive,
+            params=params,
+            progress=progress,
+        )
     if output == "json":
-        click.echo(json.dumps(report, indent=2))
+        click.echo(dumps(train_report(report)), nl=False)
+    else:
+        _print_report(train_report(report), report.label_counts)
+
+
+@contextlib.contextmanager
+def _progress(shown: bool) -> Iterator[Callable[[str], object] | None]:
+    """A spinner on stderr that the workflow's progress messages update (none when not ``shown``)."""
+    if not shown:
+        yield None
         return
-    _print_report(report)
+    with _err.status("Reading the labels and features…") as status:
+        yield lambda message: status.update(message)
 
 
-def _print_report(report: dict[str, Any]) -> None:
+def _print_report(report: dict[str, Any], labels: dict[str, int]) -> None:
     train_part, holdout = report["training"], report["holdout"]
     table = Table(
         title=f"Model {report['scoring']} of {report['pipeline']} (XGBoost {report['xgboost_version']})"
@@ -264,7 +193,6 @@ def _print_report(report: dict[str, Any]) -> None:
     table.add_row(f"precision at {holdout['threshold']}", "", _fmt(holdout["precision"]))
     table.add_row(f"recall at {holdout['threshold']}", "", _fmt(holdout["recall"]))
     _console.print(table)
-    labels = report["labels"]
     _console.print(
         f"Labels: {labels['read']:,} read, {labels['duplicates']:,} older duplicates dropped, "
         f"{labels['without_features']:,} without a feature row; inputs: {', '.join(report['input_names'])}."

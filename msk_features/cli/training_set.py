@@ -1,39 +1,23 @@
-"""``msk-features training-set``: labels joined point-in-time to feature sets, written as Parquet."""
+"""``msk-features training-set``: labels joined point-in-time to feature sets, written as Parquet
+(:func:`msk_features.offline.training_set.build_training_set`)."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
 from rich.table import Table
 
-from flink_jobs.config import ConfigError, OfflineConfig, load_config
+from flink_jobs.config import load_config
 from msk_features.cli.errors import user_errors
 from msk_features.cli.options import properties_option
-
-if TYPE_CHECKING:
-    import pyarrow as pa
+from msk_features.cli.pipeline import chosen_pipeline
+from msk_features.cli.reports import dumps, training_set_report
 
 __all__ = ["training_set"]
 
 _console = Console()
-LIVE = "live"
-"""``--source live``: the live job's datasets (``features/<set>``)."""
-
-
-def _rows(offline: OfflineConfig, prefixes: list[str], name: str) -> pa.Table:
-    """The rows of feature set ``name`` under every prefix (``<prefix>features/<name>``), as one table."""
-    import pyarrow as pa
-
-    from msk_features.operations.outputs import read_offline
-
-    tables = [t for t in (read_offline(offline, f"{p}features/{name}") for p in prefixes) if t.num_columns]
-    if not tables:
-        return pa.table({})
-    return pa.concat_tables(tables, promote_options="permissive")
 
 
 @click.command("training-set")
@@ -88,54 +72,18 @@ def training_set(
       msk-features training-set fraud --labels labels/fraud --feature-set txn_1m \\
           --source backfill/20261124T1000Z_20261124T1200Z --out train.parquet
     """
-    import pyarrow.dataset as pads
-    import pyarrow.parquet as pq
+    from msk_features.offline.training_set import TrainingSetError, build_training_set
 
-    from flink_jobs.pipelines import get_pipeline
-    from msk_features.offline.training_set import TrainingSetError, point_in_time, summary
-    from msk_features.operations.outputs import read_offline
-
-    with user_errors():
+    with user_errors(TrainingSetError):
         cfg = load_config(properties)
-        spec = get_pipeline(pipeline or cfg.pipeline.name)
-        by_name = {fs.name: fs for fs in spec.feature_sets}
-        unknown = [n for n in feature_sets if n not in by_name]
-        if unknown:
-            raise ConfigError(
-                "training-set",
-                "--feature-set",
-                f"pipeline '{spec.name}' has no feature set named '{unknown[0]}'",
-                "one of " + ", ".join(by_name),
-            )
-        if cfg.offline is None:
-            raise ConfigError(
-                "offline", "path", "the feature sets are read from the offline path", "the group"
-            )
-        local = Path(labels)
-        if local.exists():
-            label_table = pads.dataset(str(local), format="parquet").to_table()
-        else:
-            label_table = read_offline(cfg.offline, labels.strip("/"))
-            if label_table.num_columns == 0:
-                raise click.ClickException(
-                    f"no labels at {labels} (neither a local path nor under {cfg.offline.path})"
-                )
-        prefixes = ["" if source in ("", LIVE) else f"{source.strip('/')}/" for source in sources or (LIVE,)]
-        chosen = [by_name[n] for n in feature_sets]
-        inputs = [(fs, _rows(cfg.offline, prefixes, fs.name)) for fs in chosen]
-        try:
-            table = point_in_time(label_table, inputs)
-        except TrainingSetError as exc:
-            raise click.ClickException(str(exc)) from None
-        out_path.parent.mkdir(parents=True, exist_ok=True)
-        pq.write_table(table, out_path)
-    report = {"out": str(out_path), **summary(table, chosen), "columns": table.column_names}
+        name = chosen_pipeline(pipeline, cfg)
+        report = build_training_set(cfg, name, labels, feature_sets, out_path, sources)
     if output == "json":
-        click.echo(json.dumps(report, indent=2))
+        click.echo(dumps(training_set_report(report)), nl=False)
         return
-    result = Table(title=f"Training set {out_path} ({table.num_rows:,} labels)")
-    result.add_column("feature set")
-    result.add_column("labels with a row", justify="right")
-    for name, count in report["with_a_row"].items():
-        result.add_row(name, f"{count:,}")
-    _console.print(result)
+    table = Table(title=f"Training set {report.out} ({report.labels:,} labels)")
+    table.add_column("feature set")
+    table.add_column("labels with a row", justify="right")
+    for fs_name, count in report.with_a_row.items():
+        table.add_row(fs_name, f"{count:,}")
+    _console.print(table)

@@ -12,7 +12,7 @@ from typing import Any, Literal
 from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic
 
-from flink_jobs.config import TopicSpec
+from flink_jobs.topics import TopicSpec
 
 __all__ = ["TopicError", "TopicResult", "describe_topics", "ensure_topics"]
 

@@ -22,23 +22,48 @@ not as missing; a live row before it is still compared.
 Late records explain nothing here: the live job routed them to the late-events topic before any
 feature and the archive does not hold them, so both sides leave them out; the report counts the
 late records of the range so a reader sees them.
+
+:func:`run_parity` is the ``msk-features parity`` command: the backfill of the range, then every
+comparison, as one :class:`ParityReport`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
+from flink_jobs.config import AppConfig, BackfillConfig
 from flink_jobs.features import FeatureSet, WindowFeatures
 from flink_jobs.features.compiler import output_columns, row_time_column
-from msk_features.operations.outputs import utc_text
+from flink_jobs.features.compiler.backfill import selected_feature_sets
+from flink_jobs.features.compiler.history import complete_from
+from flink_jobs.pipelines import get_pipeline
+from msk_features.kafka.auth import librdkafka_config
+from msk_features.offline.backfill import BackfillRun, run_backfill
+from msk_features.operations.outputs import (
+    feature_rows_from_table,
+    feature_rows_from_topic,
+    read_offline,
+    read_topic,
+    utc_text,
+)
 
-__all__ = ["DOUBLE_REL_TOL", "Comparison", "compare_rows", "identity_columns", "in_range"]
+__all__ = [
+    "DOUBLE_REL_TOL",
+    "Comparison",
+    "ParityReport",
+    "compare_rows",
+    "identity_columns",
+    "in_range",
+    "run_parity",
+]
 
 DOUBLE_REL_TOL = 1e-9
 """Relative tolerance of DOUBLE values (a mean summed in another order differs in the last bits)."""
@@ -172,3 +197,81 @@ def compare_rows(
 def _text_time(value: Any) -> str:
     """A row time as the ``…T…Z`` text that sorts as the instant (rows hold text or datetimes)."""
     return utc_text(value) if isinstance(value, datetime) else str(value)
+
+
+# --------------------------------------------------------------------------------------------------
+# The command: backfill the range, compare every feature set
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ParityReport:
+    """The backfill a range was compared with, one :class:`Comparison` per feature set and live
+    output, and the late records of the range (None when Kafka was not read)."""
+
+    pipeline: str
+    backfill: BackfillRun
+    comparisons: list[Comparison]
+    late_records_in_range: int | None
+
+    @property
+    def ok(self) -> bool:
+        """No comparison found a difference."""
+        return all(c.ok for c in self.comparisons)
+
+
+def run_parity(
+    cfg: AppConfig,
+    pipeline: str | None,
+    job: BackfillConfig,
+    properties_dir: Path,
+    timeout_s: float = 3600.0,
+    kafka: bool = True,
+    progress: Callable[[str], object] | None = None,
+) -> ParityReport:
+    """Backfill ``job``'s range of ``pipeline`` (:func:`msk_features.offline.backfill.run_backfill`,
+    run ``parity-<from>_<to>`` unless ``job`` names one), then compare, per selected feature set,
+    its live Parquet rows of the range and (with ``kafka``) its topic's rows (``read_committed``)
+    with the backfill's (:func:`compare_rows`); count the range's late records (module docstring).
+
+    ``progress`` is told what is being done. Raises what :func:`run_backfill` raises
+    (:class:`~flink_jobs.config.ConfigError` for a user mistake, before any JVM starts).
+    """
+    spec = get_pipeline(pipeline)
+    if job.run is None:
+        job = dataclasses.replace(job, run="parity-" + job.run_name())
+    run = run_backfill(cfg, spec.name, job, properties_dir, timeout_s, status=progress)
+    offline = cfg.offline
+    assert offline is not None  # run_backfill checked it
+    served_from = complete_from(spec, cfg.pipeline)
+    start, end = job.start, job.end
+    comparisons = []
+    for fs in selected_feature_sets(spec, job):
+        if progress is not None:
+            progress(f"comparing {fs.name} with the live output")
+        recomputed = feature_rows_from_table(
+            read_offline(offline, f"{run.dataset_prefix}/features/{fs.name}")
+        )
+        live_parquet = in_range(
+            feature_rows_from_table(read_offline(offline, f"features/{fs.name}")), fs, start, end
+        )
+        since = served_from.get(fs.name)
+        comparisons.append(compare_rows(fs, "parquet", live_parquet, recomputed, since))
+        if kafka:
+            records = read_topic(librdkafka_config(cfg.kafka), cfg.topics.feature_topic(fs.name))
+            live_kafka = in_range(feature_rows_from_topic(records), fs, start, end)
+            comparisons.append(compare_rows(fs, "kafka", live_kafka, recomputed, since))
+    inputs = {cfg.topics.source_topic(s.name, s.topic) for s in spec.sources}
+    late = _late_in_range(cfg, inputs, start, end) if kafka else None
+    return ParityReport(spec.name, run, comparisons, late)
+
+
+def _late_in_range(cfg: AppConfig, inputs: set[str], start: datetime, end: datetime) -> int:
+    """Late records of the pipeline's inputs (``inputs``: their topics) in the range, from the
+    late-events topic (which pipelines may share): in neither side, by design."""
+    low, high = utc_text(start), utc_text(end)
+    count = 0
+    for record in read_topic(librdkafka_config(cfg.kafka), cfg.topics.late_events):
+        when = record.headers.get("late.event_time", b"").decode()
+        count += record.headers.get("late.topic", b"").decode() in inputs and low <= when < high
+    return count

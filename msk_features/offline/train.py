@@ -25,12 +25,17 @@ and the holdout metrics. The pinned XGBoost, 3.0.5, is the version the container
 installs (``aws/sagemaker-xgboost-container``, ``docker/3.0-5/base/Dockerfile.cpu``:
 ``XGBOOST_VERSION=3.0.5``), so a model trained here loads there unchanged.
 
-Conventions of the labels source (the fraud pipeline's ``labels``): a source named ``labels`` with
-the scored feature set's entity key, a ``label`` enum whose first choice is the positive class
-unless another is named, one timestamp field besides its event time (the labelled event's time,
-``txn_time``), and the labelled event's id columns under the feature set's own names (``txn_id``),
-which the join matches exactly. A transaction labelled more than once counts once, with its latest
-label (greatest ``labeled_at``).
+Conventions of the labels source (the fraud pipeline's ``labels``): the pipeline's one source with
+a ``label`` field, an enum whose first choice is the positive class unless another is named; the
+scored feature set's entity key; one timestamp field besides its event time (the labelled event's
+time, ``txn_time``); and the labelled event's id columns under the feature set's own names
+(``txn_id``), which the join matches exactly. A transaction labelled more than once counts once,
+with its latest label (greatest ``labeled_at``). The job archives the source under
+``events/<source>``, where the labels are read from.
+
+:func:`train_from_offline` is the ``msk-features train`` command: it reads the labels archive and
+the scored feature set's rows from the offline path, does all of the above and writes the artifact
+to a local folder or to ``s3://bucket/prefix``.
 """
 
 from __future__ import annotations
@@ -42,7 +47,7 @@ import json
 import math
 import tarfile
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -51,10 +56,18 @@ from typing import TYPE_CHECKING, Any, Final
 import numpy as np
 import pyarrow as pa
 
+from flink_jobs.config import AppConfig, ConfigError, OfflineConfig
 from flink_jobs.features import EventFeatures, PipelineSpec, Scoring, Source
 from flink_jobs.features.compiler import row_time_column
 from flink_jobs.features.scoring import describe, encode_row
-from msk_features.offline.training_set import LABEL_TIME, TrainingSetError, point_in_time
+from flink_jobs.pipelines import get_pipeline
+from msk_features.offline.training_set import (
+    LABEL_TIME,
+    TrainingSetError,
+    point_in_time,
+    read_datasets,
+    source_prefixes,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     import xgboost
@@ -62,27 +75,32 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "ARTIFACT",
     "HOLDOUT_FRACTION",
-    "LABELS_SOURCE",
+    "LABEL_COLUMN",
     "MODEL_FILE",
     "MODEL_JSON",
     "SAGEMAKER_XGBOOST_IMAGE",
     "HoldoutMetrics",
     "TrainError",
     "TrainParams",
+    "TrainReport",
     "TrainResult",
     "TrainingRows",
     "auc",
+    "check_out",
+    "default_out",
+    "default_positive",
     "holdout_metrics",
+    "labels_dataset",
     "labels_source",
     "scoring_of",
     "train",
+    "train_from_offline",
     "training_rows",
     "write_artifact",
 ]
 
-LABELS_SOURCE: Final = "labels"
-"""The name of the pipeline's labels source."""
 LABEL_COLUMN: Final = "label"
+"""The field that makes a source the pipeline's labels source (an enum: the label's classes)."""
 HOLDOUT_FRACTION: Final = 0.2
 """By default the last 20 % of the labelled time range is held out."""
 ARTIFACT: Final = "model.tar.gz"
@@ -127,8 +145,8 @@ class TrainParams:
 
 @dataclass(frozen=True)
 class TrainingRows:
-    """Encoded training rows in event-time order: ``x`` (NaN for missing), ``y`` (1.0 positive),
-    ``times`` (the labelled events' times, UTC), and what happened to the labels read."""
+    """Encoded training rows in event-time order: ``x`` (NaN for missing), ``y`` (1.0 when the label
+    is ``positive``), ``times`` (the labelled events' times, UTC), and what happened to the labels read."""
 
     x: np.ndarray
     y: np.ndarray
@@ -136,6 +154,7 @@ class TrainingRows:
     labels_read: int
     duplicates: int
     without_features: int
+    positive: str
 
 
 @dataclass(frozen=True)
@@ -167,8 +186,8 @@ class TrainResult:
     train_rows: int
     train_positives: int
     holdout: HoldoutMetrics
+    positive: str
     labels: dict[str, int] = field(default_factory=dict)
-    positive: str = "fraud"
 
     def description(self) -> dict[str, Any]:
         """The content of ``model.json`` (JSON-ready)."""
@@ -200,8 +219,7 @@ class TrainResult:
                 "to": _instant(self.holdout_range[1]),
                 **asdict(self.holdout),
             },
-            "labels": self.labels,
-        }
+        } | dict(labels=self.labels)  # last: what happened to the labels read
 
 
 def _instant(moment: datetime) -> str:
@@ -235,30 +253,33 @@ def scoring_of(spec: PipelineSpec, name: str | None) -> Scoring:
 
 
 def labels_source(spec: PipelineSpec) -> tuple[Source, str]:
-    """The pipeline's labels source and its labelled-event time field (module docstring)."""
-    by_name = {s.name: s for s in spec.sources}
-    if LABELS_SOURCE not in by_name:
+    """The pipeline's labels source (its one source with a ``label`` field) and its labelled-event
+    time field (module docstring)."""
+    found = [s for s in spec.sources if LABEL_COLUMN in (f.name for f in s.schema.fields)]
+    if len(found) != 1:
+        which = f" ({', '.join(s.name for s in found)})" if found else ""
         raise TrainError(
-            f"pipeline '{spec.name}' has no '{LABELS_SOURCE}' source: the labels are read from its archive"
+            f"pipeline '{spec.name}' needs exactly one source with a '{LABEL_COLUMN}' field, its labels "
+            f"(the labels are read from its archive); it has {len(found)}{which}"
         )
-    source = by_name[LABELS_SOURCE]
+    source = found[0]
     schema = source.schema
-    names = [f.name for f in schema.fields]
-    if LABEL_COLUMN not in names:
-        raise TrainError(
-            f"source '{LABELS_SOURCE}' has no '{LABEL_COLUMN}' field (its fields: {', '.join(names)})"
-        )
     times = [f.name for f in schema.fields if f.kind == "timestamp" and f.name != schema.time_field]
     if len(times) != 1:
         raise TrainError(
-            f"source '{LABELS_SOURCE}' needs exactly one timestamp field besides its event time "
+            f"source '{source.name}' needs exactly one timestamp field besides its event time "
             f"'{schema.time_field}' (the labelled event's time); it has {len(times)}"
         )
     return source, times[0]
 
 
+def labels_dataset(source: Source) -> str:
+    """Where the job archives ``source`` under the offline path: ``events/<source>``."""
+    return f"events/{source.name}"
+
+
 def default_positive(source: Source) -> str:
-    """The first choice of the labels source's ``label`` enum (``fraud``)."""
+    """The first choice of the labels source's ``label`` enum (for the fraud pipeline, ``fraud``)."""
     (label,) = [f for f in source.schema.fields if f.name == LABEL_COLUMN]
     if not label.choices:
         raise TrainError(f"field '{LABEL_COLUMN}' of source '{source.name}' is not an enum: name --positive")
@@ -334,6 +355,7 @@ def training_rows(
         labels_read=labels.num_rows,
         duplicates=duplicates,
         without_features=deduped.num_rows - len(rows),
+        positive=positive,
     )
 
 
@@ -421,13 +443,13 @@ def train(
     pipeline: str,
     holdout_from: datetime | None = None,
     params: TrainParams | None = None,
-    positive: str = "fraud",
 ) -> TrainResult:
     """Train on the rows before the cut (``holdout_from``, default :func:`default_cut`), report on
-    the rest (module docstring)."""
+    the rest (module docstring); the positive class is the one ``rows`` were encoded with."""
     import xgboost
 
     params = params or TrainParams()
+    positive = rows.positive
     if len(rows.times) == 0:
         raise TrainError("no label found its event's feature row: nothing to train on")
     cut = holdout_from.astimezone(UTC) if holdout_from is not None else default_cut(rows.times)
@@ -502,3 +524,121 @@ def write_artifact(result: TrainResult, out_dir: Path) -> dict[str, Any]:
     (out_dir / ARTIFACT).write_bytes(data)
     (out_dir / MODEL_JSON).write_text(json.dumps(description, indent=2) + "\n", encoding="utf-8")
     return description
+
+
+# --------------------------------------------------------------------------------------------------
+# The command: from the offline path to an artifact
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TrainReport:
+    """A model trained from the offline data: where it was written (``out``, the ``files``) and
+    everything ``model.json`` records (:meth:`TrainResult.description`, with the artifact's hash)."""
+
+    out: str
+    files: list[str]
+    description: dict[str, Any]
+    label_counts: dict[str, int]
+    """The labels ``read``, older ``duplicates`` dropped, ``without_features`` and training ``rows``."""
+
+
+def default_out(offline: OfflineConfig, scoring: str) -> str:
+    """``<offline dir>/models/<scoring>`` for a local (``file://``) offline path, else
+    ``./models/<scoring>``."""
+    if offline.path.startswith("file://"):
+        return str(Path(offline.path.removeprefix("file://")) / "models" / scoring)
+    return str(Path("models") / scoring)
+
+
+def check_out(target: str) -> str:
+    """``target`` if it is a local folder or ``s3://bucket/prefix`` (``s3a://`` too); else
+    :class:`TrainError`."""
+    if "://" in target and not target.startswith(("s3://", "s3a://")):
+        raise TrainError(f"'{target}' is neither a local folder nor s3://bucket/prefix")
+    return target
+
+
+def _upload(offline: OfflineConfig, local_dir: Path, target: str) -> list[str]:
+    """Copy the files of ``local_dir`` to ``s3://bucket/prefix`` with the offline path's S3 settings
+    (endpoint, path style, credentials: those of the local stack there, AWS's default chain on AWS)."""
+    import dataclasses
+
+    from msk_features.operations.outputs import offline_filesystem
+
+    bucket_path = target.split("://", 1)[1].strip("/")
+    fs, root = offline_filesystem(dataclasses.replace(offline, path=f"s3a://{bucket_path}"))
+    written = []
+    for path in sorted(local_dir.iterdir()):
+        key = f"{root}/{path.name}"
+        with fs.open_output_stream(key, compression=None) as stream:  # not "detect": .gz stays as is
+            stream.write(path.read_bytes())
+        written.append(f"s3://{key}")
+    return written
+
+
+def train_from_offline(
+    cfg: AppConfig,
+    pipeline: str | None,
+    scoring: str | None = None,
+    *,
+    holdout_from: datetime | None = None,
+    out: str | None = None,
+    labels: str | None = None,
+    sources: Sequence[str] = (),
+    positive: str | None = None,
+    params: TrainParams | None = None,
+    progress: Callable[[str], object] | None = None,
+) -> TrainReport:
+    """Train ``pipeline``'s ``scoring`` model (its only one when None) on ``cfg``'s offline data and
+    write ``model.tar.gz`` and ``model.json`` to ``out``; return where and what was written.
+    ``pipeline`` None: the only pipeline there is (:func:`flink_jobs.pipelines.get_pipeline`).
+
+    Reads the labels archive (``labels``, default :func:`labels_dataset` of the labels source) and
+    the scored feature set's rows (from the live dataset, or the backfill runs named in ``sources``:
+    :func:`msk_features.offline.training_set.source_prefixes`), joins them as of each labelled
+    event's time (:func:`training_rows`), trains (:func:`train`) and writes the artifact
+    (:func:`write_artifact`) to a local folder or ``s3://bucket/prefix`` (default :func:`default_out`).
+    ``positive``: the positive label (default :func:`default_positive`). ``progress`` is told what
+    is being done. Raises :class:`ConfigError` without an offline path and :class:`TrainError` when
+    the data cannot train a model (the message says what to change).
+    """
+    offline = cfg.offline
+    if offline is None:
+        raise ConfigError(
+            "offline", "path", "the labels and features are read from the offline path", "the group"
+        )
+    say = progress or (lambda message: None)
+    spec = get_pipeline(pipeline)
+    chosen = scoring_of(spec, scoring)
+    source, _ = labels_source(spec)
+    positive = positive or default_positive(source)
+    target = check_out(out or default_out(offline, chosen.name))
+    dataset, prefixes = (labels or labels_dataset(source)).strip("/"), source_prefixes(sources)
+    say("Reading the labels and features…")
+    label_table = read_datasets(offline, [""], dataset)
+    if label_table.num_columns == 0:
+        raise TrainError(
+            f"no labels at {offline.path}/{dataset}: the job archives the '{source.name}' topic there "
+            "(send labels, e.g. `msk-features generate`, and run the job), or name another dataset "
+            "with --labels"
+        )
+    features_dataset = f"features/{chosen.features.name}"
+    features = read_datasets(offline, prefixes, features_dataset)
+    if features.num_columns == 0:
+        where = ", ".join(f"{offline.path}/{p}{features_dataset}" for p in prefixes)
+        raise TrainError(
+            f"no rows of feature set '{chosen.features.name}' at {where}: run the job or a backfill "
+            "first, or name another --source"
+        )
+    say(f"Training {chosen.name} on {label_table.num_rows:,} labels…")
+    rows = training_rows(spec, chosen, label_table, features, positive)
+    result = train(rows, chosen, spec.name, holdout_from, params)
+    if target.startswith(("s3://", "s3a://")):
+        with tempfile.TemporaryDirectory() as tmp:
+            description = write_artifact(result, Path(tmp))
+            written = _upload(offline, Path(tmp), target)
+    else:
+        description = write_artifact(result, Path(target))
+        written = [str(Path(target) / name) for name in (ARTIFACT, MODEL_JSON)]
+    return TrainReport(target, written, description, dict(result.labels))

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -31,10 +31,14 @@ from typing import Any
 
 __all__ = [
     "GIB",
+    "CostError",
+    "CostEstimate",
     "CostInputs",
     "LineItem",
     "Prices",
+    "UnknownBrokerTypeError",
     "breakeven_messages_per_s",
+    "estimate_cost",
     "flink_cost",
     "load_prices",
     "provisioned_cost",
@@ -214,3 +218,59 @@ def breakeven_messages_per_s(inputs: CostInputs, prices: Prices, broker_type: st
     if slope <= 0:
         return None
     return max(0.0, (p0 - s0) / slope)
+
+
+class CostError(ValueError):
+    """The estimate cannot be made (unreadable prices); the message says why."""
+
+
+class UnknownBrokerTypeError(CostError):
+    """A broker type without a price; the message lists the priced ones."""
+
+
+@dataclass(frozen=True)
+class CostEstimate:
+    """A monthly estimate: each bill, per provisioned broker type its bill and its break-even
+    traffic (messages/s above which it is cheaper than serverless; None: never, 0: even idle)."""
+
+    inputs: CostInputs
+    prices: Prices
+    serverless: list[LineItem]
+    provisioned: dict[str, list[LineItem]]
+    breakeven: dict[str, float | None]
+    flink: list[LineItem]
+    lake: list[LineItem]
+
+    def rest(self) -> float:
+        """Managed Flink plus S3: what every MSK option adds to its own bill."""
+        return total(self.flink) + total(self.lake)
+
+
+def estimate_cost(
+    inputs: CostInputs, prices_file: Path | None = None, broker_types: Sequence[str] = ()
+) -> CostEstimate:
+    """The monthly bills of ``inputs`` at the packaged prices (overridden by ``prices_file``), with
+    MSK Provisioned for each of ``broker_types`` (default: every priced type).
+
+    Raises :class:`CostError` when the prices cannot be used and :class:`UnknownBrokerTypeError` for
+    a broker type without a price."""
+    try:
+        prices = load_prices(prices_file)
+    except (ValueError, KeyError) as exc:
+        raise CostError(f"cannot use the prices: {exc}") from None
+    types = list(broker_types) or prices.broker_types()
+    unknown = [t for t in types if t not in prices.broker_types()]
+    if unknown:
+        raise UnknownBrokerTypeError(
+            f"no price for {', '.join(unknown)} "
+            f"(priced: {', '.join(prices.broker_types())}; add it with --prices)"
+        )
+    return CostEstimate(
+        inputs=inputs,
+        prices=prices,
+        serverless=serverless_cost(inputs, prices),
+        provisioned={t: provisioned_cost(inputs, prices, t) for t in types},
+        breakeven={t: breakeven_messages_per_s(inputs, prices, t) for t in types},
+        flink=flink_cost(inputs, prices),
+        lake=s3_cost(inputs, prices),
+    )

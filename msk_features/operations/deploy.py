@@ -17,27 +17,37 @@ add a second restart. It does three things:
   service takes a snapshot first when snapshots are enabled.
 
 Neither calls anything when the application is already where it is asked to go, or in a dry run.
+:func:`run_deploy` is the ``msk-features deploy`` command: the check, then the start or stop asked
+for, as one :class:`DeployReport`.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 __all__ = [
     "ActionResult",
     "ApplicationState",
     "DeployError",
+    "DeployReport",
     "RunningCode",
     "StaleCodeError",
     "code_key",
+    "default_zip",
     "describe",
+    "flink_client",
+    "run_deploy",
     "sha256_of",
     "start",
     "stop",
 ]
+
+T = TypeVar("T")
+_REPO = Path(__file__).resolve().parents[2]
 
 Outcome = Literal["requested", "already", "dry-run", "refused"]
 """What :func:`start` / :func:`stop` did: called the API, found nothing to do, would call it, or
@@ -223,3 +233,80 @@ def stop(flink: Any, state: ApplicationState, dry_run: bool = False) -> ActionRe
         Force=False,
     )
     return ActionResult("stop", "requested", f"stopping ({how})")
+
+
+@dataclass(frozen=True)
+class DeployReport:
+    """What ``msk-features deploy`` found and did: the application as read before any action, what
+    the start or stop did (``None`` for the check alone) and, when a start was refused because the
+    code is not the local build, why."""
+
+    state: ApplicationState
+    action: ActionResult | None
+    dry_run: bool
+    refused: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Nothing refused, and the code is the local build (for a stop: the stop alone counts)."""
+        if self.refused is not None:
+            return False
+        return (self.action is not None and self.action.action == "stop") or self.state.code_current is True
+
+
+def default_zip() -> Path:
+    """The newest ``target/msk-flink-features-*.zip`` that ``make package`` built (a path that does
+    not exist when there is none)."""
+    candidates = sorted((_REPO / "target").glob("msk-flink-features-*.zip"))
+    return candidates[-1] if candidates else _REPO / "target" / "msk-flink-features-<version>.zip"
+
+
+def flink_client(region: str | None) -> Any:
+    """A boto3 ``kinesisanalyticsv2`` client for ``region`` (None: the AWS configuration's)."""
+    import boto3
+
+    return _aws(lambda: boto3.client("kinesisanalyticsv2", region_name=region))
+
+
+def _aws(call: Callable[[], T]) -> T:
+    """Run ``call``; botocore's own errors (credentials, region, endpoint) become one clear message."""
+    from botocore.exceptions import BotoCoreError, NoCredentialsError, NoRegionError
+
+    try:
+        return call()
+    except (NoCredentialsError, NoRegionError) as exc:
+        raise DeployError(f"{exc} (configure AWS credentials and a region, or pass --region)") from None
+    except BotoCoreError as exc:
+        raise DeployError(str(exc)) from None
+
+
+def run_deploy(
+    flink: Any,
+    application: str,
+    zip_path: Path | None = None,
+    prefix: str = "flink/",
+    action: Literal["start", "stop"] | None = None,
+    allow_stale: bool = False,
+    dry_run: bool = False,
+) -> DeployReport:
+    """Compare ``application``'s code with the local build, then :func:`start` or :func:`stop` it
+    when ``action`` says so; ``flink`` is a boto3 ``kinesisanalyticsv2`` client.
+
+    ``zip_path`` None means :func:`default_zip`; a stop needs no local build, so without one (and
+    no ``zip_path``) it compares nothing. A refused start (:class:`StaleCodeError`) is reported,
+    not raised; other failures raise :class:`DeployError`.
+    """
+    local: Path | None = zip_path or default_zip()
+    if action == "stop" and zip_path is None and local is not None and not local.is_file():
+        local = None
+    state = _aws(lambda: describe(flink, application, local, prefix))
+    try:
+        if action == "start":
+            result = _aws(lambda: start(flink, state, allow_stale=allow_stale, dry_run=dry_run))
+        elif action == "stop":
+            result = _aws(lambda: stop(flink, state, dry_run=dry_run))
+        else:
+            return DeployReport(state, None, dry_run)
+    except StaleCodeError as exc:
+        return DeployReport(state, ActionResult("start", "refused", str(exc)), dry_run, refused=str(exc))
+    return DeployReport(state, result, dry_run)

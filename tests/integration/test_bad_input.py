@@ -172,7 +172,7 @@ def bad_run(local_stack: Endpoints, built_package: Path, tmp_path_factory: pytes
     records = interleaved()
     topics = unique_topics("bad-", partitions=1)
     names = dict(topics.sources)
-    ensure_topics(local_stack.kafka_plaintext_bootstrap, input_topics(topics))
+    ensure_topics(local_stack.kafka_plaintext_bootstrap, input_topics(topics, "fraud"))
     produce(local_stack, records, names)
     cfg, properties = job_config(local_stack, topics, "bad-out-", tmp_path_factory.mktemp("bad"))
     run = run_job(properties, timeout_s=900)

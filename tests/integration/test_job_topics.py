@@ -22,11 +22,11 @@ from flink_jobs.config import (
     AppConfig,
     KafkaConfig,
     RunOptions,
-    TopicSpec,
     parse_config,
     to_property_groups,
 )
 from flink_jobs.pipelines import pipeline_topics, prefixed_topics
+from flink_jobs.topics import TopicSpec
 from msk_features.dev.stack.control import Endpoints
 from msk_features.kafka.topic_setup import describe_topics, ensure_topics
 

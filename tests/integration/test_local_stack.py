@@ -15,8 +15,9 @@ from click.testing import CliRunner
 from confluent_kafka import Consumer, Producer
 from confluent_kafka.admin import AdminClient, ConfigResource
 
-from flink_jobs.config import BROKER_MAX_TRANSACTION_TIMEOUT_MS, TopicSpec
+from flink_jobs.config import BROKER_MAX_TRANSACTION_TIMEOUT_MS
 from flink_jobs.pipelines import pipeline_topics
+from flink_jobs.topics import TopicSpec
 from msk_features.cli.local import local
 from msk_features.dev.stack.control import Endpoints, LocalStack, pid_alive
 from msk_features.kafka.auth import librdkafka_config
@@ -84,11 +85,12 @@ def test_up_returns_endpoints(local_stack: Endpoints) -> None:
 
 def test_second_up_reuses_the_running_processes(local_stack: Endpoints) -> None:
     stack = LocalStack(Path(local_stack.state_dir))
-    again = stack.up(topics=pipeline_topics())
+    specs = pipeline_topics(None, "fraud")  # the session stack's topics (tests/conftest.py)
+    again = stack.up(topics=specs)
     assert (again.kafka_pid, again.s3_pid) == (local_stack.kafka_pid, local_stack.s3_pid)
     assert again.kafka_plaintext_bootstrap == local_stack.kafka_plaintext_bootstrap
     assert again.scram_password == local_stack.scram_password
-    assert [result.outcome for result in stack.topic_results] == ["exists"] * len(pipeline_topics())
+    assert [result.outcome for result in stack.topic_results] == ["exists"] * len(specs)
 
 
 def test_existing_topic_with_other_partition_count_is_reported_not_changed(local_stack: Endpoints) -> None:
@@ -101,7 +103,7 @@ def test_existing_topic_with_other_partition_count_is_reported_not_changed(local
 def test_topics_exist_with_partitions_and_compaction(local_stack: Endpoints) -> None:
     admin = AdminClient({"bootstrap.servers": local_stack.kafka_plaintext_bootstrap})
     metadata = admin.list_topics(timeout=10)
-    specs = pipeline_topics()
+    specs = pipeline_topics(None, "fraud")
     for spec in specs:
         assert spec.name in metadata.topics, f"topic {spec.name} is missing"
         assert len(metadata.topics[spec.name].partitions) == spec.partitions

@@ -11,8 +11,9 @@ import pytest
 from click.testing import CliRunner
 from confluent_kafka.admin import AdminClient, ConfigResource
 
-from flink_jobs.config import TopicSpec, to_property_groups
+from flink_jobs.config import to_property_groups
 from flink_jobs.pipelines import pipeline_topics
+from flink_jobs.topics import TopicSpec
 from msk_features.cli import main
 from msk_features.dev.stack.control import Endpoints
 from msk_features.dev.stack.properties import local_app_config
@@ -21,7 +22,7 @@ from tests.support.pipeline_run import unique_topics
 
 
 def properties(endpoints: Endpoints, prefix: str, tmp: Path, auth: str = "plaintext") -> Path:
-    cfg = local_app_config(endpoints, auth=auth, topics=unique_topics(prefix, partitions=2))  # type: ignore[arg-type]
+    cfg = local_app_config(endpoints, auth=auth, topics=unique_topics(prefix, partitions=2), pipeline="fraud")  # type: ignore[arg-type]
     path = tmp / f"{prefix}properties.json"
     path.write_text(json.dumps(to_property_groups(cfg)))
     return path
@@ -39,7 +40,7 @@ def test_creates_every_topic_then_reports_them_as_existing(local_stack: Endpoint
     path = properties(local_stack, "ta-", tmp_path, auth="scram")  # through SASL_SSL + SCRAM
     code, output = apply(path)
     assert code == 0, output
-    specs = pipeline_topics(unique_topics("ta-", partitions=2))
+    specs = pipeline_topics(unique_topics("ta-", partitions=2), "fraud")
     assert output.count("created") == len(specs) and "ta-labels" in output  # every input, labels included
     admin = AdminClient({"bootstrap.servers": local_stack.kafka_plaintext_bootstrap})
     metadata = admin.list_topics(timeout=10)
@@ -57,7 +58,9 @@ def test_creates_every_topic_then_reports_them_as_existing(local_stack: Endpoint
 
 def test_dry_run_creates_nothing(local_stack: Endpoints, tmp_path: Path) -> None:
     code, output = apply(properties(local_stack, "tdry-", tmp_path), "--dry-run")
-    assert code == 0 and output.count("missing") == len(pipeline_topics(unique_topics("tdry-", partitions=2)))
+    assert code == 0 and output.count("missing") == len(
+        pipeline_topics(unique_topics("tdry-", partitions=2), "fraud")
+    )
     metadata = AdminClient({"bootstrap.servers": local_stack.kafka_plaintext_bootstrap}).list_topics(
         timeout=10
     )
@@ -171,7 +174,7 @@ def test_lag_per_partition_with_time_lag_and_threshold(local_stack: Endpoints, t
 def test_wrong_scram_password_is_one_clear_line(
     local_stack: Endpoints, tmp_path: Path, command: list[str]
 ) -> None:
-    cfg = local_app_config(local_stack, auth="scram")
+    cfg = local_app_config(local_stack, auth="scram", pipeline="fraud")
     cfg = replace(cfg, kafka=replace(cfg.kafka, scram_password="not-the-password"))
     path = tmp_path / "bad.json"
     path.write_text(json.dumps(to_property_groups(cfg)))

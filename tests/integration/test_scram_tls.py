@@ -12,7 +12,7 @@ import pytest
 from confluent_kafka import Consumer, Producer
 
 from connectors.kafka_auth import client_properties
-from flink_jobs.config import TopicSpec
+from flink_jobs.topics import TopicSpec
 from msk_features.dev.stack.control import Endpoints
 from msk_features.dev.stack.kafka_broker import (
     CONSOLE_CONSUMER,

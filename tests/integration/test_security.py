@@ -195,7 +195,7 @@ def _cli(properties: Path, *command: str, env: dict[str, str] | None = None) -> 
 
 
 def _scram_properties(local_stack: Endpoints, tmp: Path, **kafka: object) -> Path:
-    cfg = local_app_config(local_stack, auth="scram")
+    cfg = local_app_config(local_stack, auth="scram", pipeline="fraud")
     path = tmp / "properties.json"
     _with_kafka(cfg, path, **kafka)
     return path

@@ -239,7 +239,7 @@ def setup(
     prefix = f"idle-{scenario}-{idle_s}-"
     topics = unique_topics(prefix, partitions=2 if scenario == "partition" else 1)
     names = dict(topics.sources)
-    ensure_topics(local_stack.kafka_plaintext_bootstrap, input_topics(topics))
+    ensure_topics(local_stack.kafka_plaintext_bootstrap, input_topics(topics, "fraud"))
     records = send(local_stack, events(scenario) + closers(), names)
     cfg, _ = job_config(
         local_stack,

@@ -95,7 +95,7 @@ def _start_job(
     with ``idle_s`` as idle timeout: its config, the topic of each source, the running job."""
     prefix = f"{name}-{uuid.uuid4().hex[:6]}-"  # the local broker may outlive a session
     topics = unique_topics(prefix, partitions=1)
-    ensure_topics(local_stack.kafka_plaintext_bootstrap, input_topics(topics))
+    ensure_topics(local_stack.kafka_plaintext_bootstrap, input_topics(topics, "fraud"))
     cfg, _ = job_config(
         local_stack, topics, f"{prefix}out-", tmp,
         watermark_delay_s=DELAY_S, idle_timeout_s=idle_s, checkpoint_interval_ms=1000,

@@ -17,11 +17,11 @@ from pathlib import Path
 from confluent_kafka import Producer
 from pyflink.table import EnvironmentSettings, TableEnvironment
 
-from flink_jobs.config import TopicSpec
 from flink_jobs.features.compiler.contract_sql import checked_view_sql, valid_columns
 from flink_jobs.features.compiler.inputs import contract_source_ddl
 from flink_jobs.features.contracts import InputSchema
 from flink_jobs.runtime.environment import PLANNER_OPTIONS
+from flink_jobs.topics import TopicSpec
 from msk_features.dev.stack.control import Endpoints
 from msk_features.kafka.auth import librdkafka_config
 from msk_features.kafka.topic_setup import ensure_topics

@@ -430,7 +430,7 @@ def prepare_run(
     checkpoint plus a restart, far below the broker's maximum (15 min).
     """
     topics = unique_topics(prefix)
-    ensure_topics(endpoints.kafka_plaintext_bootstrap, input_topics(topics))
+    ensure_topics(endpoints.kafka_plaintext_bootstrap, input_topics(topics, "fraud"))
     names = dict(topics.sources)
     records = [replace(r, topic=names[r.stream]) for r in build_plan(spec)]
     cfg, _ = job_config(

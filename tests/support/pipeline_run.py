@@ -79,6 +79,7 @@ def job_config(
         prefix=f"{output_prefix}offline",  # type: ignore[arg-type]
         transactional_id_prefix=run_id,
         consumer_group=run_id,
+        pipeline=name,
     )
     if pipeline:
         cfg = replace(cfg, pipeline=replace(cfg.pipeline, **pipeline))  # type: ignore[arg-type]

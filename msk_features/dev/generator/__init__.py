@@ -1,32 +1,40 @@
-"""Seeded, labelled test data for the pipeline's input topics.
+"""Seeded, labelled test data for a pipeline's input topics.
 
-* :mod:`~msk_features.dev.generator.events`: valid events (pure);
-* :mod:`~msk_features.dev.generator.faults`: invalid values, out-of-order and late times (pure);
-* :mod:`~msk_features.dev.generator.plan`: :class:`GenerateSpec` -> ordered :class:`PlannedRecord`
-  list (pure);
+Any pipeline (:mod:`~msk_features.dev.generator.planner`: a request, a planner, a report):
+
+* :mod:`~msk_features.dev.generator.contract_values`: valid values from the contracts, shared key pools;
+* :mod:`~msk_features.dev.generator.contract_faults`: invalid records, each breaking one contract rule;
+* :mod:`~msk_features.dev.generator.contract_plan`: :class:`ContractSpec` -> ordered records;
+* :mod:`~msk_features.dev.generator.pattern_text`: texts matching a ``code`` field's pattern;
+* :mod:`~msk_features.dev.generator.profiles`: hand-written generators by pipeline name (the fraud
+  profile: :class:`GenerateSpec` and :func:`build_plan`);
+* shared: :mod:`~msk_features.dev.generator.records` (:class:`PlannedRecord`, kinds),
+  :mod:`~msk_features.dev.generator.disorder` (out-of-order and late times),
+  :mod:`~msk_features.dev.generator.instants`, :mod:`~msk_features.dev.generator.json_text`,
+  :mod:`~msk_features.dev.generator.durations`;
 * :mod:`~msk_features.dev.generator.send`: produce a plan to Kafka, :class:`SendSummary`;
 * :mod:`~msk_features.cli.generate`: the ``msk-features generate`` click command.
 
 Typical use in a test::
 
     spec = GenerateSpec.from_total(200, seed=7, invalid_fraction=0.1, topics=cfg.topics)
-    records = build_plan(spec)
+    records = build_plan(spec)        # or build_contract_plan(ContractSpec.from_total(pipeline, 200))
     summary = send(records, librdkafka_config(cfg.kafka), progress=False)  # generator.send.send
     # record.partition / record.offset now hold each record's source position
 """
 
-from msk_features.dev.generator.events import STREAMS, Stream, format_instant, parse_instant
-from msk_features.dev.generator.faults import INVALID_KINDS, InvalidKind
-from msk_features.dev.generator.plan import (
-    DEFAULT_START,
+from msk_features.dev.generator.contract_plan import ContractSpec, build_contract_plan
+from msk_features.dev.generator.durations import parse_duration
+from msk_features.dev.generator.instants import DEFAULT_START, format_instant, parse_instant
+from msk_features.dev.generator.profiles.fraud.events import STREAMS, Stream
+from msk_features.dev.generator.profiles.fraud.plan import GenerateSpec, build_plan, split_count
+from msk_features.dev.generator.records import (
+    INVALID_KINDS,
     RECORD_KINDS,
-    GenerateSpec,
+    InvalidKind,
     PlannedRecord,
     RecordKind,
     SpecError,
-    build_plan,
-    parse_duration,
-    split_count,
 )
 from msk_features.dev.generator.send import DeliveryError, DeliveryFailure, SendSummary
 
@@ -39,6 +47,7 @@ __all__ = [
     "INVALID_KINDS",
     "RECORD_KINDS",
     "STREAMS",
+    "ContractSpec",
     "DeliveryError",
     "DeliveryFailure",
     "GenerateSpec",
@@ -48,6 +57,7 @@ __all__ = [
     "SendSummary",
     "SpecError",
     "Stream",
+    "build_contract_plan",
     "build_plan",
     "format_instant",
     "parse_duration",

@@ -23,9 +23,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from msk_features.dev.generator.events import STREAMS
-from msk_features.dev.generator.faults import INVALID_KINDS
-from msk_features.dev.generator.plan import PlannedRecord
+from msk_features.dev.generator.records import INVALID_KINDS, PlannedRecord
 
 __all__ = [
     "PRODUCER_DEFAULTS",
@@ -110,13 +108,13 @@ class SendSummary:
 
     @classmethod
     def from_records(cls, records: Sequence[PlannedRecord]) -> SendSummary:
-        """The summary of a plan before sending (the generator's streams in their order, then any
-        other stream's records, e.g. another pipeline's, by stream name)."""
+        """The summary of a plan before sending: topics in the order of their sources in the
+        pipeline (``source_index``), then the records of no known source by stream name."""
         summary = cls()
 
         def order(record: PlannedRecord) -> tuple[int, str]:
-            stream = str(record.stream)
-            return (STREAMS.index(stream) if stream in STREAMS else len(STREAMS), stream)
+            index = record.source_index
+            return (index if index is not None else 1 << 30, record.stream)
 
         for record in sorted(records, key=order):
             summary.counts.setdefault(record.topic, Counter())[record.label] += 1

@@ -36,8 +36,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from flink_jobs.config import KafkaConfig, TopicSpec
-from flink_jobs.pipelines import pipeline_topics
+from flink_jobs.config import KafkaConfig
+from flink_jobs.pipelines import pipeline_names, topics_of
+from flink_jobs.topics import TopicSpec
 from msk_features.dev.model_endpoint.process import ModelEndpointProcess, endpoint_healthy, model_specs
 from msk_features.dev.stack import LocalStackError
 from msk_features.dev.stack.kafka_broker import (
@@ -492,7 +493,7 @@ class LocalStack:
     ) -> Endpoints:
         """Start (or reuse) the broker and the S3 server, create topics and buckets; return endpoints.
 
-        ``topics`` default to ``pipeline_topics()`` (the reference pipeline's), ``buckets`` to
+        ``topics`` default to those of every pipeline (``topics_of(pipeline_names())``), ``buckets`` to
         ``['msk-features-local']``.
         Running, healthy processes of this state dir are reused (same pids); topics and buckets that
         exist are left as they are (see :attr:`topic_results`). Writes ``endpoints.json`` and, when
@@ -501,7 +502,7 @@ class LocalStack:
         ``models`` ({endpoint name: model.tar.gz}): also serve them on the local model endpoint, as
         :meth:`serve_models` does. Without it, a model endpoint already running is kept as it is.
         """
-        specs = list(topics) if topics is not None else pipeline_topics()
+        specs = list(topics) if topics is not None else topics_of(pipeline_names())
         bucket_names = list(buckets) if buckets is not None else [DEFAULT_BUCKET]
         with self._locked():
             endpoints = self._up_locked(specs, bucket_names, models)

@@ -4,6 +4,10 @@
 Managed Flink uses (``[{"PropertyGroupId": ..., "PropertyMap": {...}}]``), pointing the job at the
 local broker (PLAINTEXT by default, or SCRAM over TLS) and the local S3 server, in bounded mode so a
 local run reads what is there and stops. Run the job with ``MSK_FEATURES_PROPERTIES`` set to it.
+
+The stack holds the topics of several pipelines, so its properties name none (``pipeline.name`` is
+left out) unless a caller passes ``pipeline``: ``msk-features run NAME`` names it, and without a
+name the only pipeline there is runs (:func:`flink_jobs.pipelines.resolve_pipeline_name`).
 """
 
 from __future__ import annotations
@@ -39,8 +43,10 @@ def local_app_config(
     prefix: str = "offline",
     transactional_id_prefix: str = "msk-features-local",
     consumer_group: str = "msk-features-local",
+    pipeline: str | None = None,
 ) -> AppConfig:
-    """An :class:`AppConfig` for a bounded local run against ``endpoints``."""
+    """An :class:`AppConfig` for a bounded local run against ``endpoints``, of ``pipeline`` (``None``:
+    not named, see the module docstring)."""
     kafka = endpoints.kafka_config(auth, consumer_group=consumer_group, bounded=True)
     chosen_bucket = bucket or (endpoints.buckets[0] if endpoints.buckets else DEFAULT_BUCKET)
     return AppConfig(
@@ -55,7 +61,7 @@ def local_app_config(
             s3_access_key=endpoints.s3_access_key,
             s3_secret_key=endpoints.s3_secret_key,
         ),
-        pipeline=PipelineConfig(checkpoint_interval_ms=2_000),
+        pipeline=PipelineConfig(name=pipeline, checkpoint_interval_ms=2_000),
     )
 
 

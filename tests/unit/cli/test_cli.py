@@ -26,7 +26,8 @@ def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
 def test_sql_prints_the_compiled_pipeline_without_udf(runner: CliRunner) -> None:
     result = runner.invoke(main, ["sql", "fraud"])
     assert result.exit_code == 0, result.output
-    assert result.output == build_pipeline(parse_config(EXAMPLE_PROPERTIES)).sql()
+    named = [*EXAMPLE_PROPERTIES, {"PropertyGroupId": "pipeline", "PropertyMap": {"name": "fraud"}}]
+    assert result.output == build_pipeline(parse_config(named)).sql()
     assert not re.search(r"\bFUNCTION\b|\bPYTHON\b", result.output, re.IGNORECASE)
     assert (
         result.output.count("INSERT INTO") == 14
@@ -34,7 +35,11 @@ def test_sql_prints_the_compiled_pipeline_without_udf(runner: CliRunner) -> None
 
 
 def test_sql_uses_the_properties_given(runner: CliRunner, tmp_path: Path) -> None:
-    document = [*EXAMPLE_PROPERTIES, {"PropertyGroupId": "feature.topics", "PropertyMap": {"txn_1m": "t1m"}}]
+    document = [
+        *EXAMPLE_PROPERTIES,
+        {"PropertyGroupId": "feature.topics", "PropertyMap": {"txn_1m": "t1m"}},
+        {"PropertyGroupId": "pipeline", "PropertyMap": {"name": "fraud"}},  # no PIPELINE argument: this one
+    ]
     path = tmp_path / "props.json"
     path.write_text(json.dumps(document))
     result = runner.invoke(main, ["sql", "--properties", str(path)])
@@ -77,13 +82,3 @@ def test_run_rejects_a_flink_option_that_is_not_key_value(runner: CliRunner, tmp
     assert result.exit_code == 2
     assert "'pipeline.object-reuse' is not KEY=VALUE" in result.output
     assert "Traceback" not in result.output
-
-
-def test_sql_of_the_windows_subset_reads_transactions_only(runner: CliRunner) -> None:
-    result = runner.invoke(main, ["sql", "fraud_windows"])
-    assert result.exit_code == 0, result.output
-    inserts = re.findall(r"INSERT INTO `?(\w+)`?", result.output)
-    assert sorted(inserts) == sorted(
-        ["dead_letter", "late_events", "txn_1m_kafka", "txn_1m_offline", "txn_1h_kafka", "txn_1h_offline"]
-    )
-    assert "clicks" not in result.output and "profiles" not in result.output

@@ -1,16 +1,32 @@
-"""``--output json`` of ``lag``, ``cost``, ``topics apply`` and ``outputs``: the documents' schemas."""
+"""``--output json`` of ``lag``, ``cost``, ``topics apply``, ``outputs``, ``training-set``, ``train`` and
+``parity``: the documents' schemas."""
 
 from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from flink_jobs.config import BackfillConfig
 from msk_features.cli import main
-from msk_features.cli.reports import lag_report, outputs_report, topics_report
+from msk_features.cli.reports import (
+    dumps,
+    lag_report,
+    outputs_report,
+    parity_report,
+    topics_report,
+    train_report,
+    training_set_report,
+)
 from msk_features.kafka.topic_setup import TopicResult
+from msk_features.offline.backfill import BackfillRun
+from msk_features.offline.feature_parity import Comparison, ParityReport
+from msk_features.offline.train import TrainReport
+from msk_features.offline.training_set import TrainingSetReport
 from msk_features.operations.cost import CostInputs, load_prices, serverless_cost, total
 from msk_features.operations.lag import PartitionLag
 from msk_features.operations.outputs import DatasetSummary, OutputSummary
@@ -146,3 +162,53 @@ def test_each_command_offers_json_output_and_refuses_other_formats(command: list
     result = runner.invoke(main, [*command, "--output", "xml"])
     assert result.exit_code == 2 and "'xml' is not one of 'table', 'json'" in result.output
     assert "Traceback" not in result.output
+
+
+def test_training_set_json_names_the_file_labels_rows_found_and_columns(tmp_path: Path) -> None:
+    report = TrainingSetReport(tmp_path / "t.parquet", 3, {"txn_1m": 2}, ["user_id", "label_time"])
+    assert json.loads(json.dumps(training_set_report(report))) == {
+        "out": str(tmp_path / "t.parquet"),
+        "labels": 3,
+        "with_a_row": {"txn_1m": 2},
+        "columns": ["user_id", "label_time"],
+    }
+
+
+def test_train_json_is_where_it_wrote_then_model_json() -> None:
+    report = TrainReport(
+        "m", ["m/model.tar.gz", "m/model.json"], {"scoring": "s", "holdout": {"auc": 0.9}}, {}
+    )
+    assert list(train_report(report)) == ["out", "files", "scoring", "holdout"]
+    assert train_report(report)["files"] == ["m/model.tar.gz", "m/model.json"]
+
+
+def test_parity_json_has_the_backfill_the_verdict_and_each_comparison() -> None:
+    start, end = datetime(2026, 11, 24, 10, tzinfo=UTC), datetime(2026, 11, 24, 12, tzinfo=UTC)
+    run = BackfillRun(
+        "p", BackfillConfig(start, end, run="r"), "file:///l/backfill/r", "backfill/r", {}, 0, 1.0, 0.5
+    )
+    differing = Comparison("txn_1m", "kafka", matched=4, missing=[{"amount": Decimal("1.5"), "at": start}])
+    report = ParityReport("p", run, [Comparison("txn_1m", "parquet", matched=5), differing], None)
+    document = json.loads(dumps(parity_report(report, examples=1)))
+    assert set(document) == {
+        "pipeline",
+        "from",
+        "to",
+        "backfill",
+        "late_records_in_range",
+        "ok",
+        "feature_sets",
+    }
+    assert (document["from"], document["to"], document["ok"]) == (
+        "2026-11-24T10:00:00Z",
+        "2026-11-24T12:00:00Z",
+        False,
+    )
+    assert document["late_records_in_range"] is None and document["backfill"]["run"] == "r"
+    assert [(f["live"], f["matched"], f["missing"]) for f in document["feature_sets"]] == [
+        ("parquet", 5, 0),
+        ("kafka", 4, 1),
+    ]
+    assert document["feature_sets"][1]["examples"]["missing"] == [
+        {"amount": "1.5", "at": "2026-11-24 10:00:00+00:00"}
+    ]

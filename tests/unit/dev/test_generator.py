@@ -682,7 +682,7 @@ def runner(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> CliRunner:
 
 
 def test_cli_dry_run_without_properties(runner: CliRunner) -> None:
-    result = runner.invoke(generate, ["--count", "200", "--invalid-fraction", "0.1", "--dry-run"])
+    result = runner.invoke(generate, ["fraud", "--count", "200", "--invalid-fraction", "0.1", "--dry-run"])
     assert result.exit_code == 0, result.output
     assert "Dry run" in result.output
     for topic in ("transactions", "clicks", "profiles", "labels"):
@@ -694,7 +694,7 @@ def test_cli_dry_run_uses_properties_and_writes_jsonl(runner: CliRunner, tmp_pat
     write_properties(
         tmp_path / ".local-stack" / "application_properties.json",
         topics={"transactions": "tx-in", "clicks": "clicks-in", "profiles": "profiles-in"},
-        pipeline={"watermark.delay.seconds": "10"},
+        pipeline={"name": "fraud", "watermark.delay.seconds": "10"},
     )
     out = tmp_path / "records.jsonl"
     result = runner.invoke(
@@ -752,7 +752,8 @@ def test_cli_sends_with_bootstrap_servers(runner: CliRunner, monkeypatch: pytest
     FakeProducer.instances.clear()
     monkeypatch.setattr("msk_features.dev.generator.send.Producer", FakeProducer)  # the dotted path works
     result = runner.invoke(
-        generate, ["--count", "40", "--no-labels", "--bootstrap-servers", "127.0.0.1:19092", "--no-progress"]
+        generate,
+        ["fraud", "--count", "40", "--no-labels", "--bootstrap-servers", "127.0.0.1:19092", "--no-progress"],
     )
     assert result.exit_code == 0, result.output
     (producer,) = FakeProducer.instances
@@ -777,7 +778,7 @@ def test_cli_uses_properties_kafka_config(
         },
     )
     monkeypatch.setenv("MSK_FEATURES_PROPERTIES", str(props))
-    result = runner.invoke(generate, ["--count", "10", "--no-progress"])
+    result = runner.invoke(generate, ["fraud", "--count", "10", "--no-progress"])
     assert result.exit_code == 0, result.output
     conf = FakeProducer.instances[0].conf
     assert conf["bootstrap.servers"] == "kafka.internal:9096" and conf["sasl.mechanisms"] == "SCRAM-SHA-512"
@@ -785,7 +786,7 @@ def test_cli_uses_properties_kafka_config(
 
 def test_cli_delivery_failure_is_a_clean_error(runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(send_module, "Producer", lambda conf: FakeProducer(conf, fail_topic="transactions"))
-    args = ["--count", "20", "--bootstrap-servers", "localhost:9092", "--no-progress"]
+    args = ["fraud", "--count", "20", "--bootstrap-servers", "localhost:9092", "--no-progress"]
     result = runner.invoke(generate, args)
     assert result.exit_code == 1
     assert "transactions" in result.output and "UNKNOWN_TOPIC_OR_PART" in result.output
@@ -809,7 +810,7 @@ def test_cli_delivery_failure_is_a_clean_error(runner: CliRunner, monkeypatch: p
         (["--properties", "missing.json"], 2, "--properties"),
         (["--properties", "missing.json", "--dry-run"], 2, "--properties"),
         ([], 2, "properties"),  # sending needs the (absent) default properties file
-        (["--transactions", "2", "--late-fraction", "1"], 2, "valid record"),
+        (["fraud", "--transactions", "2", "--late-fraction", "1"], 2, "valid record"),
     ],
 )
 def test_cli_bad_input_gives_clean_errors(
@@ -837,7 +838,7 @@ def test_cli_config_error_is_clean(runner: CliRunner, tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "bootstrap.servers" in result.output and "Traceback" not in result.output
     iam = write_properties(tmp_path / "iam.json", kafka={"bootstrap.servers": "b:9098", "auth": "iam"})
-    result = runner.invoke(generate, ["--properties", str(iam), "--count", "5"])
+    result = runner.invoke(generate, ["fraud", "--properties", str(iam), "--count", "5"])
     assert result.exit_code == 1
     assert "IAM" in result.output and "Traceback" not in result.output
 

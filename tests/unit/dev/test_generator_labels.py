@@ -1,8 +1,9 @@
 """Unit tests of the generator's labels stream: one delayed fraud/legit verdict per scored transaction.
 
-The fraud rule is re-derived here from the generator's docstring (``msk_features.dev.generator.events``),
-by a plain scan of the planned records, not with the generator's own helpers: the rule's four
-signals of each transaction, from the records the job keeps, then "at least three of four".
+The fraud rule is re-derived here from the generator's docstring
+(``msk_features.dev.generator.profiles.fraud.events``), by a plain scan of the planned records, not
+with the generator's own helpers: the rule's four signals of each transaction, from the records the
+job keeps, then "at least three of four".
 """
 
 from __future__ import annotations
@@ -196,7 +197,7 @@ def test_cli_generates_labels_by_default_and_not_with_no_labels(
     monkeypatch.chdir(tmp_path)
     runner = CliRunner()
     out = tmp_path / "with.jsonl"
-    result = runner.invoke(generate, ["--count", "300", "--dry-run", "--output-jsonl", str(out)])
+    result = runner.invoke(generate, ["fraud", "--count", "300", "--dry-run", "--output-jsonl", str(out)])
     assert result.exit_code == 0, result.output
     assert "300 events" in result.output and "150 labels → labels" in result.output
     assert "fraud of 150 on time" in result.output
@@ -204,7 +205,7 @@ def test_cli_generates_labels_by_default_and_not_with_no_labels(
     assert topics == {"transactions": 150, "clicks": 120, "profiles": 30, "labels": 150}
     none = tmp_path / "without.jsonl"
     result = runner.invoke(
-        generate, ["--count", "300", "--no-labels", "--dry-run", "--output-jsonl", str(none)]
+        generate, ["fraud", "--count", "300", "--no-labels", "--dry-run", "--output-jsonl", str(none)]
     )
     assert result.exit_code == 0, result.output
     assert "→ labels" not in result.output and "fraud of" not in result.output

@@ -24,6 +24,7 @@ import pytest
 import xgboost
 from click.testing import CliRunner
 
+from flink_jobs.config import load_config
 from flink_jobs.features.scoring import encode_row
 from flink_jobs.pipelines import fraud, get_pipeline
 from msk_features.cli import main
@@ -36,9 +37,14 @@ from msk_features.offline.train import (
     TrainParams,
     artifact_bytes,
     auc,
+    check_out,
+    default_positive,
     holdout_metrics,
+    labels_dataset,
+    labels_source,
     scoring_of,
     train,
+    train_from_offline,
     training_rows,
     write_artifact,
 )
@@ -402,7 +408,7 @@ def test_command_trains_on_generated_data_and_reports_json(
     assert holdout["auc"] > 0.8, holdout  # the generator's rule, through its 2 % noise
     assert report["labels"]["without_features"] == 0
     # The table form, and the default folder under a local offline path.
-    table = runner.invoke(main, ["train", "--properties", str(props), "--rounds", "20"])
+    table = runner.invoke(main, ["train", "fraud", "--properties", str(props), "--rounds", "20"])
     assert table.exit_code == 0, table.output
     assert "AUC" in table.output and "Wrote" in table.output
     assert (generated_offline / "models" / "fraud_score" / ARTIFACT).is_file()
@@ -480,6 +486,7 @@ def test_out_s3_uploads_both_files_with_the_offline_paths_s3_settings(
         props.write_text(json.dumps(groups))
         args = [
             "train",
+            "fraud",
             "--properties",
             str(props),
             "--rounds",
@@ -502,3 +509,47 @@ def test_out_s3_uploads_both_files_with_the_offline_paths_s3_settings(
         assert described["scoring"] == "fraud_score"
     finally:
         server.stop()
+
+
+# --------------------------------------------------------------------------------------------------
+# The command's workflow, called directly
+# --------------------------------------------------------------------------------------------------
+
+
+def test_train_from_offline_returns_what_it_wrote(tmp_path: Path, generated_offline: Path) -> None:
+    cfg = load_config(properties(tmp_path / "props.json", generated_offline))
+    said: list[str] = []
+    out = tmp_path / "model"
+    report = train_from_offline(
+        cfg, "fraud", out=str(out), params=TrainParams(rounds=10), progress=said.append
+    )
+    assert report.out == str(out) and report.files == [str(out / ARTIFACT), str(out / MODEL_JSON)]
+    assert json.loads((out / MODEL_JSON).read_text()) == json.loads(json.dumps(report.description))
+    assert report.description["scoring"] == "fraud_score"  # the pipeline's only scoring
+    # The positive class is the first choice of the labels source's `label` field, from the spec.
+    (label_field,) = [f for f in fraud.labels.schema.fields if f.name == "label"]
+    assert report.description["label"]["positive"] == label_field.choices[0]
+    assert report.label_counts == report.description["labels"]
+    assert report.label_counts["read"] == pq_rows(generated_offline / "events" / "labels")
+    assert said[0] == "Reading the labels and features…" and said[1].startswith("Training fraud_score on ")
+
+
+def test_the_labels_source_is_the_one_with_a_label_field() -> None:
+    source, event_time = labels_source(SPEC)
+    assert (source.name, event_time) == (fraud.labels.name, "txn_time")
+    assert labels_dataset(source) == f"events/{fraud.labels.name}"
+    assert default_positive(source) == "fraud"
+    with pytest.raises(TrainError, match="pipeline 'iot' needs exactly one source with a 'label' field"):
+        labels_source(get_pipeline("iot"))
+
+
+def test_out_must_be_a_folder_or_s3() -> None:
+    assert check_out("models/x") == "models/x" and check_out("s3://b/p") == "s3://b/p"
+    with pytest.raises(TrainError, match="'ftp://h/x' is neither a local folder nor s3://bucket/prefix"):
+        check_out("ftp://h/x")
+
+
+def pq_rows(folder: Path) -> int:
+    import pyarrow.dataset as pads
+
+    return int(pads.dataset(str(folder), format="parquet", partitioning="hive").count_rows())

@@ -13,8 +13,11 @@ from click.testing import CliRunner
 
 from msk_features.cli import main
 from msk_features.operations.cost import (
+    CostError,
     CostInputs,
+    UnknownBrokerTypeError,
     breakeven_messages_per_s,
+    estimate_cost,
     flink_cost,
     load_prices,
     provisioned_cost,
@@ -115,3 +118,26 @@ def test_cli_prints_tables_and_breakeven() -> None:
     assert bad.exit_code == 2 and "no price for kafka.x9.huge" in " ".join(bad.output.split())
     both = CliRunner().invoke(main, ["cost", "--messages-per-s", "1", "--gb-per-day", "1"])
     assert both.exit_code == 2 and "not both" in both.output
+
+
+def test_estimate_cost_gathers_every_bill_and_break_even() -> None:
+    estimate = estimate_cost(EXAMPLE, broker_types=["kafka.m7g.large", "kafka.t3.small"])
+    assert round(total(estimate.serverless), 2) == 2515.63  # the worked example above
+    assert [round(i.monthly_usd, 2) for i in estimate.provisioned["kafka.m7g.large"]] == [446.76, 725.76]
+    assert list(estimate.provisioned) == list(estimate.breakeven) == ["kafka.m7g.large", "kafka.t3.small"]
+    assert estimate.breakeven["kafka.t3.small"] == 0.0  # cheaper even idle
+    assert estimate.rest() == pytest.approx(total(flink_cost(EXAMPLE, PRICES)) + 725.33, abs=0.01)
+    # Without broker types: every priced one.
+    assert list(estimate_cost(EXAMPLE).provisioned) == PRICES.broker_types()
+
+
+def test_estimate_cost_refuses_unknown_types_and_unusable_prices(tmp_path: Path) -> None:
+    with pytest.raises(UnknownBrokerTypeError, match=r"no price for kafka.x9.huge \(priced: kafka\."):
+        estimate_cost(EXAMPLE, broker_types=["kafka.x9.huge"])
+    path = tmp_path / "prices.json"
+    path.write_text(json.dumps({"prices": {"flink_kpu_hour": {"value": "cheap"}}}))
+    with pytest.raises(CostError, match=r"cannot use the prices: .*price 'flink_kpu_hour' needs a numeric"):
+        estimate_cost(EXAMPLE, path)
+    path.write_text("{not json")
+    with pytest.raises(CostError, match="cannot use the prices"):
+        estimate_cost(EXAMPLE, path)

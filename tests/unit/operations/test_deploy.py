@@ -17,9 +17,9 @@ import pytest
 from botocore.stub import Stubber
 from click.testing import CliRunner, Result
 
-from msk_features.cli import deploy as deploy_cli
 from msk_features.cli import main
-from msk_features.operations.deploy import code_key, sha256_of
+from msk_features.operations import deploy as steps
+from msk_features.operations.deploy import code_key, run_deploy, sha256_of
 
 APP = "msk-flink-features-dev"
 BUCKET = "artifacts-1234"
@@ -34,12 +34,16 @@ def zip_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def stub(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stubber]:
-    """The command's kinesisanalyticsv2 client, stubbed; every queued response must be used."""
-    flink = boto3.client(
+def flink() -> Any:
+    return boto3.client(
         "kinesisanalyticsv2", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
     )
-    monkeypatch.setattr(deploy_cli, "_client", lambda region: flink)
+
+
+@pytest.fixture
+def stub(flink: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Stubber]:
+    """The command's kinesisanalyticsv2 client, stubbed; every queued response must be used."""
+    monkeypatch.setattr(steps, "flink_client", lambda region: flink)
     with Stubber(flink) as stubber:
         yield stubber
         stubber.assert_no_pending_responses()
@@ -154,7 +158,7 @@ def test_start_while_updating_is_a_clear_error(stub: Stubber, zip_path: Path) ->
 def test_stop_asks_for_a_snapshot_and_needs_no_local_build(
     stub: Stubber, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(deploy_cli, "_default_zip", lambda: tmp_path / "msk-flink-features-<version>.zip")
+    monkeypatch.setattr(steps, "default_zip", lambda: tmp_path / "msk-flink-features-<version>.zip")
     described(stub, "RUNNING")
     stub.add_response("stop_application", {}, {"ApplicationName": APP, "Force": False})
     # No --zip and no target/ zip: a stop from any machine. Stale or not, a stop that was asked for exits 0.
@@ -235,3 +239,42 @@ def test_flags_that_do_not_go_together_are_usage_errors(zip_path: Path) -> None:
     assert "--allow-stale goes with --start" in run("--zip", str(zip_path), "--allow-stale").output
     assert "--dry-run goes with --start or --stop" in run("--zip", str(zip_path), "--dry-run").output
     assert run("--zip", str(zip_path), "--bucket", BUCKET).exit_code == 2  # the upload mode is gone
+
+
+# --------------------------------------------------------------------------------------------------
+# The workflow, called directly (what the command renders)
+# --------------------------------------------------------------------------------------------------
+
+
+def test_run_deploy_reports_the_check_alone(flink: Any, stub: Stubber, zip_path: Path) -> None:
+    described(stub, "RUNNING", code_key(zip_path))
+    report = run_deploy(flink, APP, zip_path)
+    assert report.action is None and report.refused is None and report.ok
+    assert report.state.code_current is True and report.state.local_key == code_key(zip_path)
+    described(stub, "RUNNING")
+    stale = run_deploy(flink, APP, zip_path)
+    assert stale.state.code_current is False and not stale.ok
+
+
+def test_run_deploy_reports_a_refused_start_without_raising(
+    flink: Any, stub: Stubber, zip_path: Path
+) -> None:
+    described(stub, "READY")  # stale code: no start_application may be called
+    report = run_deploy(flink, APP, zip_path, action="start")
+    assert report.action is not None and report.action.outcome == "refused"
+    assert report.refused is not None and report.refused.startswith("not starting:")
+    assert not report.ok
+
+
+def test_run_deploy_stops_without_a_local_build(
+    flink: Any, stub: Stubber, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(steps, "default_zip", lambda: tmp_path / "absent.zip")
+    described(stub, "RUNNING")
+    stub.add_response("stop_application", {}, {"ApplicationName": APP, "Force": False})
+    report = run_deploy(flink, APP, action="stop")
+    assert report.state.local_key is None and report.state.code_current is None
+    assert report.action == steps.ActionResult("stop", "requested", "stopping (snapshot first)")
+    assert report.ok  # a stop that was asked for is what the caller wanted, stale or not
+    with pytest.raises(steps.DeployError, match=r"no zip at .*absent\.zip"):
+        run_deploy(flink, APP)  # a check needs the local build

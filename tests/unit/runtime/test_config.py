@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
+import typing
 from pathlib import Path
 
 import pytest
 
 from flink_jobs.config import (
+    AppConfig,
     ConfigError,
     load_config,
     parse_config,
     properties_path,
     to_property_groups,
 )
+from flink_jobs.properties import Key, declaration, is_property_group
 
 RUN = "kinesis.analytics.flink.run.options"
 
@@ -189,7 +193,7 @@ def test_feature_topics_group_names_topics_per_feature_set() -> None:
             {"pipeline": {"name": "Fraud"}},
             "property group 'pipeline', key 'name': malformed value: 'Fraud' is not a pipeline name "
             "(lower case letters, digits, _) "
-            "(expected the name of a pipeline in flink_jobs.pipelines, e.g. fraud)",
+            "(expected the name of a pipeline module (see flink_jobs.pipelines))",
         ),
         (
             {"topics": {"retention.ms": "-2"}},
@@ -241,3 +245,178 @@ def test_malformed_secret_references_name_key_and_forms(key: str, value: str, pr
     assert f"property group 'kafka', key '{key}'" in message
     assert re.search(problem, message), message
     assert "env:VARIABLE or secretsmanager:<secret name or ARN>:<json key>" in message
+
+
+# --------------------------------------------------------------------------------------------------
+# Every declared key, generated from the declarations: a key added to a group class is tested here
+# as soon as SAMPLES gives it a value (the first test fails until then).
+# --------------------------------------------------------------------------------------------------
+
+
+def declared_keys() -> list[tuple[str, Key]]:
+    """(AppConfig field, key) for every key declared on the group classes that AppConfig holds."""
+    hints = typing.get_type_hints(AppConfig)
+    found: list[tuple[str, Key]] = []
+    for app_field in dataclasses.fields(AppConfig):
+        hint = hints[app_field.name]
+        cls = next(c for c in (hint, *typing.get_args(hint)) if is_property_group(c))
+        found += [(app_field.name, key) for key in declaration(cls).keys]
+    return found
+
+
+DECLARED = declared_keys()
+NAME_SAMPLE = "some_name"
+"""The name an open key's sample uses (``{name}.endpoint`` -> ``some_name.endpoint``)."""
+
+SAMPLES: dict[tuple[str, str], str] = {
+    # (group, declared key or open key template) -> a valid value that is not the field's default,
+    # written as to_property_groups writes it, and consistent with every other sample (auth scram
+    # with its user and password, from before to, switch.over with added.feature.sets).
+    (RUN, "python"): "job.py",
+    (RUN, "jarfile"): "lib/job.jar",
+    (RUN, "pyFiles"): "a.py,b.py",
+    ("kafka", "bootstrap.servers"): "b-1.example:9096,b-2.example:9096",
+    ("kafka", "auth"): "scram",
+    ("kafka", "group.id"): "consumers",
+    ("kafka", "sasl.username"): "env:SCRAM_USER",
+    ("kafka", "sasl.password"): "secretsmanager:AmazonMSK_app:password",
+    ("kafka", "ssl.truststore.location"): "/certs/ca.pem",
+    ("kafka", "ssl.truststore.type"): "JKS",
+    ("kafka", "ssl.keystore.location"): "/certs/client.p12",
+    ("kafka", "ssl.keystore.type"): "PKCS12",
+    ("kafka", "ssl.keystore.password"): "env:KEYSTORE_PASSWORD",
+    ("kafka", "ssl.key.password"): "env:KEY_PASSWORD",
+    ("kafka", "scan.startup.mode"): "latest-offset",
+    ("kafka", "bounded"): "true",
+    ("kafka", "create.topics"): "false",
+    ("topics", "{name}"): "t-source",
+    ("topics", "dead.letter"): "t-dead-letter",
+    ("topics", "late.events"): "t-late-events",
+    ("topics", "partitions"): "6",
+    ("topics", "retention.ms"): "-1",
+    ("feature.topics", "{name}"): "t-features",
+    ("kafka.sink", "delivery.guarantee"): "at-least-once",
+    ("kafka.sink", "transactional.id.prefix"): "app-1",
+    ("kafka.sink", "transaction.timeout.ms"): "60000",
+    ("offline", "path"): "s3a://lake/features",
+    ("offline", "s3.endpoint"): "http://127.0.0.1:9000",
+    ("offline", "s3.path.style.access"): "true",
+    ("offline", "s3.access.key"): "access",
+    ("offline", "s3.secret.key"): "secret",
+    ("pipeline", "name"): "some_pipeline",
+    ("pipeline", "version"): "9.9.9",
+    ("pipeline", "watermark.delay.seconds"): "5",
+    ("pipeline", "idle.timeout.seconds"): "7",
+    ("pipeline", "checkpoint.interval.ms"): "500",
+    ("pipeline", "parallelism"): "4",
+    ("pipeline", "feature.sets"): "a,b",
+    ("pipeline", "added.feature.sets"): "b",
+    ("pipeline", "switch.over"): "2026-11-24T10:00:00.250Z",
+    ("backfill", "from"): "2026-11-24T10:00:00Z",
+    ("backfill", "to"): "2026-11-24T12:00:00Z",
+    ("backfill", "feature.sets"): "a",
+    ("backfill", "run"): "run-1",
+    ("backfill", "lookback.seconds"): "3600",
+    ("scoring", "{name}.endpoint"): "endpoint-1",
+    ("scoring", "region"): "eu-west-1",
+    ("scoring", "endpoint.override"): "http://127.0.0.1:8085",
+    ("scoring", "access.key"): "access",
+    ("scoring", "secret.key"): "secret",
+    ("scoring", "max.in.flight"): "8",
+    ("scoring", "attempt.timeout.ms"): "500",
+    ("scoring", "max.attempts"): "5",
+    ("scoring", "backoff.ms"): "50",
+}
+
+MALFORMED = ("", "Not Valid!")
+"""Values tried in turn until one is refused: every parser refuses at least one of them."""
+
+
+def property_key(key: Key) -> str:
+    """The key a document uses for ``key``'s sample (an open key names :data:`NAME_SAMPLE`)."""
+    return key.key_for(NAME_SAMPLE) if key.is_open else key.key
+
+
+def full_groups(changed: Key | None = None, value: str = "") -> dict[str, dict[str, str]]:
+    """Every declared key with its sample, by group (``changed``'s key with ``value`` instead)."""
+    groups: dict[str, dict[str, str]] = {}
+    for _, key in DECLARED:
+        text = value if key == changed else SAMPLES[(key.group, key.key)]
+        groups.setdefault(key.group, {})[property_key(key)] = text
+    return groups
+
+
+def full_document(changed: Key | None = None, value: str = "") -> list[dict[str, object]]:
+    """:func:`full_groups` as a properties document."""
+    return [{"PropertyGroupId": g, "PropertyMap": m} for g, m in full_groups(changed, value).items()]
+
+
+def key_id(declared: tuple[str, Key]) -> str:
+    return f"{declared[1].group}/{declared[1].key}"
+
+
+def test_every_declared_key_has_a_sample() -> None:
+    declared = {(key.group, key.key) for _, key in DECLARED}
+    assert sorted(declared - set(SAMPLES)) == [], "give these keys a sample value in SAMPLES"
+    assert sorted(set(SAMPLES) - declared) == [], "these samples name no declared key"
+    assert len(declared) == len(DECLARED), "a key is declared twice in one group"
+
+
+@pytest.mark.parametrize("declared", DECLARED, ids=key_id)
+def test_every_declared_key_fills_its_field(declared: tuple[str, Key]) -> None:
+    app_field, key = declared
+    cfg = parse_config(full_document())
+    value = getattr(getattr(cfg, app_field), key.attr)
+    parsed = key.parse(SAMPLES[(key.group, key.key)])
+    assert value == ({NAME_SAMPLE: parsed} if key.is_open else parsed)
+    group_class = type(getattr(cfg, app_field))
+    default = next(f for f in dataclasses.fields(group_class) if f.name == key.attr)
+    if default.default_factory is not dataclasses.MISSING:
+        assert value != default.default_factory(), "the sample must differ from the default"
+    elif default.default is not dataclasses.MISSING:
+        assert value != default.default, "the sample must differ from the default"
+
+
+@pytest.mark.parametrize("declared", DECLARED, ids=key_id)
+def test_every_declared_key_is_written_back(declared: tuple[str, Key]) -> None:
+    _, key = declared
+    cfg = parse_config(full_document())
+    written = {g["PropertyGroupId"]: g["PropertyMap"] for g in to_property_groups(cfg)}
+    assert written[key.group][property_key(key)] == SAMPLES[(key.group, key.key)]
+
+
+def test_the_full_document_round_trips() -> None:
+    written = to_property_groups(parse_config(full_document()))
+    assert {g["PropertyGroupId"]: g["PropertyMap"] for g in written} == full_groups()
+
+
+@pytest.mark.parametrize("declared", DECLARED, ids=key_id)
+def test_every_declared_key_refuses_a_malformed_value(declared: tuple[str, Key]) -> None:
+    _, key = declared
+    name = property_key(key)
+    refused = [bad for bad in MALFORMED if _refuses(key, bad)]
+    assert refused, f"{key.group}/{name} accepts every value of {MALFORMED}"
+    with pytest.raises(ConfigError) as err:
+        parse_config(full_document(key, refused[0]))
+    assert (err.value.group, err.value.key) == (key.group, name)
+    message = str(err.value)
+    assert message.startswith(f"property group '{key.group}', key '{name}': malformed value: ")
+    assert message.endswith(f" (expected {key.expected})")
+
+
+def _refuses(key: Key, value: str) -> bool:
+    try:
+        key.parse(value)
+    except ValueError:
+        return True
+    return False
+
+
+@pytest.mark.parametrize("group", sorted({key.group for _, key in DECLARED}))
+def test_every_group_refuses_a_key_it_does_not_declare(group: str) -> None:
+    groups = full_groups()
+    groups[group]["No.Such.Key"] = "x"
+    with pytest.raises(ConfigError) as err:
+        parse_config([{"PropertyGroupId": g, "PropertyMap": m} for g, m in groups.items()])
+    assert (err.value.group, err.value.key) == (group, "No.Such.Key")
+    assert re.search(r": (unknown|malformed) key \(expected ", str(err.value)), str(err.value)

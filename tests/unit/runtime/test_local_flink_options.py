@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from flink_jobs.pipelines import get_pipeline
 from flink_jobs.runtime.environment import LocalSetupError, local_flink_options
 
 
@@ -33,14 +32,3 @@ def test_malformed_options_name_the_variable(raw: str, message: str) -> None:
     with pytest.raises(LocalSetupError, match=message) as info:
         local_flink_options(raw)
     assert "$MSK_FEATURES_FLINK_OPTIONS" in str(info.value)
-
-
-def test_the_windows_subset_is_the_fraud_pipelines_window_sets_on_unarchived_transactions() -> None:
-    fraud, subset = get_pipeline("fraud"), get_pipeline("fraud_windows")
-    assert subset.feature_set_names() == ["txn_1m", "txn_1h"]
-    for name in ("txn_1m", "txn_1h"):
-        (full,) = [fs for fs in fraud.feature_sets if fs.name == name]
-        (part,) = [fs for fs in subset.feature_sets if fs.name == name]
-        assert (part.window, part.aggregations) == (full.window, full.aggregations)
-    assert [s.name for s in subset.sources] == ["transactions"]
-    assert not subset.sources[0].archive

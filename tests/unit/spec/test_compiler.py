@@ -48,6 +48,7 @@ CFG = parse_config(
         {"PropertyGroupId": "kafka", "PropertyMap": {"bootstrap.servers": "b-1:9098", "auth": "iam"}},
         {"PropertyGroupId": "offline", "PropertyMap": {"path": "s3a://lake/features"}},
         {"PropertyGroupId": "feature.topics", "PropertyMap": {"txn_1m": "online.txn-1m"}},
+        {"PropertyGroupId": "pipeline", "PropertyMap": {"name": "fraud"}},
     ]
 )
 # The same without the fraud pipeline's feature topic override: for the small test pipelines below.
@@ -298,7 +299,7 @@ def test_topics_and_sinks_come_from_properties() -> None:
         "session": "features-session",
         "txn_features": "features-txn-features",
     }
-    names = [(spec.name, spec.role, spec.compacted) for spec in pipeline_topics(CFG.topics)]
+    names = [(spec.name, spec.role, spec.compacted) for spec in pipeline_topics(CFG.topics, "fraud")]
     assert names == [
         ("transactions", "input", False), ("clicks", "input", False), ("profiles", "input", True),
         ("labels", "input", False),
@@ -350,6 +351,7 @@ def test_printed_sql_redacts_secrets_but_the_job_gets_them() -> None:
                     "sasl.password": "s3cr'et-Pa55",
                 },
             },
+            {"PropertyGroupId": "pipeline", "PropertyMap": {"name": "fraud"}},
         ]
     )
     compiled = build_pipeline(scram)

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from flink_jobs.config import ConfigError, TopicsConfig, parse_config, to_property_groups
 from flink_jobs.features.manifest import manifest
-from flink_jobs.pipelines import get_pipeline, pipeline_names, pipeline_topics, topics_of
+from flink_jobs.pipelines import (
+    ENV_PIPELINE_PACKAGES,
+    get_pipeline,
+    pipeline_names,
+    pipeline_topics,
+    topics_of,
+)
 from msk_features.cli import main
 
 BASE = [
@@ -37,7 +44,8 @@ def test_topics_group_names_sources_by_their_name_and_round_trips() -> None:
 def test_every_topic_of_the_reference_pipeline_with_a_renamed_source() -> None:
     topics = TopicsConfig(sources={"profiles": "crm.profiles.v2"}, partitions=6, retention_ms=1000)
     got = [
-        (t.name, t.role, t.owner, t.partitions, t.compacted, t.retention_ms) for t in pipeline_topics(topics)
+        (t.name, t.role, t.owner, t.partitions, t.compacted, t.retention_ms)
+        for t in pipeline_topics(topics, "fraud")
     ]
     assert got == [
         ("transactions", "input", "transactions", 6, False, 1000),
@@ -57,7 +65,7 @@ def test_every_topic_of_the_reference_pipeline_with_a_renamed_source() -> None:
 def test_a_topic_override_for_an_unknown_source_names_the_known_ones() -> None:
     cfg = parse_config(with_topics({"transaction": "tx"}))
     with pytest.raises(ConfigError) as info:
-        pipeline_topics(cfg.topics)
+        pipeline_topics(cfg.topics, "fraud")
     assert str(info.value) == (
         "property group 'topics', key 'transaction': pipeline 'fraud' has no source named 'transaction' "
         "(expected one of transactions, clicks, profiles, labels (or a fixed key: dead.letter, late.events, "
@@ -122,10 +130,15 @@ def test_manifest_command_prints_json_and_rejects_an_unknown_pipeline() -> None:
     assert bad.exit_code == 1 and "unknown pipeline 'nope'" in bad.output and "Traceback" not in bad.output
 
 
-def test_pipelines_are_the_modules_of_the_package() -> None:
-    assert {"fraud", "fraud_windows"} <= set(pipeline_names())
+def test_pipelines_are_the_modules_of_the_package(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(ENV_PIPELINE_PACKAGES, raising=False)
+    folder = Path(__file__).resolve().parents[3] / "flink_jobs" / "pipelines"
+    modules = sorted(path.stem for path in folder.glob("*.py") if not path.name.startswith("_"))
+    assert pipeline_names() == modules and "fraud" in modules
+    assert "fraud_windows" not in modules  # the benchmark's subset is not shipped
 
 
-def test_pipelines_sharing_topics_create_them_once() -> None:
+def test_pipelines_sharing_topics_create_them_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(ENV_PIPELINE_PACKAGES, "msk_features.bench.pipelines")  # fraud_windows: fraud's subset
     names = [t.name for t in topics_of(["fraud", "fraud_windows"])]
-    assert len(names) == len(set(names)) and set(names) == {t.name for t in pipeline_topics()}
+    assert len(names) == len(set(names)) and set(names) == {t.name for t in pipeline_topics(None, "fraud")}

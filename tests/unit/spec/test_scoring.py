@@ -36,8 +36,7 @@ def config(scoring: dict[str, str] | None = None, pipeline: dict[str, str] | Non
     document = list(BASE)
     if scoring is not None:
         document.append({"PropertyGroupId": "scoring", "PropertyMap": scoring})
-    if pipeline is not None:
-        document.append({"PropertyGroupId": "pipeline", "PropertyMap": pipeline})
+    document.append({"PropertyGroupId": "pipeline", "PropertyMap": {"name": "fraud", **(pipeline or {})}})
     return parse_config(document)
 
 

@@ -120,7 +120,7 @@ locals {
 
   # The pipeline's sources and feature sets (manifest order) with the topics the job will use:
   # a source reads source_topics[name], else the manifest's topic for it; a feature set writes
-  # feature_topics[name], else features-<name with _ as -> (flink_jobs.config.default_feature_topic).
+  # feature_topics[name], else features-<name with _ as -> (flink_jobs.topics.default_feature_topic).
   sources = [
     for s in local.m.sources : {
       name      = s.name
@@ -135,7 +135,7 @@ locals {
     }
   ]
   # Scorings write their scores topic, feature_topics[name], else scores-<name with _ as ->
-  # (flink_jobs.config.default_scores_topic); a manifest written before scorings has none.
+  # (flink_jobs.topics.default_scores_topic); a manifest written before scorings has none.
   scorings = [
     for s in try(local.m.scorings, []) : {
       name  = s.name

@@ -1,4 +1,5 @@
-"""Faulty records: invalid values (each breaking exactly one validation rule), out-of-order and late times.
+"""The fraud profile's faulty records: invalid values (each breaking exactly one validation rule),
+out-of-order and late times.
 
 The Flink job's validation rules (a record breaking any of them is invalid; the full list, with the
 parsing details, is in docs/validation.md):
@@ -38,26 +39,28 @@ applies to on the stream:
 
 Times: an *out-of-order* record is strictly earlier than the maximum event time already emitted on
 its topic, by less than the watermark delay (1 s .. delay - 1 s when the delay is at least 2 s); a
-*late* record is more than ``delay + 5 s`` and at most ``delay + 10 min`` behind it.
+*late* record is more than ``delay + 5 s`` and at most ``delay + 10 min`` behind it
+(:mod:`msk_features.dev.generator.disorder`, shared with the contract-driven generator).
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from decimal import Decimal
 from random import Random
-from typing import Any, Final, Literal
+from typing import Any, Final
 
-from msk_features.dev.generator.events import (
-    FIELDS,
-    TIMESTAMP_FIELDS,
-    Event,
-    Stream,
-    encode_event,
-    encode_json,
-    parse_instant,
+from msk_features.dev.generator.disorder import (
+    LATE_MARGIN_MS,
+    LATE_MAX_EXTRA_MS,
+    late_time,
+    out_of_order_range,
+    out_of_order_time,
 )
+from msk_features.dev.generator.instants import parse_instant
+from msk_features.dev.generator.json_text import Event, encode_event, encode_json
+from msk_features.dev.generator.profiles.fraud.events import FIELDS, TIMESTAMP_FIELDS, Stream
+from msk_features.dev.generator.records import INVALID_KINDS, InvalidKind, InvalidValue
 
 __all__ = [
     "INVALID_KINDS",
@@ -72,14 +75,6 @@ __all__ = [
     "out_of_order_range",
     "out_of_order_time",
 ]
-
-InvalidKind = Literal["bad_json", "missing_field", "wrong_type", "out_of_domain"]
-INVALID_KINDS: Final[tuple[InvalidKind, ...]] = ("bad_json", "missing_field", "wrong_type", "out_of_domain")
-
-LATE_MARGIN_MS: Final = 5_000
-"""A late record is more than ``watermark delay + LATE_MARGIN_MS`` behind the topic's max event time."""
-LATE_MAX_EXTRA_MS: Final = 600_000
-"""... and at most ``watermark delay + LATE_MAX_EXTRA_MS`` behind it."""
 
 STRING_FIELDS: Final[frozenset[str]] = frozenset({"txn_id", "user_id", "merchant_id", "click_id", "page"})
 
@@ -132,16 +127,6 @@ _COUNTRY_ALPHA3: Final[dict[str, str]] = {
     "SG": "SGP",
     "CH": "CHE",
 }
-
-
-@dataclass(frozen=True)
-class InvalidValue:
-    """An invalid Kafka message value and the one rule it breaks."""
-
-    value: bytes
-    invalid_kind: InvalidKind
-    field: str | None
-    reason: str
 
 
 def applicable_fields(stream: Stream, kind: InvalidKind) -> tuple[str | None, ...]:
@@ -284,27 +269,3 @@ def _bad_time(rng: Random, field: str, good: str) -> tuple[str, str]:
     )
     text, why = rng.choice(variants)
     return text, f'{field} "{text}": {why}'
-
-
-def out_of_order_range(delay_ms: int) -> tuple[int, int]:
-    """``(min, max)`` milliseconds an out-of-order record is behind the max: 1 s .. delay - 1 s.
-
-    With a delay under 2 s the range is 1 ms .. delay - 1 ms; with a delay under 2 ms there is no
-    out-of-order record that is not late (``ValueError``).
-    """
-    if delay_ms >= 2_000:
-        return 1_000, delay_ms - 1_000
-    if delay_ms >= 2:
-        return 1, delay_ms - 1
-    raise ValueError(f"a watermark delay of {delay_ms} ms leaves no room for out-of-order records")
-
-
-def out_of_order_time(rng: Random, max_ms: int, delay_ms: int) -> int:
-    """An event time strictly earlier than ``max_ms`` by less than the watermark delay."""
-    low, high = out_of_order_range(delay_ms)
-    return max_ms - rng.randint(low, high)
-
-
-def late_time(rng: Random, max_ms: int, delay_ms: int) -> int:
-    """An event time more than ``delay + 5 s`` and at most ``delay + 10 min`` earlier than ``max_ms``."""
-    return max_ms - rng.randint(delay_ms + LATE_MARGIN_MS + 1, delay_ms + LATE_MAX_EXTRA_MS)

@@ -1,4 +1,4 @@
-"""Valid input events of the four source topics: pure functions, no I/O.
+"""The fraud profile's valid events of its four source topics: pure functions, no I/O.
 
 Contract (one UTF-8 JSON object per Kafka message, key = ``user_id`` as UTF-8 bytes):
 
@@ -48,14 +48,15 @@ same events on every platform.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from decimal import Decimal
 from itertools import accumulate
 from random import Random
-from typing import Any, Final, Literal
+from typing import Final, Literal
+
+from msk_features.dev.generator.instants import format_instant, parse_instant, sorted_times, to_epoch_ms
+from msk_features.dev.generator.json_text import Event, TimedEvent, encode_event, encode_json
 
 __all__ = [
     "ACTIONS",
@@ -105,12 +106,6 @@ Stream = Literal["transactions", "clicks", "profiles", "labels"]
 """The logical source stream of a record (the Kafka topic name comes from ``TopicsConfig``)."""
 
 STREAMS: Final[tuple[Stream, ...]] = ("transactions", "clicks", "profiles", "labels")
-
-Event = dict[str, Any]
-"""A JSON object as a dict; ``amount`` is a :class:`~decimal.Decimal` with exponent -2."""
-
-TimedEvent = tuple[int, Event]
-"""``(event time in epoch milliseconds, event)``."""
 
 ACTIONS: Final[tuple[str, ...]] = ("view", "add_to_cart", "checkout", "login")
 RISK_TIERS: Final[tuple[str, ...]] = ("low", "medium", "high")
@@ -173,63 +168,11 @@ ID_FIELD: Final[dict[Stream, str | None]] = {
 }
 
 _SECOND: Final = 1_000
-_SCALAR_JSON: Final = json.JSONEncoder(ensure_ascii=False).encode
 
 
 # --------------------------------------------------------------------------------------------------
-# Time and serialization
+# Keys and times
 # --------------------------------------------------------------------------------------------------
-
-
-def to_epoch_ms(instant: datetime) -> int:
-    """Epoch milliseconds of a timezone-aware ``instant`` (sub-millisecond digits are truncated)."""
-    if instant.tzinfo is None or instant.utcoffset() is None:
-        raise ValueError(f"{instant.isoformat()} has no time zone; give a UTC instant")
-    delta = instant.astimezone(UTC) - datetime(1970, 1, 1, tzinfo=UTC)
-    return (delta.days * 86_400 + delta.seconds) * 1_000 + delta.microseconds // 1_000
-
-
-def format_instant(epoch_ms: int) -> str:
-    """``2026-11-24T10:15:30.123Z`` for an instant in epoch milliseconds."""
-    seconds, millis = divmod(epoch_ms, 1_000)
-    return datetime.fromtimestamp(seconds, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S") + f".{millis:03d}Z"
-
-
-def parse_instant(text: str) -> int:
-    """Epoch milliseconds of a strict ``YYYY-MM-DDTHH:MM:SS.mmmZ`` string; ``ValueError`` otherwise."""
-    if len(text) != 24 or text[-1] != "Z" or text[10] != "T" or text[19] != ".":
-        raise ValueError(f"{text!r} is not YYYY-MM-DDTHH:MM:SS.mmmZ")
-    millis = text[20:23]
-    if not (millis.isascii() and millis.isdigit()):
-        raise ValueError(f"{text!r} has no millisecond digits")
-    parsed = datetime.strptime(text[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=UTC)
-    return to_epoch_ms(parsed) + int(millis)
-
-
-def encode_json(value: Any) -> str:
-    """Compact JSON text; ``Decimal`` is written exactly (``12.30``), ``float`` is refused.
-
-    Dict keys keep their insertion order, non-ASCII text is written as UTF-8 (not ``\\u`` escapes).
-    """
-    if isinstance(value, Decimal):
-        if not value.is_finite():
-            raise ValueError(f"{value} cannot be written as a JSON number")
-        return format(value, "f")
-    if isinstance(value, float):
-        raise TypeError("floats are not serialized (float artifacts); use decimal.Decimal")
-    if isinstance(value, dict):
-        items = (f"{_SCALAR_JSON(str(k))}:{encode_json(v)}" for k, v in value.items())
-        return "{" + ",".join(items) + "}"
-    if isinstance(value, list | tuple):
-        return "[" + ",".join(encode_json(v) for v in value) + "]"
-    if value is None or isinstance(value, str | int | bool):
-        return _SCALAR_JSON(value)
-    raise TypeError(f"cannot serialize {type(value).__name__} to JSON")
-
-
-def encode_event(event: Event) -> bytes:
-    """The Kafka message value of an event: its compact JSON text in UTF-8."""
-    return encode_json(event).encode("utf-8")
 
 
 def key_for(user_id: str) -> bytes:
@@ -392,17 +335,6 @@ def make_world(rng: Random, users: int, merchants: int) -> World:
 # --------------------------------------------------------------------------------------------------
 # Timelines: valid events in non-decreasing event time
 # --------------------------------------------------------------------------------------------------
-
-
-def sorted_times(rng: Random, n: int, start_ms: int, span_ms: int) -> list[int]:
-    """``n`` instants in ``[start_ms, start_ms + span_ms)``, sorted; distinct when ``n <= span_ms``."""
-    if n <= 0:
-        return []
-    span_ms = max(1, span_ms)
-    # distinct offsets when there is room for them, else independent draws
-    offsets = rng.sample(range(span_ms), n) if n <= span_ms else [rng.randrange(span_ms) for _ in range(n)]
-    offsets.sort()
-    return [start_ms + offset for offset in offsets]
 
 
 def transaction_timeline(

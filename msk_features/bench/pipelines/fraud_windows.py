@@ -2,8 +2,9 @@
 
 The same feature sets as :mod:`flink_jobs.pipelines.fraud` (same windows, same aggregations, same
 validation, dead-letter and late-event routing), without the raw-event archive: the like-for-like
-workload the benchmarks compare with a Python stream library (``docs/benchmarks/``), and a small
-pipeline to start from.
+workload the benchmarks compare with a Python stream library (``docs/benchmarks/``). Not shipped:
+``msk-features sql|run fraud_windows`` find it with
+``MSK_FEATURES_PIPELINE_PACKAGES=msk_features.bench.pipelines`` (the benchmark sets it itself).
 """
 
 from __future__ import annotations
