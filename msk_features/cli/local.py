@@ -114,7 +114,8 @@ def local(verbose: bool) -> None:
     "--pipeline",
     "pipelines",
     multiple=True,
-    help="Pipeline whose topics to create (repeatable) [default: every pipeline in flink_jobs/pipelines].",
+    help="Pipeline whose topics to create (repeatable; one pipeline: also pipeline.name of the written "
+    "properties) [default: every pipeline].",
 )
 @_model_option
 @_state_dir_option
@@ -146,7 +147,10 @@ def up(
 
         specs = topics_of(pipelines or pipeline_names(), TopicsConfig(partitions=partitions))
         stack = LocalStack(directory, progress=progress)
-        endpoints = stack.up(topics=specs, buckets=list(buckets) or None, models=model_paths)
+        # One pipeline named: the properties name it too, so `run`, `outputs` and the others need no
+        # PIPELINE argument; several or none: each command takes one.
+        named = pipelines[0] if len(set(pipelines)) == 1 else None
+        endpoints = stack.up(topics=specs, buckets=list(buckets) or None, models=model_paths, pipeline=named)
     elapsed = time.monotonic() - started_at
     _console.print(f"[green]Local stack is up[/] in {elapsed:.1f} s (state dir {escape(str(directory))}).")
     _print_status(stack.status())

@@ -30,9 +30,10 @@ from botocore.credentials import Credentials
 from botocore.exceptions import ClientError, ReadTimeoutError
 
 from msk_features.dev.model_endpoint.process import endpoint_healthy
-from msk_features.dev.stack.control import Endpoints, LocalStack, pid_alive
+from msk_features.dev.stack.control import LocalStack, pid_alive
 from msk_features.dev.stack.ports import free_ports, is_port_free
 from tests.support.model_endpoint import ENDPOINT_NAME, ModelEndpoint, TrainedModel
+from tests.support.stack import fake_endpoints
 
 StartEndpoint = Any
 
@@ -393,28 +394,6 @@ def test_stack_serves_models_and_down_stops_them(tmp_path: Path, xgboost_model: 
         assert not (state / "pids" / "model.pid").exists()
     finally:
         stack.down()  # a no-op once down() ran
-
-
-def fake_endpoints(state: Path) -> Endpoints:
-    """endpoints.json as a running broker and S3 server would have it (nothing listens there)."""
-    return Endpoints(
-        state_dir=str(state),
-        kafka_version="3.9.1",
-        kafka_plaintext_bootstrap="127.0.0.1:1",
-        kafka_scram_bootstrap="127.0.0.1:2",
-        kafka_controller_port=3,
-        scram_username="u",
-        scram_password="p",
-        ca_file=str(state / "ca.pem"),
-        s3_endpoint_url="http://127.0.0.1:4",
-        s3_access_key="test",
-        s3_secret_key="test",
-        s3_region="us-east-1",
-        buckets=(),
-        topics=(),
-        kafka_pid=0,
-        s3_pid=0,
-    )
 
 
 def test_cli_up_model_then_status_and_down(

@@ -490,11 +490,13 @@ class LocalStack:
         topics: list[TopicSpec] | None = None,
         buckets: list[str] | None = None,
         models: Mapping[str, Path | str] | None = None,
+        pipeline: str | None = None,
     ) -> Endpoints:
         """Start (or reuse) the broker and the S3 server, create topics and buckets; return endpoints.
 
         ``topics`` default to those of every pipeline (``topics_of(pipeline_names())``), ``buckets`` to
-        ``['msk-features-local']``.
+        ``['msk-features-local']``. ``pipeline``: the one the written properties name
+        (``pipeline.name``; default: none, so commands take a PIPELINE argument).
         Running, healthy processes of this state dir are reused (same pids); topics and buckets that
         exist are left as they are (see :attr:`topic_results`). Writes ``endpoints.json`` and, when
         :mod:`msk_features.dev.stack.properties` is available, ``application_properties.json``.
@@ -506,7 +508,7 @@ class LocalStack:
         bucket_names = list(buckets) if buckets is not None else [DEFAULT_BUCKET]
         with self._locked():
             endpoints = self._up_locked(specs, bucket_names, models)
-        self._write_properties(endpoints)
+        self._write_properties(endpoints, pipeline)
         return endpoints
 
     def _up_locked(
@@ -755,7 +757,7 @@ class LocalStack:
             s3_pid=new.get("s3", s3_pid or 0),
         )
 
-    def _write_properties(self, endpoints: Endpoints) -> None:
+    def _write_properties(self, endpoints: Endpoints, pipeline: str | None = None) -> None:
         """Write ``application_properties.json`` (``msk_features.dev.stack.properties``), if available."""
         try:
             from msk_features.dev.stack.properties import write_local_properties
@@ -763,7 +765,7 @@ class LocalStack:
             log.info("msk_features.dev.stack.properties is missing; application_properties.json not written")
             self.properties_file = None
             return
-        self.properties_file = Path(write_local_properties(endpoints, self.state_dir))
+        self.properties_file = Path(write_local_properties(endpoints, self.state_dir, pipeline=pipeline))
 
     # -- down -------------------------------------------------------------------------------------
 

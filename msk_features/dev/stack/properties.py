@@ -6,8 +6,9 @@ local broker (PLAINTEXT by default, or SCRAM over TLS) and the local S3 server, 
 local run reads what is there and stops. Run the job with ``MSK_FEATURES_PROPERTIES`` set to it.
 
 The stack holds the topics of several pipelines, so its properties name none (``pipeline.name`` is
-left out) unless a caller passes ``pipeline``: ``msk-features run NAME`` names it, and without a
-name the only pipeline there is runs (:func:`flink_jobs.pipelines.resolve_pipeline_name`).
+left out) unless a caller passes ``pipeline`` (``msk-features local up --pipeline NAME`` with one
+name does); otherwise a command names it (``msk-features run NAME``), and without a name the only
+pipeline there is runs (:func:`flink_jobs.pipelines.resolve_pipeline_name`).
 """
 
 from __future__ import annotations
