@@ -9,6 +9,8 @@ Any pipeline (:mod:`~msk_features.dev.generator.planner`: a request, a planner, 
 * :mod:`~msk_features.dev.generator.profiles`: hand-written generators by pipeline name (the fraud
   profile: :class:`GenerateSpec` and :func:`build_plan`);
 * shared: :mod:`~msk_features.dev.generator.records` (:class:`PlannedRecord`, kinds),
+  :mod:`~msk_features.dev.generator.plan_options` (seed, span, fractions, delay, topics),
+  :mod:`~msk_features.dev.generator.source_plan` (one source's records from its timeline, the merge),
   :mod:`~msk_features.dev.generator.disorder` (out-of-order and late times),
   :mod:`~msk_features.dev.generator.instants`, :mod:`~msk_features.dev.generator.json_text`,
   :mod:`~msk_features.dev.generator.durations`;

@@ -36,6 +36,7 @@ from random import Random
 from typing import Any, Final
 
 from flink_jobs.features import Field, InputSchema
+from msk_features.dev.generator.instants import malformed_instants
 from msk_features.dev.generator.json_text import Event, encode_event, encode_json
 from msk_features.dev.generator.records import INVALID_KINDS, InvalidKind, InvalidValue
 
@@ -90,17 +91,7 @@ def out_of_domain_values(contract_field: Field, value: Any) -> list[tuple[Any, s
 
 
 def _bad_times(good: str) -> list[tuple[Any, str]]:
-    date, clock = good[:10], good[11:23]  # 'YYYY-MM-DD', 'HH:MM:SS.mmm'
-    return [
-        ("2026-13-40T25:00:00.000Z", "month 13, day 40, hour 25 is not a real instant"),
-        (good[:-1], "no trailing Z"),
-        (good[:19] + "Z", "no millisecond digits"),
-        (f"{date} {clock}Z", "a space instead of T"),
-        (good[:-1] + "+00:00", "an offset instead of Z"),
-        (f"{date[:4]}-02-30T{clock}Z", "February 30 is not a real day"),
-        (f"{date}T24{clock[2:]}Z", "hour 24 is not a real time"),
-        ("1969-12-31T23:59:59.999Z", "before 1970-01-01T00:00:00.000Z"),
-    ]
+    return [*malformed_instants(good), ("1969-12-31T23:59:59.999Z", "before 1970-01-01T00:00:00.000Z")]
 
 
 def applicable_fields(schema: InputSchema, kind: InvalidKind, event: Event) -> tuple[Field | None, ...]:

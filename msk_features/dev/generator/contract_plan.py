@@ -33,25 +33,19 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import timedelta
 from random import Random
 from typing import Any, Final
 
-from flink_jobs.config import TopicsConfig
 from flink_jobs.features import PipelineSpec, Source
 from msk_features.dev.generator.contract_faults import make_invalid
-from msk_features.dev.generator.contract_values import KeyPool, SourceValues, key_bytes, key_pools
-from msk_features.dev.generator.disorder import late_time, out_of_order_range, out_of_order_time
-from msk_features.dev.generator.durations import format_duration
-from msk_features.dev.generator.instants import DEFAULT_START, format_instant, sorted_times, to_epoch_ms
-from msk_features.dev.generator.json_text import Event, TimedEvent, encode_event
-from msk_features.dev.generator.records import (
-    PlannedRecord,
-    RecordKind,
-    SpecError,
-    assign_kinds,
-    split_kinds,
-)
+from msk_features.dev.generator.contract_values import KeyPool, SourceValues, key_pools
+from msk_features.dev.generator.disorder import out_of_order_range
+from msk_features.dev.generator.instants import sorted_times
+from msk_features.dev.generator.json_text import Event, TimedEvent
+from msk_features.dev.generator.plan_options import PlanOptions
+from msk_features.dev.generator.records import InvalidValue, PlannedRecord, RecordKind, SpecError
+from msk_features.dev.generator.source_plan import PlannedSource, SourceTarget, merge_sources, plan_source
 
 __all__ = ["EVENT_WEIGHT", "VERSIONED_WEIGHT", "ContractSpec", "build_contract_plan", "split_by_weight"]
 
@@ -79,26 +73,17 @@ def split_by_weight(total: int, weights: Mapping[str, int]) -> dict[str, int]:
 
 
 @dataclasses.dataclass(frozen=True)
-class ContractSpec:
+class ContractSpec(PlanOptions):
     """What to generate for ``pipeline``; the plan is a pure function of it (seed included).
 
     ``counts``: exact records per source name (all kinds included). ``keys``: values per key pool.
-    Valid event-source events are spread over ``[start, start + span)``. The fractions are of each
-    topic's count and sum to at most 1. ``watermark_delay`` is the job's bounded out-of-orderness
-    for sources that do not set their own. Topic names come from ``topics``.
+    The seed, span, fractions, topics and ``watermark_delay`` (the job's bounded out-of-orderness
+    for sources that do not set their own) are :class:`PlanOptions`, given by keyword.
     """
 
     pipeline: PipelineSpec
     counts: Mapping[str, int] = dataclasses.field(default_factory=dict)
-    seed: int = 42
     keys: int = 100
-    start: datetime = DEFAULT_START
-    span: timedelta = timedelta(hours=1)
-    invalid_fraction: float = 0.0
-    out_of_order_fraction: float = 0.0
-    late_fraction: float = 0.0
-    watermark_delay: timedelta = timedelta(seconds=30)
-    topics: TopicsConfig = dataclasses.field(default_factory=TopicsConfig)
 
     def __post_init__(self) -> None:
         names = self.pipeline.source_names()
@@ -112,18 +97,7 @@ class ContractSpec:
                 raise SpecError(f"{name}: a count must be >= 0, got {n}")
         if self.keys < 1:
             raise SpecError(f"keys must be >= 1, got {self.keys}")
-        if self.start.tzinfo is None or self.start.utcoffset() is None:
-            raise SpecError(f"start {self.start.isoformat()} has no time zone; give a UTC instant")
-        if self.span < timedelta(seconds=1):
-            raise SpecError(f"span must be at least 1s, got {format_duration(self.span)}")
-        if self.watermark_delay < timedelta(0):
-            raise SpecError("watermark_delay must be >= 0")
-        fractions = (self.invalid_fraction, self.out_of_order_fraction, self.late_fraction)
-        if not all(0.0 <= f <= 1.0 for f in fractions) or sum(fractions) > 1.0 + 1e-9:
-            raise SpecError(
-                "invalid_fraction, out_of_order_fraction and late_fraction must be within [0, 1] and sum to "
-                f"at most 1, got {', '.join(f'{f:g}' for f in fractions)}"
-            )
+        self.check_options()
         for source in self.pipeline.sources:
             counts = self.kind_counts(source.name)
             if counts["out_of_order"] > 0:
@@ -145,16 +119,6 @@ class ContractSpec:
         weights = {s.name: VERSIONED_WEIGHT if s.versioned else EVENT_WEIGHT for s in pipeline.sources}
         return cls(pipeline, split_by_weight(count, weights), **kwargs)
 
-    @property
-    def start_ms(self) -> int:
-        """The span start in epoch milliseconds."""
-        return to_epoch_ms(self.start)
-
-    @property
-    def span_ms(self) -> int:
-        """The span in milliseconds."""
-        return self.span // timedelta(milliseconds=1)
-
     def delay_ms(self, source: Source) -> int:
         """The watermark delay of ``source`` in milliseconds: its own, else ``watermark_delay``."""
         return (source.watermark_delay or self.watermark_delay) // timedelta(milliseconds=1)
@@ -174,9 +138,7 @@ class ContractSpec:
 
     def kind_counts(self, source: str) -> dict[RecordKind, int]:
         """Exact records per kind of ``source``."""
-        return split_kinds(
-            self.count(source), self.invalid_fraction, self.out_of_order_fraction, self.late_fraction
-        )
+        return self.split(self.count(source))
 
 
 def _event_timeline(
@@ -203,70 +165,22 @@ def _version_timeline(
     return events
 
 
-def _plan_source(
-    spec: ContractSpec, index: int, source: Source, base: list[TimedEvent]
-) -> list[tuple[int, PlannedRecord]]:
-    """``(emission time, record)`` of one source, in topic order (``seq`` not yet assigned)."""
-    rng = Random(f"{spec.seed}:faults:{source.name}")
-    kinds = assign_kinds(rng, source.name, spec.kind_counts(source.name))
-    topic, delay_ms, time_field = spec.topic(source), spec.delay_ms(source), source.event_time
-    max_ms: int | None = None
-    planned: list[tuple[int, PlannedRecord]] = []
-    for (base_ms, event), kind in zip(base, kinds, strict=True):
-        key = key_bytes(event[source.key])
-        if kind == "valid":
-            max_ms = base_ms if max_ms is None else max(max_ms, base_ms)
-            record = PlannedRecord(
-                -1,
-                topic,
-                source.name,
-                key,
-                encode_event(event),
-                kind,
-                event,
-                time_field=time_field,
-                source_index=index,
-            )
-        elif kind in ("out_of_order", "late"):
-            assert max_ms is not None  # assign_kinds puts a valid record first
-            shift = out_of_order_time if kind == "out_of_order" else late_time
-            shifted = {**event, time_field: format_instant(shift(rng, max_ms, delay_ms))}
-            record = PlannedRecord(
-                -1,
-                topic,
-                source.name,
-                key,
-                encode_event(shifted),
-                kind,
-                shifted,
-                time_field=time_field,
-                source_index=index,
-            )
-        else:
-            time_ms = base_ms if max_ms is None else max_ms
-            invalid = make_invalid(rng, source.schema, {**event, time_field: format_instant(time_ms)})
-            record = PlannedRecord(
-                -1,
-                topic,
-                source.name,
-                key,
-                invalid.value,
-                "invalid",
-                None,
-                invalid.invalid_kind,
-                invalid.field,
-                invalid.reason,
-                time_field=time_field,
-                source_index=index,
-            )
-        planned.append((base_ms, record))
-    return planned
+def _plan_source(spec: ContractSpec, index: int, source: Source, base: list[TimedEvent]) -> PlannedSource:
+    """The records of one source (:func:`~msk_features.dev.generator.source_plan.plan_source`)."""
+    target = SourceTarget(
+        source.name, spec.topic(source), index, source.key, source.event_time, spec.delay_ms(source)
+    )
+
+    def invalid(rng: Random, event: Event, time_ms: int) -> InvalidValue:
+        return make_invalid(rng, source.schema, event)
+
+    return plan_source(spec.seed, target, spec.kind_counts(source.name), base, invalid)
 
 
 def build_contract_plan(spec: ContractSpec) -> list[PlannedRecord]:
     """The records to produce, in emission order (see the module docstring for the semantics)."""
     pools = key_pools(Random(f"{spec.seed}:keys"), spec.pipeline, spec.keys)
-    merged: list[tuple[int, int, int, PlannedRecord]] = []
+    planned: list[tuple[int, PlannedSource]] = []
     for index, source in enumerate(spec.pipeline.sources):
         n = spec.count(source.name)
         rng = Random(f"{spec.seed}:{source.name}")
@@ -275,12 +189,8 @@ def build_contract_plan(spec: ContractSpec) -> list[PlannedRecord]:
             base = _version_timeline(rng, n, values, values.key_pool, spec.start_ms, spec.span_ms)
         else:
             base = _event_timeline(rng, n, values, spec.start_ms, spec.span_ms)
-        for position, (emit_ms, record) in enumerate(_plan_source(spec, index, source, base)):
-            merged.append((emit_ms, index, position, record))
-    merged.sort(key=lambda item: item[:3])
-    records = [item[3] for item in merged]
-    for seq, record in enumerate(records):
-        record.seq = seq
+        planned.append((index, _plan_source(spec, index, source, base)))
+    records = merge_sources(planned)
     log.info(
         "planned %d records for pipeline %s (seed %d): %s",
         len(records),

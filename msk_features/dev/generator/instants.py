@@ -11,7 +11,14 @@ from datetime import UTC, datetime
 from random import Random
 from typing import Final
 
-__all__ = ["DEFAULT_START", "format_instant", "parse_instant", "sorted_times", "to_epoch_ms"]
+__all__ = [
+    "DEFAULT_START",
+    "format_instant",
+    "malformed_instants",
+    "parse_instant",
+    "sorted_times",
+    "to_epoch_ms",
+]
 
 DEFAULT_START: Final = datetime(2026, 11, 24, 10, 0, 0, tzinfo=UTC)
 """The default start of the simulated span (in the past, so no event is ahead of the Kafka time)."""
@@ -40,6 +47,22 @@ def parse_instant(text: str) -> int:
         raise ValueError(f"{text!r} has no millisecond digits")
     parsed = datetime.strptime(text[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=UTC)
     return to_epoch_ms(parsed) + int(millis)
+
+
+def malformed_instants(good: str) -> list[tuple[str, str]]:
+    """``(text, what is wrong)``: near misses of the instant text ``good`` that
+    :func:`parse_instant` and the decoder refuse, malformed (no ``Z``, no milliseconds, a space for
+    ``T``, an offset) or not a real instant (month 13, 30 February, hour 24), in this order."""
+    date, clock = good[:10], good[11:23]  # 'YYYY-MM-DD', 'HH:MM:SS.mmm'
+    return [
+        ("2026-13-40T25:00:00.000Z", "month 13, day 40, hour 25 is not a real instant"),
+        (good[:-1], "no trailing Z"),
+        (good[:19] + "Z", "no millisecond digits"),
+        (f"{date} {clock}Z", "a space instead of T"),
+        (good[:-1] + "+00:00", "an offset instead of Z"),
+        (f"{date[:4]}-02-30T{clock}Z", "February 30 is not a real day"),
+        (f"{date}T24{clock[2:]}Z", "hour 24 is not a real time"),
+    ]
 
 
 def sorted_times(rng: Random, n: int, start_ms: int, span_ms: int) -> list[int]:

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from datetime import datetime, timedelta
 from typing import Any, Final, Protocol
 
-from flink_jobs.config import TopicsConfig
 from flink_jobs.features import PipelineSpec
 from msk_features.dev.generator.contract_plan import ContractSpec, build_contract_plan
 from msk_features.dev.generator.durations import format_duration
-from msk_features.dev.generator.instants import DEFAULT_START, format_instant
+from msk_features.dev.generator.instants import format_instant
+from msk_features.dev.generator.plan_options import PlanOptions
 from msk_features.dev.generator.records import PlannedRecord, SpecError
 
 __all__ = ["DEFAULT_COUNT", "ContractPlanner", "GenerateRequest", "PlanReport", "Planner"]
@@ -28,32 +27,24 @@ DEFAULT_COUNT: Final = 1000
 
 
 @dataclasses.dataclass(frozen=True)
-class GenerateRequest:
+class GenerateRequest(PlanOptions):
     """The options of any pipeline's generator.
 
     ``count``: the total to split over the sources (``None``: :data:`DEFAULT_COUNT` unless
     ``source_counts`` names some); ``source_counts``: exact records per source name, overriding its
     share. ``keys``: distinct values per key (a profile may call them otherwise, e.g. users).
-    ``watermark_delay``: the job's delay for sources that set none. ``extra``: a profile's own
-    options. The checks here need no pipeline; :meth:`Planner.check` does the rest.
+    ``watermark_delay`` (of :class:`PlanOptions`, like the seed, span, fractions and topics): the
+    job's delay for sources that set none. ``extra``: a profile's own options. The checks here need
+    no pipeline; :meth:`Planner.check` does the rest.
     """
 
-    seed: int = 42
     count: int | None = None
     source_counts: Mapping[str, int] = dataclasses.field(default_factory=dict)
     keys: int = 100
-    start: datetime = DEFAULT_START
-    span: timedelta = timedelta(hours=1)
-    invalid_fraction: float = 0.0
-    out_of_order_fraction: float = 0.0
-    late_fraction: float = 0.0
-    watermark_delay: timedelta = timedelta(seconds=30)
-    topics: TopicsConfig = dataclasses.field(default_factory=TopicsConfig)
     extra: Mapping[str, Any] = dataclasses.field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if self.span < timedelta(seconds=1):
-            raise SpecError(f"span must be at least 1s, got {format_duration(self.span)}")
+        self.check_options()
         if self.keys < 1:
             raise SpecError(f"keys must be >= 1, got {self.keys}")
         if self.count is not None and self.count < 0:
@@ -98,17 +89,7 @@ class ContractPlanner:
 
     def spec(self, pipeline: PipelineSpec, request: GenerateRequest) -> ContractSpec:
         """The :class:`ContractSpec` of ``request`` (``SpecError`` if it cannot be generated)."""
-        options: dict[str, Any] = {
-            "seed": request.seed,
-            "keys": request.keys,
-            "start": request.start,
-            "span": request.span,
-            "invalid_fraction": request.invalid_fraction,
-            "out_of_order_fraction": request.out_of_order_fraction,
-            "late_fraction": request.late_fraction,
-            "watermark_delay": request.watermark_delay,
-            "topics": request.topics,
-        }
+        options: dict[str, Any] = {**request.plan_options(), "keys": request.keys}
         names = pipeline.source_names()
         unknown = [name for name in request.source_counts if name not in names]
         if unknown:

@@ -32,7 +32,11 @@ from msk_features.dev.generator import (
     build_contract_plan,
 )
 from msk_features.dev.generator.contract_values import VALUE_KINDS, ContractValueError
+from msk_features.dev.generator.instants import format_instant, malformed_instants, parse_instant
 from msk_features.dev.generator.pattern_text import PatternError, matching_text
+from msk_features.dev.generator.planner import ContractPlanner, GenerateRequest
+from msk_features.dev.generator.records import InvalidValue, RecordKind
+from msk_features.dev.generator.source_plan import PlannedSource, SourceTarget, merge_sources, plan_source
 
 # --------------------------------------------------------------------------------------------------
 # Pipelines under test: the shipped ones and one with every field kind
@@ -399,6 +403,113 @@ def test_pattern_text_matches_its_pattern(pattern: str) -> None:
 def test_pattern_text_refuses_what_it_cannot_draw(pattern: str) -> None:
     with pytest.raises(PatternError, match="cannot draw text"):
         matching_text(Random(1), pattern)
+
+
+# --------------------------------------------------------------------------------------------------
+# What every generator shares: one source's records, the merge, the options, malformed instants
+# --------------------------------------------------------------------------------------------------
+
+T0 = 1_800_000_000_000  # 2027-01-15T08:00:00.000Z
+
+
+def real_ms(text: str) -> int:
+    """Epoch milliseconds of ``YYYY-MM-DDTHH:MM:SS.mmmZ`` (strptime, not the generator's parser)."""
+    instant = datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    return (instant - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(milliseconds=1)
+
+
+def _shared_source(counts: dict[RecordKind, int], delay_ms: int = 10_000) -> tuple[list[Any], PlannedSource]:
+    """A source of 40 events one second apart, keyed by ``who``, and its planned records; the
+    invalid maker records what it was given and returns a marker value."""
+    base = [
+        (T0 + i * 1_000, {"who": f"w{i % 3}", "n": i, "at": format_instant(T0 + i * 1_000)})
+        for i in range(40)
+    ]
+    target = SourceTarget("things", "things-topic", 2, "who", "at", delay_ms)
+    calls: list[Any] = []
+
+    def invalid(rng: Random, event: dict[str, Any], time_ms: int) -> InvalidValue:
+        calls.append((event, time_ms))
+        return InvalidValue(b"not json", "bad_json", None, "made up")
+
+    return calls, plan_source(7, target, counts, base, invalid)
+
+
+def test_plan_source_places_kinds_and_moves_times_behind_the_running_maximum() -> None:
+    counts: dict[RecordKind, int] = {"valid": 25, "out_of_order": 5, "late": 4, "invalid": 6}
+    calls, planned = _shared_source(counts)
+    assert [emit for emit, _ in planned] == [T0 + i * 1_000 for i in range(40)], "emission is the base time"
+    assert Counter(r.kind for _, r in planned) == counts
+    assert next(r.kind for _, r in planned if r.kind != "invalid") == "valid"
+    max_ms: int | None = None
+    invalid_times = []
+    for i, (base_ms, record) in enumerate(planned):
+        assert (record.topic, record.stream, record.source_index) == ("things-topic", "things", 2)
+        assert record.key == f"w{i % 3}".encode()
+        if record.kind == "invalid":
+            assert record.event is None and record.value == b"not json" and record.reason == "made up"
+            invalid_times.append(base_ms if max_ms is None else max_ms)
+            continue
+        assert record.event is not None and record.event["n"] == i
+        assert json.loads(record.value) == record.event
+        time_ms = real_ms(record.event["at"])
+        if record.kind == "valid":
+            assert time_ms == base_ms
+            max_ms = time_ms if max_ms is None else max(max_ms, time_ms)
+        elif record.kind == "out_of_order":
+            assert max_ms is not None and max_ms - 10_000 < time_ms < max_ms
+        else:
+            assert max_ms is not None and time_ms < max_ms - 10_000 - 5_000
+    assert [time_ms for _, time_ms in calls] == invalid_times
+    assert all(real_ms(event["at"]) == time_ms for event, time_ms in calls), "the event holds time_ms"
+
+
+def test_plan_source_is_a_function_of_seed_and_name() -> None:
+    counts: dict[RecordKind, int] = {"valid": 30, "out_of_order": 4, "late": 3, "invalid": 3}
+    first, second = _shared_source(counts)[1], _shared_source(counts)[1]
+    assert [r.to_json_line() for _, r in first] == [r.to_json_line() for _, r in second]
+
+
+def test_merge_sources_orders_by_time_then_rank_then_position() -> None:
+    def record(name: str) -> PlannedRecord:
+        return PlannedRecord(-1, name, name, None, b"{}", "valid", {})
+
+    a1, a2, b1, b2 = record("a1"), record("a2"), record("b1"), record("b2")
+    merged = merge_sources([(1, [(5, a1), (5, a2)]), (0, [(5, b1), (3, b2)])])
+    assert [r.topic for r in merged] == ["b2", "b1", "a1", "a2"]
+    assert [r.seq for r in merged] == [0, 1, 2, 3]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "mention"),
+    [
+        ({"late_fraction": 1.5}, "late_fraction must be within"),
+        ({"invalid_fraction": 0.7, "late_fraction": 0.7}, "at most 1"),
+        ({"start": datetime(2026, 1, 1)}, "time zone"),
+        ({"watermark_delay": timedelta(-1)}, "watermark_delay"),
+        ({"span": timedelta(0)}, "span"),
+        ({"keys": 0}, "keys"),
+    ],
+)
+def test_the_request_checks_the_shared_options(kwargs: dict[str, Any], mention: str) -> None:
+    with pytest.raises(SpecError, match=mention):
+        GenerateRequest(**kwargs)
+
+
+def test_specs_take_the_requests_options() -> None:
+    request = GenerateRequest(seed=9, span=timedelta(minutes=5), late_fraction=0.25, keys=7)
+    spec = ContractPlanner().spec(get_pipeline("iot"), request)
+    assert (spec.seed, spec.span, spec.late_fraction, spec.keys) == (9, timedelta(minutes=5), 0.25, 7)
+    assert spec.start == request.start and spec.topics == request.topics
+
+
+def test_malformed_instants_are_all_refused() -> None:
+    good = format_instant(T0 + 123)
+    texts = [text for text, _ in malformed_instants(good)]
+    assert len(set(texts)) == 7 and good not in texts
+    for text in texts:
+        with pytest.raises(ValueError):
+            parse_instant(text)
 
 
 # --------------------------------------------------------------------------------------------------

@@ -87,7 +87,6 @@ __all__ = [
     "encode_json",
     "format_instant",
     "is_fraud",
-    "key_for",
     "label_event",
     "label_timeline",
     "make_world",
@@ -99,7 +98,6 @@ __all__ = [
     "to_epoch_ms",
     "transaction_event",
     "transaction_timeline",
-    "with_time",
 ]
 
 Stream = Literal["transactions", "clicks", "profiles", "labels"]
@@ -168,23 +166,6 @@ ID_FIELD: Final[dict[Stream, str | None]] = {
 }
 
 _SECOND: Final = 1_000
-
-
-# --------------------------------------------------------------------------------------------------
-# Keys and times
-# --------------------------------------------------------------------------------------------------
-
-
-def key_for(user_id: str) -> bytes:
-    """The Kafka message key of a user's events: the user id in UTF-8."""
-    return user_id.encode("utf-8")
-
-
-def with_time(stream: Stream, event: Event, epoch_ms: int) -> Event:
-    """A copy of ``event`` whose time field (``event_time`` / ``updated_at``) is ``epoch_ms``."""
-    copy = dict(event)
-    copy[TIME_FIELD[stream]] = format_instant(epoch_ms)
-    return copy
 
 
 # --------------------------------------------------------------------------------------------------

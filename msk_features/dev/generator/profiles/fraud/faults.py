@@ -57,7 +57,7 @@ from msk_features.dev.generator.disorder import (
     out_of_order_range,
     out_of_order_time,
 )
-from msk_features.dev.generator.instants import parse_instant
+from msk_features.dev.generator.instants import malformed_instants, parse_instant
 from msk_features.dev.generator.json_text import Event, encode_event, encode_json
 from msk_features.dev.generator.profiles.fraud.events import FIELDS, TIMESTAMP_FIELDS, Stream
 from msk_features.dev.generator.records import INVALID_KINDS, InvalidKind, InvalidValue
@@ -257,15 +257,5 @@ def _out_of_domain(rng: Random, field: str, value: Any, time_ms: int) -> tuple[A
 
 
 def _bad_time(rng: Random, field: str, good: str) -> tuple[str, str]:
-    date, clock = good[:10], good[11:23]  # 'YYYY-MM-DD', 'HH:MM:SS.mmm'
-    variants = (
-        ("2026-13-40T25:00:00.000Z", "month 13, day 40, hour 25 is not a real instant"),
-        (good[:-1], "no trailing Z"),
-        (good[:19] + "Z", "no millisecond digits"),
-        (f"{date} {clock}Z", "a space instead of T"),
-        (good[:-1] + "+00:00", "an offset instead of Z"),
-        (f"{date[:4]}-02-30T{clock}Z", "February 30 is not a real day"),
-        (f"{date}T24{clock[2:]}Z", "hour 24 is not a real time"),
-    )
-    text, why = rng.choice(variants)
+    text, why = rng.choice(malformed_instants(good))
     return text, f'{field} "{text}": {why}'

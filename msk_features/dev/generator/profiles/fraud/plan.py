@@ -7,22 +7,24 @@ Semantics of :func:`build_plan`:
   never exceed ``n`` together); the rest are ``valid``. Which positions get which kind is a seeded
   shuffle, except that no out-of-order or late record comes before the topic's first valid record.
 * Valid records carry base events spread over ``[start, start + span)`` in non-decreasing event time
-  per topic (see :mod:`msk_features.dev.generator.events` for how clicks interleave with purchases and
-  how profile versions evolve).
+  per topic (see :mod:`~msk_features.dev.generator.profiles.fraud.events` for how clicks interleave
+  with purchases and how profile versions evolve).
 * ``out_of_order`` and ``late`` records are valid events whose time field is moved behind the
   maximum event time of the *valid* records already planned on that topic (see
-  :mod:`msk_features.dev.generator.faults` for the distances). They never raise that maximum.
+  :mod:`~msk_features.dev.generator.disorder` for the distances). They never raise that maximum.
 * ``invalid`` records break exactly one validation rule. Where their time is readable it equals the
   topic's running maximum (or, before the first valid record, a time no later than it), so invalid
   records never move the maximum either, whether or not a consumer counts them.
 * With ``labels``, every transaction the job scores (the ``valid`` and ``out_of_order`` ones) gets
   one record on the labels topic, computed from the records of the other topics that the job keeps
   (``valid`` and ``out_of_order``, with the times the job sees): see
-  :func:`~msk_features.dev.generator.events.label_timeline` for the fraud rule and the delay. They come
-  on top of the three counts, in ``labeled_at`` order, and the fractions apply to them as to every
-  topic (an out-of-order or late label moves ``labeled_at``, never ``txn_time``).
-* Topics are merged by their base (emission) time, ties broken profiles, clicks, transactions,
-  labels, then position; the order within a topic is preserved. ``seq`` is the index in the plan.
+  :func:`~msk_features.dev.generator.profiles.fraud.events.label_timeline` for the fraud rule and
+  the delay. They come on top of the three counts, in ``labeled_at`` order, and the fractions apply
+  to them as to every topic (an out-of-order or late label moves ``labeled_at``, never ``txn_time``).
+* Each topic's records are planned by :func:`~msk_features.dev.generator.source_plan.plan_source`
+  (keyed by ``user_id``). Topics are merged by their base (emission) time, ties broken profiles,
+  clicks, transactions, labels, then position; the order within a topic is preserved. ``seq`` is
+  the index in the plan.
 
 The same spec (seed included) gives a byte-identical plan, on any machine.
 """
@@ -31,65 +33,45 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from datetime import datetime, timedelta
+from datetime import timedelta
 from random import Random
 from typing import Any, Final
 
-from flink_jobs.config import TopicsConfig
-from msk_features.dev.generator.disorder import late_time, out_of_order_range, out_of_order_time
-from msk_features.dev.generator.durations import format_duration, parse_duration
-from msk_features.dev.generator.instants import DEFAULT_START, to_epoch_ms
-from msk_features.dev.generator.json_text import TimedEvent, encode_event
+from msk_features.dev.generator.contract_plan import split_by_weight
+from msk_features.dev.generator.disorder import out_of_order_range
+from msk_features.dev.generator.json_text import Event, TimedEvent
+from msk_features.dev.generator.plan_options import PlanOptions
 from msk_features.dev.generator.profiles.fraud.events import (
     STREAMS,
     TIME_FIELD,
     Stream,
     click_timeline,
-    key_for,
     label_timeline,
     make_world,
     profile_timeline,
     transaction_timeline,
-    with_time,
 )
 from msk_features.dev.generator.profiles.fraud.faults import make_invalid
-from msk_features.dev.generator.records import (
-    RECORD_KINDS,
-    PlannedRecord,
-    RecordKind,
-    SpecError,
-    assign_kinds,
-    fraction_count,
-    split_kinds,
-)
+from msk_features.dev.generator.records import InvalidValue, PlannedRecord, RecordKind, SpecError
+from msk_features.dev.generator.source_plan import PlannedSource, SourceTarget, merge_sources, plan_source
 
-__all__ = [
-    "DEFAULT_RATIOS",
-    "DEFAULT_START",
-    "RECORD_KINDS",
-    "GenerateSpec",
-    "PlannedRecord",
-    "RecordKind",
-    "SpecError",
-    "build_plan",
-    "format_duration",
-    "fraction_count",
-    "parse_duration",
-    "split_count",
-]
+__all__ = ["COUNTED", "DEFAULT_RATIOS", "GenerateSpec", "build_plan", "split_count"]
 
 log = logging.getLogger(__name__)
 
 DEFAULT_RATIOS: Final[tuple[int, int, int]] = (5, 4, 1)
 """Default split of a total count: 50% transactions, 40% clicks, 10% profiles."""
 
+COUNTED: Final[tuple[Stream, ...]] = ("transactions", "clicks", "profiles")
+"""The streams whose record counts a spec sets, in :func:`split_count`'s order (labels follow the
+transactions)."""
 _STREAM_RANK: Final[dict[Stream, int]] = {"profiles": 0, "clicks": 1, "transactions": 2, "labels": 3}
 _SCORED: Final[frozenset[RecordKind]] = frozenset({"valid", "out_of_order"})
 """Kinds of records the job keeps (valid, on time): the transactions it scores and labels cover."""
 
 
 # --------------------------------------------------------------------------------------------------
-# Helpers: counts and durations
+# Counts
 # --------------------------------------------------------------------------------------------------
 
 
@@ -101,14 +83,10 @@ def split_count(total: int, ratios: tuple[int, int, int] = DEFAULT_RATIOS) -> tu
     """
     if total < 0:
         raise SpecError(f"count must be >= 0, got {total}")
-    weight = sum(ratios)
-    if weight <= 0 or min(ratios) < 0:
+    if sum(ratios) <= 0 or min(ratios) < 0:
         raise SpecError(f"ratios must be non-negative with a positive sum, got {ratios}")
-    shares = [total * r // weight for r in ratios]
-    remainders = sorted(range(3), key=lambda i: (-(total * ratios[i] % weight), i))
-    for i in remainders[: total - sum(shares)]:
-        shares[i] += 1
-    return shares[0], shares[1], shares[2]
+    shares = split_by_weight(total, dict(zip(COUNTED, ratios, strict=True)))
+    return shares["transactions"], shares["clicks"], shares["profiles"]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -117,61 +95,33 @@ def split_count(total: int, ratios: tuple[int, int, int] = DEFAULT_RATIOS) -> tu
 
 
 @dataclasses.dataclass(frozen=True)
-class GenerateSpec:
+class GenerateSpec(PlanOptions):
     """What to generate; the plan is a pure function of it (seed included).
 
     ``transactions`` / ``clicks`` / ``profiles`` are the exact record counts per topic (all kinds
     included); :meth:`from_total` splits one total 50/40/10. ``labels``: also one label per scored
     transaction (valid or out of order) on the labels topic, not part of those counts (see
-    :meth:`count`). Users are ``u0001``.., merchants
-    ``m0001``... Valid events are spread over ``[start, start + span)``. The fractions are of each
-    topic's count and must sum to at most 1. ``watermark_delay`` is the job's bounded
-    out-of-orderness (30 s by default); out-of-order and late times are measured against it.
-    Topic names come from ``topics`` (the job's :class:`~flink_jobs.config.TopicsConfig`).
+    :meth:`count`). Users are ``u0001``.., merchants ``m0001``... The seed, span, fractions, topics
+    and ``watermark_delay`` (the job's bounded out-of-orderness, 30 s by default, which out-of-order
+    and late times are measured against) are :class:`PlanOptions`.
     """
 
-    seed: int = 42
     transactions: int = 0
     clicks: int = 0
     profiles: int = 0
     users: int = 100
     merchants: int = 50
-    start: datetime = DEFAULT_START
-    span: timedelta = timedelta(hours=1)
-    invalid_fraction: float = 0.0
-    out_of_order_fraction: float = 0.0
-    late_fraction: float = 0.0
-    watermark_delay: timedelta = timedelta(seconds=30)
-    topics: TopicsConfig = dataclasses.field(default_factory=TopicsConfig)
     labels: bool = False
 
     def __post_init__(self) -> None:
-        for name in ("transactions", "clicks", "profiles"):
+        for name in COUNTED:
             if getattr(self, name) < 0:
                 raise SpecError(f"{name} must be >= 0, got {getattr(self, name)}")
         if self.users < 1:
             raise SpecError(f"users must be >= 1, got {self.users}")
         if self.merchants < 1:
             raise SpecError(f"merchants must be >= 1, got {self.merchants}")
-        if self.start.tzinfo is None or self.start.utcoffset() is None:
-            raise SpecError(f"start {self.start.isoformat()} has no time zone; give a UTC instant")
-        if self.span < timedelta(seconds=1):
-            raise SpecError(f"span must be at least 1s, got {format_duration(self.span)}")
-        if self.watermark_delay < timedelta(0):
-            raise SpecError("watermark_delay must be >= 0")
-        fractions = {
-            "invalid_fraction": self.invalid_fraction,
-            "out_of_order_fraction": self.out_of_order_fraction,
-            "late_fraction": self.late_fraction,
-        }
-        for name, value in fractions.items():
-            if not 0.0 <= value <= 1.0:
-                raise SpecError(f"{name} must be within [0, 1], got {value}")
-        if sum(fractions.values()) > 1.0 + 1e-9:
-            raise SpecError(
-                "invalid_fraction + out_of_order_fraction + late_fraction must be at most 1, got "
-                f"{sum(fractions.values()):g}"
-            )
+        self.check_options()
         if self.out_of_order_fraction > 0:
             try:
                 out_of_order_range(self.delay_ms)
@@ -190,16 +140,6 @@ class GenerateSpec:
         """A spec whose ``count`` records are split 50% transactions / 40% clicks / 10% profiles."""
         transactions, clicks, profiles = split_count(count)
         return cls(transactions=transactions, clicks=clicks, profiles=profiles, **kwargs)
-
-    @property
-    def start_ms(self) -> int:
-        """The span start in epoch milliseconds."""
-        return to_epoch_ms(self.start)
-
-    @property
-    def span_ms(self) -> int:
-        """The span in milliseconds."""
-        return self.span // timedelta(milliseconds=1)
 
     @property
     def delay_ms(self) -> int:
@@ -231,9 +171,7 @@ class GenerateSpec:
 
     def kind_counts(self, stream: Stream) -> dict[RecordKind, int]:
         """Exact records per kind on ``stream`` (see the module docstring for the rounding)."""
-        return split_kinds(
-            self.count(stream), self.invalid_fraction, self.out_of_order_fraction, self.late_fraction
-        )
+        return self.split(self.count(stream))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -241,70 +179,20 @@ class GenerateSpec:
 # --------------------------------------------------------------------------------------------------
 
 
-def _plan_stream(
-    spec: GenerateSpec, stream: Stream, base: list[TimedEvent]
-) -> list[tuple[int, PlannedRecord]]:
-    """``(emission time, record)`` of one stream, in topic order (``seq`` not yet assigned)."""
-    rng = Random(f"{spec.seed}:faults:{stream}")
-    kinds = assign_kinds(rng, stream, spec.kind_counts(stream))
-    topic = spec.topic(stream)
-    time_field, index = TIME_FIELD[stream], STREAMS.index(stream)
-    delay_ms = spec.delay_ms
-    max_ms: int | None = None
-    planned: list[tuple[int, PlannedRecord]] = []
-    for (base_ms, event), kind in zip(base, kinds, strict=True):
-        key = key_for(event["user_id"])
-        if kind == "valid":
-            max_ms = base_ms if max_ms is None else max(max_ms, base_ms)
-            record = PlannedRecord(
-                -1,
-                topic,
-                stream,
-                key,
-                encode_event(event),
-                kind,
-                event,
-                time_field=time_field,
-                source_index=index,
-            )
-        elif kind in ("out_of_order", "late"):
-            assert max_ms is not None  # assign_kinds puts a valid record first
-            shift = out_of_order_time if kind == "out_of_order" else late_time
-            time_ms = shift(rng, max_ms, delay_ms)
-            shifted = with_time(stream, event, time_ms)
-            record = PlannedRecord(
-                -1,
-                topic,
-                stream,
-                key,
-                encode_event(shifted),
-                kind,
-                shifted,
-                time_field=time_field,
-                source_index=index,
-            )
-        else:
-            time_ms = base_ms if max_ms is None else max_ms
-            invalid = make_invalid(rng, stream, with_time(stream, event, time_ms), time_ms)
-            record = PlannedRecord(
-                -1,
-                topic,
-                stream,
-                key,
-                invalid.value,
-                "invalid",
-                None,
-                invalid.invalid_kind,
-                invalid.field,
-                invalid.reason,
-                time_field=time_field,
-                source_index=index,
-            )
-        planned.append((base_ms, record))
-    return planned
+def _plan_stream(spec: GenerateSpec, stream: Stream, base: list[TimedEvent]) -> PlannedSource:
+    """The records of one stream (:func:`~msk_features.dev.generator.source_plan.plan_source`),
+    keyed by user."""
+    target = SourceTarget(
+        stream, spec.topic(stream), STREAMS.index(stream), "user_id", TIME_FIELD[stream], spec.delay_ms
+    )
+
+    def invalid(rng: Random, event: Event, time_ms: int) -> InvalidValue:
+        return make_invalid(rng, stream, event, time_ms)
+
+    return plan_source(spec.seed, target, spec.kind_counts(stream), base, invalid)
 
 
-def _kept(planned: list[tuple[int, PlannedRecord]]) -> list[TimedEvent]:
+def _kept(planned: PlannedSource) -> list[TimedEvent]:
     """``(event time, event)`` of the records the job keeps (valid, out of order), in topic order."""
     kept = []
     for _, record in planned:
@@ -337,7 +225,7 @@ def build_plan(spec: GenerateSpec) -> list[PlannedRecord]:
     if 0 < spec.profiles < spec.users:
         log.info("only %d of %d users get a profile (profiles < users)", spec.profiles, spec.users)
 
-    planned: dict[Stream, list[tuple[int, PlannedRecord]]] = {
+    planned: dict[Stream, PlannedSource] = {
         stream: _plan_stream(spec, stream, base[stream]) for stream in STREAMS if stream != "labels"
     }
     base["labels"] = []
@@ -347,14 +235,7 @@ def build_plan(spec: GenerateSpec) -> list[PlannedRecord]:
             Random(f"{spec.seed}:labels"), kept["transactions"], kept["clicks"], kept["profiles"]
         )
     planned["labels"] = _plan_stream(spec, "labels", base["labels"])
-    merged: list[tuple[int, int, int, PlannedRecord]] = []
-    for stream in STREAMS:
-        for position, (emit_ms, record) in enumerate(planned[stream]):
-            merged.append((emit_ms, _STREAM_RANK[stream], position, record))
-    merged.sort(key=lambda item: item[:3])
-    records = [item[3] for item in merged]
-    for seq, record in enumerate(records):
-        record.seq = seq
+    records = merge_sources((_STREAM_RANK[stream], planned[stream]) for stream in STREAMS)
     log.info(
         "planned %d records (seed %d): %s",
         len(records),

@@ -10,20 +10,15 @@ with no total and no per-topic count, :data:`~msk_features.dev.generator.planner
 
 from __future__ import annotations
 
-from typing import Final
-
 from flink_jobs.features import PipelineSpec
 from msk_features.dev.generator.durations import format_duration
 from msk_features.dev.generator.instants import format_instant
 from msk_features.dev.generator.planner import DEFAULT_COUNT, GenerateRequest, PlanReport
 from msk_features.dev.generator.profiles.fraud.events import STREAMS
-from msk_features.dev.generator.profiles.fraud.plan import GenerateSpec, build_plan, split_count
+from msk_features.dev.generator.profiles.fraud.plan import COUNTED, GenerateSpec, build_plan, split_count
 from msk_features.dev.generator.records import PlannedRecord, SpecError
 
-__all__ = ["COUNTED", "FraudProfile"]
-
-COUNTED: Final[tuple[str, ...]] = ("transactions", "clicks", "profiles")
-"""The topics whose record counts the command sets (labels follow the transactions)."""
+__all__ = ["FraudProfile"]
 
 
 class FraudProfile:
@@ -50,20 +45,13 @@ class FraudProfile:
         shares = split_count(count) if count is not None else (0, 0, 0)
         t, c, p = (share if n is None else n for n, share in zip(explicit.values(), shares, strict=True))
         return GenerateSpec(
-            seed=request.seed,
+            **request.plan_options(),
             transactions=t,
             clicks=c,
             profiles=p,
             labels=bool(request.extra.get("labels", False)),
             users=request.keys,
             merchants=int(request.extra.get("merchants", 50)),
-            start=request.start,
-            span=request.span,
-            invalid_fraction=request.invalid_fraction,
-            out_of_order_fraction=request.out_of_order_fraction,
-            late_fraction=request.late_fraction,
-            watermark_delay=request.watermark_delay,
-            topics=request.topics,
         )
 
     def check(self, pipeline: PipelineSpec, request: GenerateRequest) -> None:
