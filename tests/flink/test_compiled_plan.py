@@ -22,6 +22,7 @@ DOCUMENT = [
     },
     {"PropertyGroupId": "kafka", "PropertyMap": {"bootstrap.servers": "127.0.0.1:9", "auth": "plaintext"}},
     {"PropertyGroupId": "offline", "PropertyMap": {"path": "file:///tmp/msk-features-plan-test"}},
+    {"PropertyGroupId": "pipeline", "PropertyMap": {"name": "fraud"}},
 ]
 
 

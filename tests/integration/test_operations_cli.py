@@ -93,9 +93,28 @@ def test_unreachable_broker_is_named(tmp_path: Path) -> None:
     ]
     path = tmp_path / "p.json"
     path.write_text(json.dumps(document))
-    code, output = apply(path, "--timeout", "3")
-    assert code == 1
+    code, output = apply(path, "--pipeline", "fraud", "--timeout", "3")
+    assert code == 1, output
     assert "127.0.0.1:9" in output and "Traceback" not in output
+
+
+def test_no_pipeline_named_says_how_to_name_one(tmp_path: Path) -> None:
+    """Properties without pipeline.name and no --pipeline: a usage error listing the pipelines."""
+    document = [
+        {
+            "PropertyGroupId": "kinesis.analytics.flink.run.options",
+            "PropertyMap": {"python": "main.py", "jarfile": "x.jar"},
+        },
+        {
+            "PropertyGroupId": "kafka",
+            "PropertyMap": {"bootstrap.servers": "127.0.0.1:9", "auth": "plaintext"},
+        },
+    ]
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps(document))
+    code, output = apply(path, "--timeout", "3")
+    assert code == 2, output
+    assert "--pipeline" in output and "fraud" in output and "iot" in output and "Traceback" not in output
 
 
 def test_tail_shows_committed_records_from_the_beginning(local_stack: Endpoints, tmp_path: Path) -> None:
