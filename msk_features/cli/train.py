@@ -92,7 +92,7 @@ def _fmt(value: float | None, digits: int = 4) -> str:
 @click.option(
     "--positive",
     default=None,
-    help="The positive label value [default: the first of the label's choices, fraud].",
+    help="The positive label value [default: the first choice of the labels source's label field].",
 )
 @click.option("--rounds", type=click.IntRange(min=1), default=200, show_default=True, help="Boosting rounds.")
 @click.option("--max-depth", type=click.IntRange(min=1), default=4, show_default=True, help="Tree depth.")
