@@ -8,7 +8,7 @@ them: Hive ``dt=``/``hr=`` folders of the UTC event time (``labeled_at`` for lab
 columns inside the files, ``TIMESTAMP(3)`` as naive UTC milliseconds, the same decimal types.
 
 Run as ``python -m tests.reference.offline_data RECORDS.jsonl DIR`` to build ``DIR/features/...``
-and ``DIR/events/labels`` (an offline path ``file://DIR``) from ``msk-features generate --dry-run
+and ``DIR/events/labels`` (an offline path ``file://DIR``) from ``msk-features generate fraud --dry-run
 --output-jsonl RECORDS.jsonl``.
 """
 
