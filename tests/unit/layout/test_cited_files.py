@@ -3,7 +3,8 @@
 A path is cited when it appears in a Markdown file, a Python module or a Terraform file as
 ``<top-level folder>/.../<name>.<ext>`` with one of this repository's top-level folders (or a
 top-level file such as ``ARCHITECTURE.md``); placeholders (``<version>``, ``*``, ``.../``) are
-skipped. A path relative to the citing file's folder counts too.
+skipped. A path relative to the citing file's folder counts too; ``file.py::name`` must name a
+function or class that the file defines.
 Moving or renaming a module without updating what cites it fails here.
 """
 
@@ -47,29 +48,48 @@ def _citing_files() -> list[Path]:
     return [p for p in _tracked("*.md", "*.py", "*.tf") if not p.relative_to(REPO).parts[0].startswith(".")]
 
 
+def missing_citations(path: Path, text: str) -> list[str]:
+    """``file:line: what`` for each repository path that ``text`` (the content of ``path``) cites but
+    that does not exist, and each ``file.py::name`` whose file defines no such function or class."""
+    missing: list[str] = []
+    where = path.relative_to(REPO) if path.is_relative_to(REPO) else path
+    for number, line in enumerate(text.splitlines(), start=1):
+        for match in CITED.finditer(line):
+            cited = match.group(1)
+            if "<" in cited or "*" in cited or "..." in cited:
+                continue
+            target = next((t for t in (REPO / cited, path.parent / cited) if t.exists()), None)
+            if target is None:
+                missing.append(f"{where}:{number}: {cited}")
+                continue
+            named = re.match(r"::(\w+)", line[match.end() :])
+            if named is None:
+                continue
+            definition = rf"^\s*(?:async\s+)?(?:def|class)\s+{named.group(1)}\b"
+            if not re.search(definition, target.read_text(encoding="utf-8"), re.M):
+                missing.append(f"{where}:{number}: {cited}::{named.group(1)}")
+        for match in ABSENT_TOP_LEVEL.finditer(line):
+            missing.append(f"{where}:{number}: {match.group(1)} (not in this repository)")
+    return missing
+
+
 def test_every_cited_repository_file_exists() -> None:
     missing: list[str] = []
     for path in _citing_files():
-        if path.resolve() == Path(__file__).resolve():
-            continue
-        text = path.read_text(encoding="utf-8", errors="replace")
-        for number, line in enumerate(text.splitlines(), start=1):
-            for match in CITED.finditer(line):
-                cited = match.group(1)
-                if "<" in cited or "*" in cited or "..." in cited:
-                    continue
-                if not ((REPO / cited).exists() or (path.parent / cited).exists()):
-                    missing.append(f"{path.relative_to(REPO)}:{number}: {cited}")
-            for match in ABSENT_TOP_LEVEL.finditer(line):
-                missing.append(
-                    f"{path.relative_to(REPO)}:{number}: {match.group(1)} (not in this repository)"
-                )
+        if path.resolve() != Path(__file__).resolve():
+            missing += missing_citations(path, path.read_text(encoding="utf-8", errors="replace"))
     assert not missing, "cited files that do not exist:\n" + "\n".join(missing)
 
 
-def test_the_check_sees_a_missing_file(tmp_path: Path) -> None:
-    """The pattern catches a cited module that is not there (so the test above can fail)."""
-    line = "see flink_jobs/no_such_module.py and docs/architecture.md"
-    found = [m.group(1) for m in CITED.finditer(line)]
-    assert found == ["flink_jobs/no_such_module.py", "docs/architecture.md"]
-    assert not (REPO / found[0]).exists() and (REPO / found[1]).exists()
+def test_the_check_sees_a_missing_file_and_a_missing_test(tmp_path: Path) -> None:
+    """What the test above must refuse, so that it can fail."""
+    here = tmp_path / "doc.md"
+    text = (
+        "see flink_jobs/no_such_module.py and docs/architecture.md\n"
+        "`tests/unit/layout/test_cited_files.py::test_no_such_test`, "
+        "`tests/unit/layout/test_cited_files.py::missing_citations`\n"
+    )
+    assert missing_citations(here, text) == [
+        f"{here}:1: flink_jobs/no_such_module.py",
+        f"{here}:2: tests/unit/layout/test_cited_files.py::test_no_such_test",
+    ]
