@@ -365,17 +365,11 @@ def generate(
 
 
 def _pipeline_name(cfg: AppConfig | None, properties: Path) -> str:
-    """pipeline.name of the properties, or a usage error saying how to name the pipeline."""
-    from flink_jobs.pipelines import pipeline_names
+    """pipeline.name of the properties (else the only pipeline), or a usage error saying how to name it."""
+    from msk_features.cli.pipeline import named_pipeline
 
-    name = getattr(cfg.pipeline, "name", None) if cfg is not None else None
-    if name:
-        return str(name)
     where = f"{properties} names none" if cfg is not None else f"no properties file at {properties}"
-    raise click.UsageError(
-        f"which pipeline? Name it (msk-features generate PIPELINE, one of {', '.join(pipeline_names())}) "
-        f"or give --properties whose pipeline.name names it ({where})"
-    )
+    return named_pipeline(None, cfg, given_as="msk-features generate PIPELINE", detail=f" ({where})")
 
 
 def _pipeline(name: str) -> PipelineSpec:

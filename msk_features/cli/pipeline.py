@@ -19,7 +19,7 @@ from flink_jobs.config import AppConfig, load_config
 from msk_features.cli.errors import user_errors
 from msk_features.cli.options import DEFAULT_PROPERTIES, output_option, properties_option
 
-__all__ = ["chosen_pipeline", "outputs", "print_summary", "run", "sql"]
+__all__ = ["chosen_pipeline", "named_pipeline", "outputs", "print_summary", "run", "sql"]
 
 _console = Console()
 
@@ -28,25 +28,34 @@ def _pipeline_argument(func: Callable[..., Any]) -> Callable[..., Any]:
     return click.argument("pipeline", required=False, default=None, metavar="[PIPELINE]")(func)
 
 
+def named_pipeline(
+    pipeline: str | None, cfg: AppConfig | None, given_as: str = "the PIPELINE argument", detail: str = ""
+) -> str:
+    """The pipeline a command works on, by :func:`flink_jobs.pipelines.resolve_pipeline_name`'s rule:
+    ``pipeline`` (the command's ``given_as``), else ``pipeline.name`` of the properties, else the
+    only pipeline there is; with several and none named, a usage error listing them (``detail``
+    says more, e.g. what the properties held). The name is not checked against the pipelines."""
+    from flink_jobs.config import ConfigError
+    from flink_jobs.pipelines import pipeline_names, resolve_pipeline_name
+
+    try:
+        return resolve_pipeline_name(pipeline or (cfg.pipeline.name if cfg is not None else None))
+    except ConfigError:
+        raise click.UsageError(
+            f"which pipeline? Name it as {given_as} (one of {', '.join(pipeline_names())}) "
+            f"or as pipeline.name in the properties{detail}"
+        ) from None
+
+
 def chosen_pipeline(
     pipeline: str | None, cfg: AppConfig | None, given_as: str = "the PIPELINE argument"
 ) -> str:
-    """The pipeline a command works on: ``pipeline`` (the command's ``given_as``), else
-    ``pipeline.name`` of the properties, else the only pipeline there is; a usage error listing them
-    when there are several, a :class:`~flink_jobs.config.ConfigError` for an unknown name."""
-    from flink_jobs.pipelines import get_pipeline, pipeline_names
+    """:func:`named_pipeline`, checked: a :class:`~flink_jobs.config.ConfigError` for an unknown name
+    (before any JVM starts)."""
+    from flink_jobs.pipelines import get_pipeline
 
-    name = pipeline or (cfg.pipeline.name if cfg is not None else None)
-    if name is None:
-        names = pipeline_names()
-        if len(names) != 1:
-            raise click.UsageError(
-                f"which pipeline? Name it as {given_as} (one of "
-                + ", ".join(names)
-                + ") or as pipeline.name in the properties"
-            )
-        name = names[0]
-    get_pipeline(name)  # a clear error for an unknown name
+    name = named_pipeline(pipeline, cfg, given_as)
+    get_pipeline(name)
     return name
 
 
